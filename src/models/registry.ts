@@ -1,0 +1,13 @@
+// Models shipped with the lab under public/models/<id>/. The first one is the default.
+export interface ShippedModel {
+  id: string;
+  name: string;
+  /** path relative to the page's base URL */
+  path: string;
+}
+
+export const SHIPPED_MODELS: ShippedModel[] = [
+  { id: 'tiny-mixtral', name: 'tiny-mixtral (test fixture, random weights)', path: 'models/tiny-mixtral/' },
+];
+
+export const DEFAULT_MODEL_ID = SHIPPED_MODELS[0].id;

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// `npm start`: build the app when the build is missing or older than its sources, then serve the
+// production build with the COOP/COEP headers on http://127.0.0.1:4173 (PORT overrides).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, preview } from 'vite';
+
+const port = Number(process.env.PORT ?? 4173);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+  console.error(`moe-lab start: PORT must be a TCP port number, got "${process.env.PORT}"`);
+  process.exit(2);
+}
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let m = st.mtimeMs;
+  for (const f of readdirSync(path)) m = Math.max(m, newestMtime(join(path, f)));
+  return m;
+}
+
+const built = existsSync('dist/index.html') ? statSync('dist/index.html').mtimeMs : 0;
+const sources = Math.max(
+  ...['src', 'index.html', 'public/models', 'vite.config.ts', 'package.json'].map(newestMtime),
+);
+if (built < sources || process.env.MOE_LAB_REBUILD) {
+  console.log('moe-lab start: building the app …');
+  await build({ logLevel: 'warn' });
+}
+const server = await preview({ preview: { port, host: '127.0.0.1', strictPort: true } });
+console.log(`MoE Routing Lab is serving the production build at http://127.0.0.1:${port}/`);
+server.printUrls?.();
