@@ -1,0 +1,330 @@
+// The split-at-the-router inference engine (DESIGN.md §3). Environment-agnostic: it is handed an
+// `ort` module (onnxruntime-web in the worker, onnxruntime-node in the CLI) and the bundle's bytes.
+// embed → per layer (attn graph → routing in JS → moe graph) → head, one event per layer.
+import type * as OrtWeb from 'onnxruntime-web';
+import type { Manifest } from '../models/manifest';
+import type { LabTokenizer } from '../models/tokenizer';
+import type { Intervention, RouterPolicy } from '../routing/types';
+import type { BackendName, LayerEvent, Progress } from './protocol';
+import { LayerRouter, type RoutedLayer } from './layerRouter';
+import { RouterWeights } from './routerWeights';
+
+export type Ort = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'>;
+type Session = OrtWeb.InferenceSession;
+type Tensor = OrtWeb.Tensor;
+
+export class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'Cancelled';
+  }
+}
+
+export interface EngineInit {
+  ort: Ort;
+  manifest: Manifest;
+  files: Map<string, Uint8Array>;
+  tokenizer: LabTokenizer;
+  executionProviders: string[];
+  backend: BackendName;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Per layer: what the attention graph produced and what routing made of it. */
+interface LayerState {
+  /** routing key of this layer (policy spec + its interventions) */
+  key: string;
+  /** [T × D] residual stream after attention */
+  mid: Float32Array;
+  /** [T × D] post-attention norm output */
+  moeIn: Float32Array;
+  /** [T × E] router logits as the model computed them */
+  logits: Float32Array;
+  key4: Float32Array;
+  value4: Float32Array;
+  /** [T × D] layer output */
+  out: Float32Array;
+  event: LayerEvent;
+}
+
+interface PassState {
+  ids: number[];
+  layers: LayerState[];
+  /** [T × V] */
+  logits: Float32Array;
+}
+
+export interface ForwardRequest {
+  ids: number[];
+  router: RouterPolicy;
+  interventions: Intervention[];
+  /** cache slot: the baseline and the modified run keep separate caches */
+  slot?: string;
+  onLayer?: (e: LayerEvent) => void;
+  signal?: { aborted: boolean };
+  /** per-layer additive logit vectors [L][E] (rewire); part of the cache key */
+  extraBias?: Float32Array[];
+}
+
+export interface ForwardResult {
+  events: LayerEvent[];
+  /** [T × V] */
+  logits: Float32Array;
+  from: number;
+  ms: number;
+}
+
+export class Engine {
+  readonly D: number;
+  readonly V: number;
+  readonly routerWeights: RouterWeights;
+  private cache = new Map<string, PassState>();
+
+  private constructor(
+    readonly ort: Ort,
+    readonly manifest: Manifest,
+    readonly tokenizer: LabTokenizer,
+    readonly backend: BackendName,
+    private embed: Session,
+    private attn: Session[],
+    private moe: Session[],
+    private head: Session,
+    routerBytes: Uint8Array,
+  ) {
+    this.D = manifest.hiddenSize;
+    this.V = manifest.vocabSize;
+    this.routerWeights = new RouterWeights(manifest, routerBytes);
+  }
+
+  static async create(init: EngineInit): Promise<Engine> {
+    const { ort, manifest: m, files } = init;
+    const names = [m.graphs.embed, ...m.graphs.attn.flatMap((a, i) => [a, m.graphs.moe[i]]), m.graphs.head];
+    const sessions = new Map<string, Session>();
+    for (let i = 0; i < names.length; i++) {
+      const file = names[i];
+      init.onProgress?.({ status: 'session', file, index: i, count: names.length });
+      const bytes = files.get(file);
+      if (!bytes) throw new Error(`${file}: missing from the bundle`);
+      try {
+        sessions.set(file, await ort.InferenceSession.create(bytes, { executionProviders: init.executionProviders, graphOptimizationLevel: 'all' }));
+      } catch (e) {
+        throw new Error(`${file}: the ${init.backend} backend cannot load this graph (${(e as Error).message})`);
+      }
+      checkIo(file, sessions.get(file)!, expectedIo(m, file));
+    }
+    const routers = files.get(m.routerWeights.file);
+    if (!routers) throw new Error(`${m.routerWeights.file}: missing from the bundle`);
+    return new Engine(
+      ort,
+      m,
+      init.tokenizer,
+      init.backend,
+      sessions.get(m.graphs.embed)!,
+      m.graphs.attn.map((a) => sessions.get(a)!),
+      m.graphs.moe.map((a) => sessions.get(a)!),
+      sessions.get(m.graphs.head)!,
+      routers,
+    );
+  }
+
+  async release(): Promise<void> {
+    for (const s of [this.embed, ...this.attn, ...this.moe, this.head]) await s.release();
+    this.cache.clear();
+  }
+
+  private f32(data: Float32Array, dims: number[]): Tensor {
+    return new this.ort.Tensor('float32', data, dims);
+  }
+
+  private i64(values: ArrayLike<number>, dims: number[]): Tensor {
+    return new this.ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
+  }
+
+  async embedIds(ids: number[]): Promise<Float32Array> {
+    const out = await this.embed.run({ input_ids: this.i64(ids, [1, ids.length]) });
+    return out.hidden.data as Float32Array;
+  }
+
+  /** Attention graph for T new tokens at absolute positions start.., with an optional KV cache. */
+  async runAttn(layer: number, hidden: Float32Array, T: number, start: number, past?: { key: Float32Array; value: Float32Array }) {
+    const m = this.manifest;
+    const P = past ? past.key.length / (m.numKvHeads * m.headDim) : 0;
+    const kvDims = [1, m.numKvHeads, P, m.headDim];
+    const pos = Array.from({ length: T }, (_, t) => start + t);
+    const out = await this.attn[layer].run({
+      hidden: this.f32(hidden, [1, T, this.D]),
+      position_ids: this.i64(pos, [1, T]),
+      past_key: this.f32(past?.key ?? new Float32Array(0), kvDims),
+      past_value: this.f32(past?.value ?? new Float32Array(0), kvDims),
+    });
+    return {
+      mid: out.hidden_mid.data as Float32Array,
+      moeIn: out.moe_in.data as Float32Array,
+      logits: out.router_logits.data as Float32Array,
+      key: out.present_key.data as Float32Array,
+      value: out.present_value.data as Float32Array,
+    };
+  }
+
+  async runMoe(layer: number, moeIn: Float32Array, gates: Float32Array, T: number): Promise<{ out: Float32Array; norms: Float32Array }> {
+    const E = this.manifest.layers[layer].numExperts;
+    const r = await this.moe[layer].run({ moe_in: this.f32(moeIn, [1, T, this.D]), gates: this.f32(gates, [1, T, E]) });
+    return { out: r.moe_out.data as Float32Array, norms: r.expert_norms.data as Float32Array };
+  }
+
+  async runHead(hidden: Float32Array, T: number): Promise<Float32Array> {
+    const r = await this.head.run({ hidden: this.f32(hidden, [1, T, this.D]) });
+    return r.logits.data as Float32Array;
+  }
+
+  /**
+   * Route one layer and apply its MoE block (or skip / repeat it). Returns the layer output and
+   * the event. `mid`/`moeIn`/`logits` come from the attention graph.
+   */
+  async moeStep(layer: number, ids: number[], positions: number[], a: { mid: Float32Array; moeIn: Float32Array; logits: Float32Array }, router: LayerRouter): Promise<{ out: Float32Array; event: LayerEvent }> {
+    const T = ids.length;
+    const spec = this.manifest.layers[layer];
+    const E = spec.numExperts;
+    if (router.skips(layer)) {
+      const routed = router.route(layer, a.logits, T, E, ids, positions, a.moeIn);
+      const event = eventOf(layer, spec.kind, routed, new Float32Array(T * E), true);
+      event.selected = event.selected.map(() => []);
+      event.gates = event.gates.map(() => []);
+      return { out: a.mid.slice(), event };
+    }
+    const repeats = router.repeats(layer);
+    let h = a.mid.slice();
+    let moeIn = a.moeIn;
+    let logits = a.logits;
+    let first: LayerEvent | undefined;
+    for (let r = 0; r < repeats; r++) {
+      if (r > 0) {
+        // Chain-of-Experts: re-normalise and re-route the updated residual stream in JS.
+        moeIn = this.routerWeights.norm(layer, h, T, this.manifest.rmsNormEps);
+        logits = this.routerWeights.logits(layer, moeIn, T);
+      }
+      const routed = router.route(layer, logits, T, E, ids, positions, moeIn);
+      const moe = await this.runMoe(layer, moeIn, routed.denseGates, T);
+      for (let i = 0; i < h.length; i++) h[i] += moe.out[i];
+      first ??= eventOf(layer, spec.kind, routed, moe.norms, false);
+    }
+    if (repeats === 0) h = a.mid.slice();
+    return { out: h, event: first! };
+  }
+
+  /**
+   * Full forward over `ids` with incremental recompute: layers before the first one whose
+   * routing key changed are reused from the slot's cache; at that layer the attention outputs
+   * are reused too (its input did not change).
+   */
+  async forward(req: ForwardRequest): Promise<ForwardResult> {
+    const t0 = now();
+    const { ids } = req;
+    const T = ids.length;
+    const L = this.manifest.numLayers;
+    const slot = req.slot ?? 'default';
+    const router = new LayerRouter(req.router, req.interventions, this.routerWeights, req.extraBias);
+    const prev = this.cache.get(slot);
+    const sameIds = prev !== undefined && prev.ids.length === T && prev.ids.every((v, i) => v === ids[i]);
+    const keys = Array.from({ length: L }, (_, l) => router.key(l));
+    let from = 0;
+    if (sameIds && !router.stateful) {
+      while (from < L && prev.layers[from].key === keys[from]) from++;
+    }
+    const positions = Array.from({ length: T }, (_, t) => t);
+    const layers: LayerState[] = sameIds ? prev.layers.slice(0, from) : [];
+    const events: LayerEvent[] = layers.map((s) => s.event);
+    for (const e of events) req.onLayer?.(e);
+    let hidden = from === 0 ? await this.embedIds(ids) : layers[from - 1].out;
+    for (let l = from; l < L; l++) {
+      if (req.signal?.aborted) throw new Cancelled();
+      const reuse = sameIds && l === from && from < L ? prev.layers[l] : undefined;
+      const a = reuse
+        ? { mid: reuse.mid, moeIn: reuse.moeIn, logits: reuse.logits, key: reuse.key4, value: reuse.value4 }
+        : await this.runAttn(l, hidden, T, 0);
+      const step = await this.moeStep(l, ids, positions, a, router);
+      layers.push({ key: keys[l], mid: a.mid, moeIn: a.moeIn, logits: a.logits, key4: a.key, value4: a.value, out: step.out, event: step.event });
+      events.push(step.event);
+      req.onLayer?.(step.event);
+      hidden = step.out;
+    }
+    const logits = from === L && sameIds ? prev.logits : await this.runHead(hidden, T);
+    this.cache.set(slot, { ids: [...ids], layers, logits });
+    return { events, logits, from: sameIds ? from : 0, ms: now() - t0 };
+  }
+
+  /** The KV cache of a slot's last forward, to continue generation from. */
+  kvOf(slot = 'default'): { key: Float32Array; value: Float32Array }[] | undefined {
+    return this.cache.get(slot)?.layers.map((s) => ({ key: s.key4, value: s.value4 }));
+  }
+
+  /** One decoding step: T new tokens at positions start.. on top of `past`. */
+  async step(ids: number[], start: number, past: { key: Float32Array; value: Float32Array }[], router: LayerRouter): Promise<{ logits: Float32Array; past: { key: Float32Array; value: Float32Array }[]; events: LayerEvent[] }> {
+    const T = ids.length;
+    let hidden = await this.embedIds(ids);
+    const positions = Array.from({ length: T }, (_, t) => start + t);
+    const next: { key: Float32Array; value: Float32Array }[] = [];
+    const events: LayerEvent[] = [];
+    for (let l = 0; l < this.manifest.numLayers; l++) {
+      const a = await this.runAttn(l, hidden, T, start, past[l]);
+      next.push({ key: a.key, value: a.value });
+      const s = await this.moeStep(l, ids, positions, a, router);
+      events.push(s.event);
+      hidden = s.out;
+    }
+    return { logits: await this.runHead(hidden, T), past: next, events };
+  }
+
+  clearCache(): void {
+    this.cache.clear();
+  }
+}
+
+function now(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}
+
+function eventOf(layer: number, kind: 'moe' | 'dense', r: RoutedLayer, norms: Float32Array, skipped: boolean): LayerEvent {
+  const { routing, logits } = r;
+  const selected: number[][] = [];
+  const gates: number[][] = [];
+  for (let t = 0; t < routing.T; t++) {
+    const a = routing.offsets[t];
+    const b = routing.offsets[t + 1];
+    selected.push(Array.from(routing.experts.subarray(a, b)));
+    gates.push(Array.from(routing.gates.subarray(a, b)));
+  }
+  return {
+    layer,
+    kind,
+    T: routing.T,
+    E: routing.E,
+    routerLogits: logits,
+    probs: routing.probs,
+    selected,
+    gates,
+    expertNorms: norms,
+    dropped: routing.dropped,
+    ...(skipped ? { skipped } : {}),
+  };
+}
+
+type Io = { inputs: string[]; outputs: string[] };
+
+function expectedIo(m: Manifest, file: string): Io {
+  if (file === m.graphs.embed) return { inputs: ['input_ids'], outputs: ['hidden'] };
+  if (file === m.graphs.head) return { inputs: ['hidden'], outputs: ['logits'] };
+  if (m.graphs.attn.includes(file)) return { inputs: ['hidden', 'position_ids', 'past_key', 'past_value'], outputs: ['hidden_mid', 'moe_in', 'router_logits', 'present_key', 'present_value'] };
+  return { inputs: ['moe_in', 'gates'], outputs: ['moe_out', 'expert_norms'] };
+}
+
+/** A graph whose inputs/outputs do not match the manifest's contract is named with the difference. */
+function checkIo(file: string, s: Session, io: Io): void {
+  for (const [what, want, got] of [
+    ['input', io.inputs, s.inputNames],
+    ['output', io.outputs, s.outputNames],
+  ] as const) {
+    const missing = want.filter((n) => !got.includes(n));
+    if (missing.length) throw new Error(`${file}: graph lacks ${what}${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')} (has ${got.join(', ')})`);
+  }
+}

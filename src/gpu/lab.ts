@@ -1,0 +1,188 @@
+// The lab session: one loaded model with its engine, and the operations the page and the CLI
+// share — text → counterfactual forward passes with diffs, generation, traces. The worker and
+// `moe-lab` both drive this class, so what the page shows is what the CLI prints.
+import { createPolicy, parseIntervention, formatIntervention } from '../routing';
+import type { Intervention, RouterPolicy } from '../routing/types';
+import { klLogits, sampleNext, tokenLosses, topNext } from '../routing/logits';
+import { createRng } from '../routing/rng';
+import type { LoadedBundle } from '../models/loader';
+import { LabTokenizer } from '../models/tokenizer';
+import { Engine, type Ort } from './engine';
+import { LayerRouter } from './layerRouter';
+import { fitRewire } from './rewire';
+import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent, NextToken, Progress } from './protocol';
+
+export interface PassResult {
+  summary: ForwardSummary;
+  events: LayerEvent[];
+  /** [T × V] */
+  logits: Float32Array;
+}
+
+export interface RunOptions {
+  router?: string;
+  interventions?: string[];
+  topN?: number;
+  onLayer?: (pass: 'baseline' | 'modified', e: LayerEvent) => void;
+  signal?: { aborted: boolean };
+  onProgress?: (p: Progress) => void;
+}
+
+export const NATIVE = 'native';
+
+export class Lab {
+  private policies = new Map<string, RouterPolicy>();
+
+  private constructor(
+    readonly engine: Engine,
+    readonly tokenizer: LabTokenizer,
+  ) {}
+
+  static async open(ort: Ort, bundle: LoadedBundle, executionProviders: string[], backend: BackendName, onProgress?: (p: Progress) => void): Promise<Lab> {
+    const m = bundle.manifest;
+    const tokBytes = bundle.files.get(m.tokenizer);
+    if (!tokBytes) throw new Error(`${m.tokenizer}: missing from the bundle`);
+    const tokenizer = LabTokenizer.fromBytes(tokBytes, m.tokenizerConfig ? bundle.files.get(m.tokenizerConfig) : undefined);
+    const engine = await Engine.create({ ort, manifest: m, files: bundle.files, tokenizer, executionProviders, backend, onProgress });
+    return new Lab(engine, tokenizer);
+  }
+
+  get manifest() {
+    return this.engine.manifest;
+  }
+
+  /** Policies keep their learnt state (kmeans centroids, balance-bias) across runs, per spec. */
+  policy(spec: string): RouterPolicy {
+    let p = this.policies.get(spec);
+    if (!p) {
+      p = createPolicy(spec, { native: this.manifest.router, numExperts: this.manifest.layers[0].numExperts });
+      this.policies.set(spec, p);
+    }
+    return p;
+  }
+
+  resetPolicies(): void {
+    for (const p of this.policies.values()) p.reset();
+  }
+
+  /** Token ids of a text, truncated to the model's context with a notice. */
+  encode(text: string): { ids: number[]; notices: string[] } {
+    const ids = this.tokenizer.encode(text);
+    const notices: string[] = [];
+    if (ids.length === 0) throw new Error('the prompt is empty: type some text to route');
+    const max = this.manifest.maxContext;
+    if (ids.length > max) {
+      notices.push(`prompt has ${ids.length} tokens; truncated to the model's context of ${max}`);
+      return { ids: ids.slice(0, max), notices };
+    }
+    return { ids, notices };
+  }
+
+  next(logits: Float32Array, row: number, n: number): NextToken[] {
+    return topNext(logits, this.engine.V, row, n).map((x) => ({ ...x, text: this.tokenizer.tokenText(x.id) }));
+  }
+
+  /** One pass over ids with a router and interventions (specs), into a summary. */
+  async pass(ids: number[], routerSpec: string, ivSpecs: string[], slot: string, opts: RunOptions, notices: string[] = []): Promise<PassResult> {
+    const policy = this.policy(routerSpec);
+    const ivs: Intervention[] = ivSpecs.map(parseIntervention);
+    const notes = [...notices];
+    if (!policy.causal) notes.push(`${policy.name} is non-causal: a token's experts depend on later tokens, so this routing could not run during generation`);
+    let extraBias: Float32Array[] | undefined;
+    const rewire = ivs.filter((iv) => iv.kind === 'rewire');
+    if (rewire.length) {
+      const fit = await fitRewire(this.engine, ids, policy, ivs, rewire[rewire.length - 1], opts.signal, opts.onProgress);
+      extraBias = fit.bias;
+      notes.push(`rewire: mean loss ${fit.before.toFixed(4)} → ${fit.after.toFixed(4)} nats after ${fit.steps} SPSA steps`);
+    }
+    const pass = slot === 'baseline' ? 'baseline' : 'modified';
+    const r = await this.engine.forward({
+      ids,
+      router: policy,
+      interventions: ivs,
+      slot,
+      extraBias,
+      signal: opts.signal,
+      onLayer: (e) => {
+        opts.onLayer?.(pass, e);
+        opts.onProgress?.({ status: 'layer', layer: e.layer, numLayers: this.manifest.numLayers });
+      },
+    });
+    const summary: ForwardSummary = {
+      tokens: this.tokenizer.tokens(ids),
+      loss: tokenLosses(r.logits, this.engine.V, ids),
+      next: this.next(r.logits, ids.length - 1, opts.topN ?? 10),
+      from: r.from,
+      ms: r.ms,
+      router: policy.spec,
+      interventions: ivs.map(formatIntervention),
+      notices: notes,
+    };
+    return { summary, events: r.events, logits: r.logits };
+  }
+
+  /** The modified run and, when asked, the unmodified baseline with the diff between them. */
+  async run(text: string, opts: RunOptions & { baseline?: boolean }): Promise<{ modified: PassResult; baseline?: PassResult; diff?: CounterfactualDiff }> {
+    const { ids, notices } = this.encode(text);
+    const routerSpec = opts.router ?? NATIVE;
+    const ivSpecs = opts.interventions ?? [];
+    const changed = routerSpec !== NATIVE || ivSpecs.length > 0;
+    const baseline = opts.baseline && changed ? await this.pass(ids, NATIVE, [], 'baseline', opts, notices) : undefined;
+    const modified = await this.pass(ids, routerSpec, ivSpecs, 'modified', opts, notices);
+    return { modified, baseline, diff: baseline ? diffPasses(baseline, modified, this.engine.V) : undefined };
+  }
+
+  /** Greedy / temperature / top-p generation with the KV cache, streaming each token's routing. */
+  async generate(
+    text: string,
+    opts: RunOptions & { maxTokens: number; temperature: number; topP: number; seed: number; onToken?: (tok: { id: number; text: string }, events: LayerEvent[]) => void },
+  ): Promise<{ ids: number[]; text: string }> {
+    const { ids } = this.encode(text);
+    const policy = this.policy(opts.router ?? NATIVE);
+    const ivs = (opts.interventions ?? []).map(parseIntervention);
+    const rng = createRng(opts.seed);
+    const first = await this.engine.forward({ ids, router: policy, interventions: ivs, slot: 'generate', signal: opts.signal });
+    let past = this.engine.kvOf('generate')!;
+    let logits = first.logits;
+    let row = ids.length - 1;
+    const out: number[] = [];
+    const router = new LayerRouter(policy, ivs, this.engine.routerWeights);
+    for (let i = 0; i < opts.maxTokens; i++) {
+      if (opts.signal?.aborted) break;
+      const pos = ids.length + out.length;
+      if (pos >= this.manifest.maxContext) break;
+      const id = sampleNext(logits, this.engine.V, row, opts.temperature, opts.topP, rng);
+      out.push(id);
+      opts.onProgress?.({ status: 'token', index: i + 1, count: opts.maxTokens });
+      const step = await this.engine.step([id], pos, past, router);
+      opts.onToken?.({ id, text: this.tokenizer.tokenText(id) }, step.events);
+      past = step.past;
+      logits = step.logits;
+      row = 0;
+      if (id === this.manifest.eosTokenId) break;
+    }
+    return { ids: out, text: this.tokenizer.decode(out) };
+  }
+}
+
+/** Routing flips per layer, next-token KL and per-token loss change between two passes. */
+export function diffPasses(base: PassResult, mod: PassResult, V: number): CounterfactualDiff {
+  const layers = base.events.map((b, l) => {
+    const m = mod.events[l];
+    const flippedTokens: number[] = [];
+    for (let t = 0; t < b.T; t++) {
+      const a = [...b.selected[t]].sort((x, y) => x - y).join(',');
+      const c = [...(m?.selected[t] ?? [])].sort((x, y) => x - y).join(',');
+      if (a !== c) flippedTokens.push(t);
+    }
+    return { layer: l, flipped: b.T ? flippedTokens.length / b.T : 0, flippedTokens };
+  });
+  const T = base.summary.tokens.length;
+  const lossDelta = base.summary.loss.map((x, i) => mod.summary.loss[i] - x);
+  return {
+    layers,
+    nextKL: klLogits(base.logits, mod.logits, V, T - 1, T - 1),
+    lossDelta,
+    meanLossDelta: lossDelta.length ? lossDelta.reduce((a, b) => a + b, 0) / lossDelta.length : 0,
+  };
+}

@@ -1,0 +1,121 @@
+// The one message protocol between the page and the inference worker. Both sides import it.
+// Every request carries a requestId; every reply names it, so cancellation and stale-result
+// dropping work per request (ORT's own proxy matches replies FIFO, which rules both out).
+
+import type { Manifest } from '../models/manifest';
+
+export type BackendName = 'webgpu' | 'wasm' | 'node';
+
+/** One layer of a forward pass, emitted as soon as it is computed. Arrays are plain so they
+ * structured-clone cheaply; shapes are written on each field. */
+export interface LayerEvent {
+  layer: number;
+  kind: 'moe' | 'dense';
+  T: number;
+  /** number of experts (router columns after folding upcycled slots back) */
+  E: number;
+  /** [T × E] raw router logits (after logit interventions, before the policy) */
+  routerLogits: Float32Array;
+  /** [T × E] softmax of routerLogits */
+  probs: Float32Array;
+  /** [T][k_t] selected expert ids, best first (variable length allowed) */
+  selected: number[][];
+  /** [T][k_t] gate weights matching `selected` */
+  gates: number[][];
+  /** [T × E] L2 norm of each expert's output for each token */
+  expertNorms: Float32Array;
+  /** [T] 1 when no expert processed the token */
+  dropped: Uint8Array;
+  /** true when this layer was skipped by an intervention (output = attention output) */
+  skipped?: boolean;
+}
+
+export interface NextToken {
+  id: number;
+  text: string;
+  p: number;
+}
+
+export interface ForwardSummary {
+  tokens: { id: number; text: string }[];
+  /** [T-1] per-token NLL in nats (token t+1 given ≤ t) */
+  loss: number[];
+  next: NextToken[];
+  /** the first layer that was recomputed (0 = full pass) */
+  from: number;
+  ms: number;
+  router: string;
+  interventions: string[];
+  /** notes the engine wants the user to see (e.g. prompt truncated, non-causal router) */
+  notices: string[];
+}
+
+export interface LayerDiff {
+  layer: number;
+  /** fraction of tokens whose selected set changed */
+  flipped: number;
+  flippedTokens: number[];
+}
+
+export interface CounterfactualDiff {
+  layers: LayerDiff[];
+  /** KL(baseline next-token ‖ modified next-token) at the last position, nats */
+  nextKL: number;
+  /** [T-1] modified loss − baseline loss per token */
+  lossDelta: number[];
+  meanLossDelta: number;
+}
+
+export type Progress =
+  | { status: 'download'; file: string; loaded: number; total: number }
+  | { status: 'session'; file: string; index: number; count: number }
+  | { status: 'layer'; layer: number; numLayers: number }
+  | { status: 'token'; index: number; count: number }
+  | { status: 'item'; label: string; index: number; count: number };
+
+export type WorkerRequest =
+  | {
+      type: 'load';
+      requestId: number;
+      source: BundleSource;
+      preferBackend?: BackendName;
+      /** absolute URL of the folder serving ORT's wasm files (default: ../ort/ from the worker) */
+      ortBase?: string;
+    }
+  | {
+      type: 'forward';
+      requestId: number;
+      text: string;
+      router: string;
+      interventions: string[];
+      /** also run the unmodified baseline (native router, no interventions) and diff */
+      baseline: boolean;
+      topN?: number;
+    }
+  | {
+      type: 'generate';
+      requestId: number;
+      text: string;
+      router: string;
+      interventions: string[];
+      maxTokens: number;
+      temperature: number;
+      topP: number;
+      seed: number;
+    }
+  | { type: 'cancel'; requestId: number };
+
+/** Where a bundle comes from: a URL prefix (shipped or remote) or files picked from disk. */
+export type BundleSource =
+  | { kind: 'url'; url: string }
+  | { kind: 'files'; files: { name: string; data: ArrayBuffer }[] };
+
+export type WorkerReply =
+  | { type: 'loaded'; requestId: number; manifest: Manifest; backend: BackendName; backendNote: string | null }
+  | { type: 'progress'; requestId: number; progress: Progress }
+  | { type: 'layer'; requestId: number; pass: 'baseline' | 'modified'; event: LayerEvent }
+  | { type: 'forwarded'; requestId: number; summary: ForwardSummary; baseline?: ForwardSummary; diff?: CounterfactualDiff }
+  | { type: 'token'; requestId: number; token: { id: number; text: string }; layers: { selected: number[][] }[] }
+  | { type: 'generated'; requestId: number; text: string; tokens: { id: number; text: string }[] }
+  | { type: 'error'; requestId: number; message: string }
+  | { type: 'cancelled'; requestId: number };

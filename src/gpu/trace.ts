@@ -1,0 +1,47 @@
+// A pass → the trace JSON of DESIGN.md §3 (also what the page exports and imports).
+import type { Manifest } from '../models/manifest';
+import type { PassResult } from './lab';
+import type { BackendName } from './protocol';
+
+export interface TraceOptions {
+  loss?: boolean;
+  /** UTF-8 bytes of the traced text, to report bits per byte with the loss */
+  bytes?: number;
+}
+
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+export function traceJson(m: Manifest, backend: BackendName, pass: PassResult, opts: TraceOptions = {}) {
+  const { summary, events } = pass;
+  const T = summary.tokens.length;
+  const out: Record<string, unknown> = {
+    model: { id: m.id, name: m.name, architecture: m.architecture, numLayers: m.numLayers, numExperts: m.layers[0].numExperts, topK: m.router.topK, vocabSize: m.vocabSize },
+    backend,
+    router: summary.router,
+    interventions: summary.interventions,
+    tokens: summary.tokens,
+    layers: events.map((e) => ({
+      index: e.layer,
+      kind: e.kind,
+      routerLogits: Array.from({ length: T }, (_, t) => Array.from(e.routerLogits.subarray(t * e.E, (t + 1) * e.E), round)),
+      selected: e.selected,
+      gates: e.gates.map((g) => g.map(round)),
+      ...(e.dropped.some((d) => d) ? { dropped: Array.from(e.dropped) } : {}),
+      ...(e.skipped ? { skipped: true } : {}),
+    })),
+    next: summary.next.map((n) => ({ ...n, p: round(n.p) })),
+    notices: summary.notices,
+  };
+  if (opts.loss) {
+    out.loss = summary.loss.map(round);
+    const total = summary.loss.reduce((a, b) => a + b, 0);
+    out.lossSummary = {
+      meanNats: summary.loss.length ? total / summary.loss.length : 0,
+      totalNats: total,
+      predictedTokens: summary.loss.length,
+      ...(opts.bytes ? { bytes: opts.bytes, bitsPerByte: total / Math.LN2 / opts.bytes } : {}),
+      uniformNatsPerToken: Math.log(m.vocabSize),
+    };
+  }
+  return out;
+}

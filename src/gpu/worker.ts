@@ -1,0 +1,97 @@
+/// <reference lib="webworker" />
+// The inference worker: owns onnxruntime-web and the Lab, answers the protocol of protocol.ts.
+// Every handler replies (errors included); a newer forward/generate cancels the older one.
+import * as ort from 'onnxruntime-web/webgpu';
+import { Lab } from './lab';
+import { withBackend } from './backend';
+import { filesFetcher, loadBundle, urlFetcher } from '../models/loader';
+import { Cancelled } from './engine';
+import type { WorkerReply, WorkerRequest } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let lab: Lab | null = null;
+const running = new Map<number, { aborted: boolean; run: boolean }>();
+/** requestId of the newest forward/generate: older queued ones are answered 'cancelled' */
+let latestRun = -1;
+let chain: Promise<unknown> = Promise.resolve();
+
+function post(msg: WorkerReply, transfer: Transferable[] = []) {
+  self.postMessage(msg, transfer);
+}
+
+function configureOrt(base?: string) {
+  ort.env.wasm.wasmPaths = base ?? new URL(import.meta.env.DEV ? '/ort/' : '../ort/', self.location.href).href;
+  // Threads need SharedArrayBuffer, which needs a cross-origin isolated page (COOP/COEP).
+  ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1;
+  ort.env.wasm.proxy = false;
+}
+
+async function handle(req: Exclude<WorkerRequest, { type: 'cancel' }>): Promise<void> {
+  const isRun = req.type !== 'load';
+  const flag = { aborted: isRun && req.requestId < latestRun, run: isRun };
+  if (flag.aborted) {
+    post({ type: 'cancelled', requestId: req.requestId });
+    return;
+  }
+  running.set(req.requestId, flag);
+  const progress = (p: import('./protocol').Progress) => post({ type: 'progress', requestId: req.requestId, progress: p });
+  try {
+    if (req.type === 'load') {
+      configureOrt(req.ortBase);
+      const fetcher = req.source.kind === 'url' ? urlFetcher(req.source.url) : filesFetcher(req.source.files);
+      const bundle = await loadBundle(fetcher, (p) => progress({ status: 'download', file: p.file, loaded: p.loaded, total: p.total }));
+      const { value, choice } = await withBackend(req.preferBackend, (c) => Lab.open(ort as never, bundle, c.executionProviders, c.backend, progress));
+      // Only now replace the old model: a failed load keeps the last good one working.
+      lab = value;
+      post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note });
+      return;
+    }
+    if (!lab) throw new Error('no model is loaded yet');
+    if (req.type === 'forward') {
+      const r = await lab.run(req.text, {
+        router: req.router,
+        interventions: req.interventions,
+        baseline: req.baseline,
+        topN: req.topN,
+        signal: flag,
+        onProgress: progress,
+        onLayer: (pass, event) => post({ type: 'layer', requestId: req.requestId, pass, event }),
+      });
+      post({ type: 'forwarded', requestId: req.requestId, summary: r.modified.summary, baseline: r.baseline?.summary, diff: r.diff });
+      return;
+    }
+    const g = await lab.generate(req.text, {
+      router: req.router,
+      interventions: req.interventions,
+      maxTokens: req.maxTokens,
+      temperature: req.temperature,
+      topP: req.topP,
+      seed: req.seed,
+      signal: flag,
+      onProgress: progress,
+      onToken: (token, events) => post({ type: 'token', requestId: req.requestId, token, layers: events.map((e) => ({ selected: e.selected })) }),
+    });
+    post({ type: 'generated', requestId: req.requestId, text: g.text, tokens: lab.tokenizer.tokens(g.ids) });
+  } catch (e) {
+    if (e instanceof Cancelled || flag.aborted) post({ type: 'cancelled', requestId: req.requestId });
+    else post({ type: 'error', requestId: req.requestId, message: (e as Error).message ?? String(e) });
+  } finally {
+    running.delete(req.requestId);
+  }
+}
+
+self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
+  const req = ev.data;
+  if (req.type === 'cancel') {
+    const f = running.get(req.requestId);
+    if (f) f.aborted = true;
+    return;
+  }
+  if (req.type === 'forward' || req.type === 'generate') {
+    // A newer run supersedes the ones still in flight or queued.
+    latestRun = Math.max(latestRun, req.requestId);
+    for (const f of running.values()) if (f.run) f.aborted = true;
+  }
+  chain = chain.then(() => handle(req));
+};

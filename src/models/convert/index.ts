@@ -1,0 +1,16 @@
+// Converter entry point: picks the family converter from config.json's model_type.
+import type { Checkpoint } from './checkpoint';
+import { convertMixtral, type Bundle, type ConvertOptions } from './mixtral';
+
+export type { Bundle, ConvertOptions };
+
+const FAMILIES: Record<string, (ck: Checkpoint, o: ConvertOptions) => Promise<Bundle>> = {
+  mixtral: convertMixtral,
+};
+
+export async function convertBundle(ck: Checkpoint, opts: ConvertOptions): Promise<Bundle> {
+  const mt = String(ck.config.model_type);
+  const f = FAMILIES[mt];
+  if (!f) throw new Error(`config.json: model_type "${mt}" is not supported (supported: ${Object.keys(FAMILIES).join(', ')})`);
+  return f(ck, opts);
+}

@@ -1,0 +1,139 @@
+// Transformer building blocks as ONNX subgraphs, matching Hugging Face Mixtral semantics:
+// RMSNorm in float32, RoPE with rotate_half, grouped-query attention with a KV cache, and
+// SwiGLU experts weighted by a dense gate matrix. Each function adds nodes to a GraphBuilder
+// and returns the names of its outputs. Shapes use B (batch), T (new tokens), P (past), S = P+T.
+import type { GraphBuilder } from './builder';
+
+/** [out × in] row-major (PyTorch Linear.weight) → [in × out] for MatMul. */
+export function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c];
+  return out;
+}
+
+/** x * rsqrt(mean(x², -1) + eps) * weight over the last axis. */
+export function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
+  const sq = g.o('Mul', [x, x]);
+  const mean = g.o('ReduceMean', [sq], { axes: [-1], keepdims: 1 });
+  const rms = g.o('Sqrt', [g.o('Add', [mean, g.scalar(eps)])]);
+  return g.o('Mul', [g.o('Div', [x, rms]), weight]);
+}
+
+/** x @ W where W is stored as [in × out]. */
+export function linear(g: GraphBuilder, x: string, weightT: string, bias?: string): string {
+  const y = g.o('MatMul', [x, weightT]);
+  return bias ? g.o('Add', [y, bias]) : y;
+}
+
+/** cos/sin tables [B, T, headDim] for integer positions [B, T] (HF: emb = cat(freqs, freqs)). */
+export function ropeTables(g: GraphBuilder, positions: string, headDim: number, theta: number): { cos: string; sin: string } {
+  const half = headDim / 2;
+  // HF: inv_freq = 1 / theta ** (arange(0, d, 2) / d)
+  const inv = g.initOnce(`rope_inv_freq_${headDim}_${theta}`, () => Float32Array.from({ length: half }, (_, i) => 1 / Math.pow(theta, (2 * i) / headDim)), [half]);
+  const pos = g.o('Cast', [positions], { to: 1 });
+  const freqs = g.o('Mul', [g.o('Unsqueeze', [pos, g.ints([-1])]), inv]);
+  const emb = g.o('Concat', [freqs, freqs], { axis: -1 });
+  return { cos: g.o('Cos', [emb]), sin: g.o('Sin', [emb]) };
+}
+
+/** x * cos + rotate_half(x) * sin, with rotate_half(x) = cat(-x2, x1) on the last axis. */
+export function applyRope(g: GraphBuilder, x: string, cos: string, sin: string, headDim: number): string {
+  const half = headDim / 2;
+  const x1 = g.o('Slice', [x, g.ints([0]), g.ints([half]), g.ints([-1])]);
+  const x2 = g.o('Slice', [x, g.ints([half]), g.ints([headDim]), g.ints([-1])]);
+  const rot = g.o('Concat', [g.o('Neg', [x2]), x1], { axis: -1 });
+  return g.o('Add', [g.o('Mul', [x, cos]), g.o('Mul', [rot, sin])]);
+}
+
+export interface AttentionWeights {
+  /** names of [in × out] initializers */
+  q: string;
+  k: string;
+  v: string;
+  o: string;
+}
+
+export interface AttentionDims {
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  ropeTheta: number;
+}
+
+/**
+ * Causal grouped-query attention. Queries are laid out [B, Hkv, rep, T, hd] so that each KV head
+ * serves its `rep` query heads through MatMul broadcasting (HF repeat_kv: head = g·rep + r).
+ * With past keys/values ([B, Hkv, P, hd]) the new keys are appended; positions are absolute and
+ * the cache holds positions 0..P-1, so key j is visible to a query at position p iff j ≤ p.
+ */
+export function attention(
+  g: GraphBuilder,
+  x: string,
+  positions: string,
+  w: AttentionWeights,
+  dims: AttentionDims,
+  past?: { key: string; value: string },
+): { out: string; key: string; value: string } {
+  const { numHeads: H, numKvHeads: Hkv, headDim: hd, ropeTheta } = dims;
+  const rep = H / Hkv;
+  const q5 = g.o('Transpose', [g.o('Reshape', [linear(g, x, w.q), g.ints([0, 0, Hkv, rep, hd])])], { perm: [0, 2, 3, 1, 4] });
+  const k4 = g.o('Transpose', [g.o('Reshape', [linear(g, x, w.k), g.ints([0, 0, Hkv, hd])])], { perm: [0, 2, 1, 3] });
+  const v4 = g.o('Transpose', [g.o('Reshape', [linear(g, x, w.v), g.ints([0, 0, Hkv, hd])])], { perm: [0, 2, 1, 3] });
+
+  const { cos, sin } = ropeTables(g, positions, hd, ropeTheta);
+  const cos4 = g.o('Unsqueeze', [cos, g.ints([1])]); // [B,1,T,hd]
+  const sin4 = g.o('Unsqueeze', [sin, g.ints([1])]);
+  const cos5 = g.o('Unsqueeze', [cos4, g.ints([1])]); // [B,1,1,T,hd]
+  const sin5 = g.o('Unsqueeze', [sin4, g.ints([1])]);
+  const qr = applyRope(g, q5, cos5, sin5, hd);
+  const kr = applyRope(g, k4, cos4, sin4, hd);
+
+  const kAll = past ? g.o('Concat', [past.key, kr], { axis: 2 }) : kr; // [B,Hkv,S,hd]
+  const vAll = past ? g.o('Concat', [past.value, v4], { axis: 2 }) : v4;
+
+  const kT = g.o('Unsqueeze', [g.o('Transpose', [kAll], { perm: [0, 1, 3, 2] }), g.ints([2])]); // [B,Hkv,1,hd,S]
+  const scores = g.o('Mul', [g.o('MatMul', [qr, kT]), g.scalar(1 / Math.sqrt(hd))]); // [B,Hkv,rep,T,S]
+
+  // Causal mask from absolute positions: key j is hidden from query position p when j > p.
+  const S = g.o('Gather', [g.o('Shape', [kAll]), g.ints([2])], { axis: 0 });
+  const S0 = g.o('Squeeze', [S, g.ints([0])]);
+  const keyPos = g.o('Range', [g.intScalar(0), S0, g.intScalar(1)]); // [S]
+  const qPos = g.o('Unsqueeze', [positions, g.ints([1, 2, 4])]); // [B,1,1,T,1]
+  const hidden = g.o('Less', [qPos, keyPos]); // [B,1,1,T,S]
+  const masked = g.o('Where', [hidden, g.scalar(-Infinity), scores]);
+  const probs = g.o('Softmax', [masked], { axis: -1 });
+
+  const vB = g.o('Unsqueeze', [vAll, g.ints([2])]); // [B,Hkv,1,S,hd]
+  const ctx = g.o('MatMul', [probs, vB]); // [B,Hkv,rep,T,hd]
+  const merged = g.o('Reshape', [g.o('Transpose', [ctx], { perm: [0, 3, 1, 2, 4] }), g.ints([0, 0, H * hd])]);
+  return { out: linear(g, merged, w.o), key: kAll, value: vAll };
+}
+
+export interface ExpertWeights {
+  /** [D × E·I] all experts' gate projections side by side (w1ᵀ) */
+  w1: string;
+  /** [D × E·I] all experts' up projections (w3ᵀ) */
+  w3: string;
+  /** [E × I × D] down projections (w2ᵀ per expert) */
+  w2: string;
+}
+
+/**
+ * SwiGLU experts applied to every token, mixed by a dense gate matrix [B,T,E] (zero = not
+ * selected). Returns the mixture [B,T,D] and each expert's output L2 norm [B,T,E].
+ * Every expert runs on every token: it keeps the graph static (routing happens outside) and
+ * gives the per-expert norms the coupling analyses need.
+ */
+export function denseExperts(g: GraphBuilder, x: string, gates: string, w: ExpertWeights, E: number, I: number, D: number): { out: string; norms: string } {
+  const h1 = g.o('MatMul', [x, w.w1]); // [B,T,E·I]
+  const h3 = g.o('MatMul', [x, w.w3]);
+  const act = g.o('Mul', [g.o('Mul', [h1, g.o('Sigmoid', [h1])]), h3]); // silu(h1) * h3
+  const perExpert = g.o('Transpose', [g.o('Reshape', [act, g.ints([-1, E, I])])], { perm: [1, 0, 2] }); // [E,N,I]
+  const y = g.o('MatMul', [perExpert, w.w2]); // [E,N,D]
+  const shapeBT = g.o('Slice', [g.o('Shape', [x]), g.ints([0]), g.ints([2]), g.ints([0])]); // [B,T]
+  const yShape = g.o('Concat', [shapeBT, g.ints([E, D])], { axis: 0 });
+  const yBTED = g.o('Reshape', [g.o('Transpose', [y], { perm: [1, 0, 2] }), yShape]); // [B,T,E,D]
+  const norms = g.o('Sqrt', [g.o('ReduceSumSquare', [yBTED], { axes: [-1], keepdims: 0 })]);
+  const mixed = g.o('MatMul', [g.o('Unsqueeze', [gates, g.ints([2])]), yBTED]); // [B,T,1,D]
+  return { out: g.o('Squeeze', [mixed, g.ints([2])]), norms };
+}

@@ -1,0 +1,160 @@
+// A small ONNX graph builder over onnx-proto's protobuf schema (IR 8, opset 15). It writes
+// weights as raw little-endian initializers and names every intermediate uniquely so several
+// blocks can be composed into one graph (the fused benchmark model) with the same code.
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+export const OPSET = 15;
+export const IR_VERSION = 8;
+
+export type Dim = number | string;
+export type ElemType = 'float32' | 'int64' | 'float16';
+
+const ELEM: Record<ElemType, number> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  int64: onnx.TensorProto.DataType.INT64,
+  float16: onnx.TensorProto.DataType.FLOAT16,
+};
+
+export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | { tensor: onnxProto.onnx.ITensorProto };
+
+function attribute(name: string, v: AttrValue): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'number') return { name, type: T.INT, i: v };
+  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
+  if ('float' in v) return { name, type: T.FLOAT, f: v.float };
+  if ('floats' in v) return { name, type: T.FLOATS, floats: v.floats };
+  return { name, type: T.TENSOR, t: v.tensor };
+}
+
+function valueInfo(name: string, elem: ElemType, dims: Dim[]): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEM[elem],
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+function rawBytes(data: Float32Array | BigInt64Array | Uint16Array): Uint8Array {
+  // Copy so the initializer owns exactly its bytes (the view may sit inside a larger buffer).
+  return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+}
+
+export function tensorProto(name: string, data: Float32Array | BigInt64Array | Uint16Array, dims: number[], elem?: ElemType): onnxProto.onnx.ITensorProto {
+  const dataType = elem ?? (data instanceof Float32Array ? 'float32' : data instanceof BigInt64Array ? 'int64' : 'float16');
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (n !== data.length) throw new Error(`tensor ${name}: ${data.length} values do not fill dims [${dims.join(', ')}] (${n})`);
+  return { name, dims, dataType: ELEM[dataType], rawData: rawBytes(data) };
+}
+
+export class GraphBuilder {
+  private nodes: onnxProto.onnx.INodeProto[] = [];
+  private inits: onnxProto.onnx.ITensorProto[] = [];
+  private inputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private outputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private counter = 0;
+  private constCache = new Map<string, string>();
+
+  constructor(readonly name: string) {}
+
+  input(name: string, elem: ElemType, dims: Dim[]): string {
+    this.inputs.push(valueInfo(name, elem, dims));
+    return name;
+  }
+
+  output(name: string, elem: ElemType, dims: Dim[]): void {
+    this.outputs.push(valueInfo(name, elem, dims));
+  }
+
+  /** A constant shared by several blocks of one graph: stored once under its name. */
+  initOnce(name: string, make: () => Float32Array, dims: number[]): string {
+    if (!this.inits.some((t) => t.name === name)) this.init(name, make(), dims);
+    return name;
+  }
+
+  /** A weight or constant stored in the graph. */
+  init(name: string, data: Float32Array | BigInt64Array, dims: number[]): string {
+    this.inits.push(tensorProto(name, data, dims));
+    return name;
+  }
+
+  /** A shared int64 constant (shape vectors, axes), deduplicated by value. */
+  ints(values: number[]): string {
+    const key = `i64:${values.join(',')}`;
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = `const_i64_${this.constCache.size}`;
+      this.init(name, BigInt64Array.from(values.map(BigInt)), [values.length]);
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
+  /** A shared int64 scalar constant (Range bounds). */
+  intScalar(value: number): string {
+    const key = `i64s:${value}`;
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = `const_i64s_${this.constCache.size}`;
+      this.init(name, BigInt64Array.of(BigInt(value)), []);
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
+  /** A shared float scalar constant. */
+  scalar(value: number): string {
+    const key = `f32:${value}`;
+    let name = this.constCache.get(key);
+    if (!name) {
+      name = `const_f32_${this.constCache.size}`;
+      this.init(name, Float32Array.of(value), []);
+      this.constCache.set(key, name);
+    }
+    return name;
+  }
+
+  /** Add a node; returns its output names (fresh unless given). */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs: number | string[] = 1, domain?: string): string[] {
+    const id = this.counter++;
+    const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => `${opType}_${id}_${i}`) : outputs;
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: outs,
+      name: `${opType}_${id}`,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      ...(domain ? { domain } : {}),
+    });
+    return outs;
+  }
+
+  /** Single-output shorthand. */
+  o(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output?: string): string {
+    return this.op(opType, inputs, attrs, output ? [output] : 1)[0];
+  }
+
+  build(docString = ''): Uint8Array {
+    const model = onnx.ModelProto.create({
+      irVersion: IR_VERSION,
+      opsetImport: [{ domain: '', version: OPSET }],
+      producerName: 'moe-routing-lab',
+      producerVersion: '1',
+      docString,
+      graph: {
+        name: this.name,
+        node: this.nodes,
+        initializer: this.inits,
+        input: this.inputs,
+        output: this.outputs,
+      },
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+}

@@ -1,0 +1,65 @@
+// Pure maths over next-token logits: log-softmax, per-token loss, top-N, KL, sampling.
+import type { Rng } from './rng';
+
+/** log softmax of row r of a [rows × V] matrix */
+export function logSoftmaxRow(logits: Float32Array, V: number, r: number): Float64Array {
+  const out = new Float64Array(V);
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) max = Math.max(max, logits[r * V + i]);
+  let sum = 0;
+  for (let i = 0; i < V; i++) sum += Math.exp(logits[r * V + i] - max);
+  const lse = max + Math.log(sum);
+  for (let i = 0; i < V; i++) out[i] = logits[r * V + i] - lse;
+  return out;
+}
+
+/** [T-1] NLL in nats of token t+1 given tokens ≤ t, from logits [T × V]. */
+export function tokenLosses(logits: Float32Array, V: number, ids: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let t = 0; t + 1 < ids.length; t++) out.push(-logSoftmaxRow(logits, V, t)[ids[t + 1]]);
+  return out;
+}
+
+/** The N most likely next tokens after row r, with probabilities, best first. */
+export function topNext(logits: Float32Array, V: number, r: number, n: number): { id: number; p: number }[] {
+  const lp = logSoftmaxRow(logits, V, r);
+  const ids = Array.from({ length: V }, (_, i) => i).sort((a, b) => lp[b] - lp[a] || a - b);
+  return ids.slice(0, n).map((id) => ({ id, p: Math.exp(lp[id]) }));
+}
+
+/** KL(p ‖ q) in nats between the softmax distributions of two logit rows. */
+export function klLogits(p: Float32Array, q: Float32Array, V: number, rp = 0, rq = 0): number {
+  const lp = logSoftmaxRow(p, V, rp);
+  const lq = logSoftmaxRow(q, V, rq);
+  let kl = 0;
+  for (let i = 0; i < V; i++) {
+    const pi = Math.exp(lp[i]);
+    if (pi > 0) kl += pi * (lp[i] - lq[i]);
+  }
+  return Math.max(0, kl);
+}
+
+/**
+ * Sample a token from logits row r: temperature 0 = greedy; otherwise softmax(z / T) truncated
+ * to the smallest set whose mass reaches topP (nucleus sampling), drawn with the seeded rng.
+ */
+export function sampleNext(logits: Float32Array, V: number, r: number, temperature: number, topP: number, rng: Rng): number {
+  if (temperature <= 0) return topNext(logits, V, r, 1)[0].id;
+  const scaled = new Float32Array(V);
+  for (let i = 0; i < V; i++) scaled[i] = logits[r * V + i] / temperature;
+  const lp = logSoftmaxRow(scaled, V, 0);
+  const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => lp[b] - lp[a] || a - b);
+  const kept: number[] = [];
+  let mass = 0;
+  for (const id of order) {
+    kept.push(id);
+    mass += Math.exp(lp[id]);
+    if (mass >= topP) break;
+  }
+  let u = rng.next() * mass;
+  for (const id of kept) {
+    u -= Math.exp(lp[id]);
+    if (u <= 0) return id;
+  }
+  return kept[kept.length - 1];
+}

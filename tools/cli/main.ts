@@ -1,0 +1,42 @@
+// moe-lab command dispatch. Every command prints one JSON object on stdout; errors go to stderr
+// with a message that names the problem and a non-zero exit code.
+import { UsageError } from './args';
+
+const USAGE = `usage: moe-lab <command> [options]
+  trace   --model <bundle dir|URL> (--text "<text>" | --text-file <path>) [--router <spec>]
+          [--intervene <spec>]... [--loss] [--top N] [--backend wasm|node]
+  analyze <trace.json>... [--metrics <list>] [--m 2,4,8] [--C 1,2,4]
+  align   --model <bundle> [--probe <dir>] [--langs en,de,…]
+  convert <hf checkpoint dir> <bundle dir> [--id ID] [--name NAME] [--no-fused]
+  bench   [--model <bundle>] [--backend wasm|node] [--tokens 16,128,256] [--iters N]`;
+
+type Command = (argv: string[]) => Promise<object>;
+
+async function lazy(name: string): Promise<Command | undefined> {
+  const table: Record<string, () => Promise<Command>> = {
+    trace: async () => (await import('./trace')).traceCommand,
+    bench: async () => (await import('./bench')).benchCommand,
+    convert: async () => (await import('./convert')).convertCommand,
+    analyze: async () => (await import('./analyze')).analyzeCommand,
+    align: async () => (await import('./align')).alignCommand,
+  };
+  return table[name]?.();
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return cmd ? 0 : 2;
+  }
+  try {
+    const run = await lazy(cmd);
+    if (!run) throw new UsageError(`unknown command "${cmd}"\n${USAGE}`);
+    const out = await run(rest);
+    process.stdout.write(JSON.stringify(out) + '\n');
+    return 0;
+  } catch (e) {
+    process.stderr.write(`moe-lab ${cmd}: ${(e as Error).message}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
