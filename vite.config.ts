@@ -17,5 +17,10 @@ export default defineConfig({
   preview: { headers: isolationHeaders, host: '127.0.0.1', port: 4173, strictPort: true },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    // harness.html is the engine test page (browser tests and benchmarks drive the worker through it).
+    rollupOptions: { input: { main: 'index.html', harness: 'harness.html' } },
+  },
 });

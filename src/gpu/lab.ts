@@ -1,7 +1,7 @@
 // The lab session: one loaded model with its engine, and the operations the page and the CLI
 // share — text → counterfactual forward passes with diffs, generation, traces. The worker and
 // `moe-lab` both drive this class, so what the page shows is what the CLI prints.
-import { createPolicy, parseIntervention, formatIntervention } from '../routing';
+import { createPolicy, parseIntervention, formatIntervention } from '../routing/index';
 import type { Intervention, RouterPolicy } from '../routing/types';
 import { klLogits, sampleNext, tokenLosses, topNext } from '../routing/logits';
 import { createRng } from '../routing/rng';

@@ -1,6 +1,6 @@
 // Glue between the engine and the pure routing core: per layer, apply the logit interventions,
 // run the policy, fold upcycled slots back onto their experts and build the dense gate matrix.
-import { applyLogitInterventions, denseGates, foldSlots, interventionsAt } from '../routing';
+import { applyLogitInterventions, denseGates, foldSlots, interventionsAt } from '../routing/index';
 import type { Intervention, RouterPolicy, Routing } from '../routing/types';
 import type { RouterWeights } from './routerWeights';
 

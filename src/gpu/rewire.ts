@@ -3,7 +3,7 @@
 // SPSA (Spall 1992): two forward passes per step estimate the gradient along a random ±1
 // direction. Documented in the README; it is a gradient-free stand-in for the paper's updates.
 import type { Intervention, RouterPolicy } from '../routing/types';
-import { layerInRange } from '../routing';
+import { layerInRange } from '../routing/index';
 import { tokenLosses } from '../routing/logits';
 import { createRng } from '../routing/rng';
 import type { Engine } from './engine';

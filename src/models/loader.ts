@@ -61,6 +61,9 @@ export function urlFetcher(prefix: string, fetchImpl: typeof fetch = fetch): Fet
     const url = new URL(path, base).toString();
     const res = await fetchImpl(url);
     if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText} for ${url}`);
+    // Single-page-app servers answer unknown paths with index.html: that is a missing file.
+    if ((res.headers.get('content-type') ?? '').includes('text/html') && !path.endsWith('.html'))
+      throw new Error(`not found at ${url} (the server answered with an HTML page: is this URL a bundle folder?)`);
     const total = Number(res.headers.get('content-length') ?? 0);
     if (!res.body || !onBytes) return new Uint8Array(await res.arrayBuffer());
     const reader = res.body.getReader();

@@ -21,7 +21,8 @@ export async function readBundle(model: string): Promise<LoadedBundle> {
 
 export async function ortFor(backend: string): Promise<{ ort: Ort; eps: string[]; name: BackendName }> {
   if (backend === 'node') {
-    const ort = (await import('onnxruntime-node')).default as unknown as Ort;
+    const mod = (await import('onnxruntime-node')) as unknown as { default?: Ort } & Ort;
+    const ort = mod.default ?? mod;
     return { ort, eps: ['cpu'], name: 'node' };
   }
   if (backend === 'wasm') {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { all, checkFlags, has, one, parseArgs, UsageError } from './args';
 import { DEFAULT_MODEL_DIR, openLab } from './nodeBundle';
 import { traceJson } from '../../src/gpu/trace';
+import { parseIntervention, parsePolicySpec } from '../../src/routing/index';
 
 export async function traceCommand(argv: string[]): Promise<object> {
   const args = parseArgs(argv, ['loss']);
@@ -13,8 +14,11 @@ export async function traceCommand(argv: string[]): Promise<object> {
   const text = textFlag ?? (await readFile(file!, 'utf8'));
   const top = Number(one(args, 'top') ?? 10);
   if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got "${one(args, 'top')}"`);
-  const lab = await openLab(one(args, 'model') ?? DEFAULT_MODEL_DIR, one(args, 'backend') ?? 'node');
+  // Bad specs fail before any model is loaded.
   const router = one(args, 'router') ?? 'native';
+  parsePolicySpec(router);
+  all(args, 'intervene').forEach(parseIntervention);
+  const lab = await openLab(one(args, 'model') ?? DEFAULT_MODEL_DIR, one(args, 'backend') ?? 'node');
   const { modified } = await lab.run(text, { router, interventions: all(args, 'intervene'), topN: top });
   return traceJson(lab.manifest, lab.engine.backend, modified, { loss: has(args, 'loss'), bytes: new TextEncoder().encode(text).byteLength });
 }

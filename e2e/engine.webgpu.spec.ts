@@ -1,0 +1,20 @@
+import { test, expect } from '@playwright/test';
+import { FIXTURE_TEXT, forward, load, nodeTrace, openHarness } from './engineHarness';
+
+test('the fixture bundle runs on the WebGPU EP (SwiftShader here) and matches Node within 1e-3', async ({ page }) => {
+  await openHarness(page);
+  const loaded = await load(page, 'models/tiny-mixtral/');
+  expect(loaded.type).toBe('loaded');
+  if (loaded.type !== 'loaded') return;
+  // The backend that really ran, not the one asked for.
+  expect(loaded.backend, loaded.backendNote ?? '').toBe('webgpu');
+  const ref = nodeTrace('public/models/tiny-mixtral', FIXTURE_TEXT);
+  const run = await forward(page, FIXTURE_TEXT);
+  expect(run.final.type).toBe('forwarded');
+  for (const l of run.layers) {
+    const flat = ref.layers[l.layer].routerLogits.flat();
+    const err = Math.max(...l.routerLogits.map((v, i) => Math.abs(v - flat[i])));
+    expect(err).toBeLessThan(1e-3);
+    expect(l.selected).toEqual(ref.layers[l.layer].selected);
+  }
+});
