@@ -12,6 +12,8 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Our errors carry the cause's message in their own text, where users see it.
+      'preserve-caught-error': 'off',
     },
   },
   {

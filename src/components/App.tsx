@@ -1,10 +1,19 @@
 import { Header } from './Header';
 import { PromptBar } from './PromptBar';
 import { ErrorBanner } from './ErrorBanner';
-import { Panel } from './Panel';
+import { Notices } from './Notices';
+import { RoutingMap } from './RoutingMap';
+import { RouterScores } from './RouterScores';
+import { ExpertLoad } from './ExpertLoad';
+import { NextToken } from './NextToken';
+import { RouterPanel } from './RouterPanel';
+import { AlignmentView } from './AlignmentView';
+import { TraceExport } from './TraceExport';
 import { Footer } from './Footer';
+import { useUrlSync } from '../state/useUrlSync';
 
 export function App() {
+  useUrlSync();
   return (
     <div className="lab">
       <a className="skip-link" href="#main">
@@ -12,26 +21,19 @@ export function App() {
       </a>
       <Header />
       <ErrorBanner />
+      <Notices />
       <PromptBar />
       <main id="main" className="lab-main" tabIndex={-1}>
         <section className="lab-map" aria-label="Routing map">
-          <Panel title="Routing map" testId="routing-map">
-            <p className="placeholder">Type a prompt and press Enter to see which experts each token visits in each layer.</p>
-          </Panel>
+          <RoutingMap />
+          <RouterPanel />
+          <TraceExport />
         </section>
         <aside className="lab-side" aria-label="Details">
-          <Panel title="Router scores" testId="router-scores">
-            <p className="placeholder">Router probabilities for the focused token and layer.</p>
-          </Panel>
-          <Panel title="Expert load" testId="expert-load">
-            <p className="placeholder">Tokens per expert in the focused layer.</p>
-          </Panel>
-          <Panel title="Next token" testId="next-token">
-            <p className="placeholder">The model's next-token distribution.</p>
-          </Panel>
-          <Panel title="Cross-lingual alignment" testId="alignment-view">
-            <p className="placeholder">How routing lines up across languages, layer by layer.</p>
-          </Panel>
+          <RouterScores />
+          <ExpertLoad />
+          <NextToken />
+          <AlignmentView />
         </aside>
       </main>
       <Footer />

@@ -1,11 +1,24 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { SHIPPED_MODELS } from '../models/registry';
 import { useLab } from '../state/store';
+import { loadModel, sourceForModel } from '../state/engineClient';
 
+/** Title, model picker (shipped models, a bundle URL, or a bundle folder from disk) and backend badge. */
 export function Header() {
   const modelId = useLab((s) => s.modelId);
+  const modelUrl = useLab((s) => s.modelUrl);
   const setModelId = useLab((s) => s.setModelId);
+  const setModelUrl = useLab((s) => s.setModelUrl);
+  const manifest = useLab((s) => s.manifest);
   const selectId = useId();
+  const [url, setUrl] = useState(modelUrl ?? '');
+
+  const openFolder = async (files: FileList | null) => {
+    if (!files || files.length === 0) return;
+    const list = await Promise.all(Array.from(files, async (f) => ({ name: f.webkitRelativePath || f.name, data: await f.arrayBuffer() })));
+    loadModel({ kind: 'files', files: list });
+  };
+
   return (
     <header className="lab-header">
       <h1>MoE Routing Lab</h1>
@@ -14,15 +27,42 @@ export function Header() {
         <select
           id={selectId}
           data-testid="model-select"
-          value={modelId}
-          onChange={(e) => setModelId(e.target.value)}
+          value={modelUrl ? '' : modelId}
+          onChange={(e) => {
+            setModelId(e.target.value);
+            loadModel(sourceForModel(e.target.value, null));
+          }}
         >
+          {modelUrl && <option value="">{manifest?.name ?? modelUrl}</option>}
           {SHIPPED_MODELS.map((m) => (
             <option key={m.id} value={m.id}>
               {m.name}
             </option>
           ))}
         </select>
+        <form
+          className="url-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!url.trim()) return;
+            setModelUrl(url.trim());
+            loadModel(sourceForModel(modelId, url.trim()));
+          }}
+        >
+          <input aria-label="Bundle URL" data-testid="model-url" placeholder="bundle URL…" value={url} onChange={(e) => setUrl(e.target.value)} size={16} />
+          <button type="submit">Load</button>
+        </form>
+        <label className="folder-pick" title="Open a bundle folder (manifest.json, graphs, tokenizer) from disk">
+          Folder…
+          <input
+            type="file"
+            data-testid="model-folder"
+            // @ts-expect-error webkitdirectory is a non-standard attribute every browser supports
+            webkitdirectory=""
+            multiple
+            onChange={(e) => openFolder(e.target.files)}
+          />
+        </label>
         <BackendBadge />
       </div>
     </header>
@@ -33,12 +73,7 @@ function BackendBadge() {
   const backend = useLab((s) => s.backend);
   const note = useLab((s) => s.backendNote);
   return (
-    <span
-      className={`badge badge-${backend ?? 'none'}`}
-      data-testid="backend-badge"
-      title={note ?? 'The inference backend that ran the last pass'}
-      aria-label={`Backend: ${backend ?? 'not started'}`}
-    >
+    <span className={`badge badge-${backend ?? 'none'}`} data-testid="backend-badge" title={note ?? 'The inference backend that ran the last pass'} aria-label={`Backend: ${backend ?? 'not started'}${note ? ` (${note})` : ''}`}>
       {backend ?? 'no backend yet'}
     </span>
   );

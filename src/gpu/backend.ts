@@ -22,7 +22,7 @@ export async function probeWebGpu(): Promise<string | null> {
 
 /** Try WebGPU first (unless WASM is asked for); `open` builds every session on a backend. */
 export async function withBackend<T>(prefer: BackendName | undefined, open: (c: BackendChoice) => Promise<T>): Promise<{ value: T; choice: BackendChoice }> {
-  let note: string | null = null;
+  let note: string;
   if (prefer !== 'wasm') {
     const why = await probeWebGpu();
     if (why === null) {

@@ -20,7 +20,11 @@ function checkExperts(iv: Intervention, E: number): void {
 function rowStd(z: Float32Array, E: number, t: number): number {
   let n = 0;
   let mean = 0;
-  for (let e = 0; e < E; e++) if (Number.isFinite(z[t * E + e])) (mean += z[t * E + e]), n++;
+  for (let e = 0; e < E; e++) {
+    if (!Number.isFinite(z[t * E + e])) continue;
+    mean += z[t * E + e];
+    n++;
+  }
   if (n === 0) return 0;
   mean /= n;
   let v = 0;

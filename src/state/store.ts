@@ -1,31 +1,109 @@
+// The lab's one zustand store, in slices: model/backend, the run settings (prompt, router,
+// interventions), the streamed trace of the modified run and of the unmodified baseline, and the
+// linked focus. Components read it and dispatch actions; the worker bridge writes results into it.
 import { create } from 'zustand';
 import { DEFAULT_MODEL_ID } from '../models/registry';
+import type { Manifest } from '../models/manifest';
+import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent } from '../gpu/protocol';
 
-export type BackendName = 'webgpu' | 'wasm' | 'node';
+export type { BackendName };
 
-export interface LabState {
-  modelId: string;
-  prompt: string;
-  /** the backend that actually ran the last session, null until one has run */
-  backend: BackendName | null;
-  /** why the preferred backend was not used, when it was not */
-  backendNote: string | null;
-  error: string | null;
-  /** 0..1 progress of the current long task, null when idle */
-  progress: { label: string; value: number } | null;
-  setPrompt(prompt: string): void;
-  setModelId(id: string): void;
-  setError(error: string | null): void;
+export interface Focus {
+  token: number;
+  layer: number;
+  expert: number | null;
 }
 
-export const useLab = create<LabState>()((set) => ({
+export interface PassTrace {
+  /** per layer index, as events stream in (sparse until the pass completes) */
+  layers: LayerEvent[];
+  summary: ForwardSummary | null;
+}
+
+export interface Generation {
+  text: string;
+  tokens: { id: number; text: string }[];
+  running: boolean;
+}
+
+export interface LabState {
+  // model
+  modelId: string;
+  /** a model URL typed by the user (overrides modelId when set) */
+  modelUrl: string | null;
+  manifest: Manifest | null;
+  backend: BackendName | null;
+  backendNote: string | null;
+  loading: boolean;
+  // run settings
+  prompt: string;
+  router: string;
+  interventions: string[];
+  // results
+  modified: PassTrace;
+  baseline: PassTrace;
+  diff: CounterfactualDiff | null;
+  running: boolean;
+  generation: Generation | null;
+  // ui
+  focus: Focus;
+  pinned: boolean;
+  error: string | null;
+  notices: string[];
+  progress: { label: string; value: number } | null;
+
+  setPrompt(prompt: string): void;
+  setModelId(id: string): void;
+  setModelUrl(url: string | null): void;
+  setRouter(spec: string): void;
+  setInterventions(list: string[]): void;
+  addIntervention(spec: string): void;
+  removeIntervention(index: number): void;
+  setError(error: string | null): void;
+  notify(notice: string): void;
+  dismissNotice(index: number): void;
+  hover(f: Partial<Focus>): void;
+  pin(f: Partial<Focus>): void;
+  unpin(): void;
+}
+
+export const emptyPass = (): PassTrace => ({ layers: [], summary: null });
+
+export const useLab = create<LabState>()((set, get) => ({
   modelId: DEFAULT_MODEL_ID,
-  prompt: '',
+  modelUrl: null,
+  manifest: null,
   backend: null,
   backendNote: null,
+  loading: false,
+  prompt: '',
+  router: 'native',
+  interventions: [],
+  modified: emptyPass(),
+  baseline: emptyPass(),
+  diff: null,
+  running: false,
+  generation: null,
+  focus: { token: 0, layer: 0, expert: null },
+  pinned: false,
   error: null,
+  notices: [],
   progress: null,
+
   setPrompt: (prompt) => set({ prompt }),
-  setModelId: (modelId) => set({ modelId }),
+  setModelId: (modelId) => set({ modelId, modelUrl: null }),
+  setModelUrl: (modelUrl) => set({ modelUrl }),
+  setRouter: (router) => set({ router }),
+  setInterventions: (interventions) => set({ interventions }),
+  addIntervention: (spec) => set({ interventions: [...get().interventions.filter((s) => s !== spec), spec] }),
+  removeIntervention: (i) => set({ interventions: get().interventions.filter((_, j) => j !== i) }),
   setError: (error) => set({ error }),
+  notify: (n) => set({ notices: [...get().notices, n] }),
+  dismissNotice: (i) => set({ notices: get().notices.filter((_, j) => j !== i) }),
+  // Hover moves the focus unless a click pinned it.
+  hover: (f) => {
+    if (!get().pinned) set({ focus: { ...get().focus, ...f } });
+  },
+  pin: (f) => set({ focus: { ...get().focus, ...f }, pinned: true }),
+  unpin: () => set({ pinned: false }),
 }));

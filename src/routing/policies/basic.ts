@@ -102,7 +102,9 @@ export function nullExperts(inp: RouteInput, m: number, k: number, offset: numbe
     for (let e = 0; e < E; e++) {
       const v = inp.logits[t * E + e];
       z[t * W + e] = v;
-      if (Number.isFinite(v)) (sum += v), n++;
+      if (!Number.isFinite(v)) continue;
+      sum += v;
+      n++;
     }
     const nullLogit = (n ? sum / n : 0) + offset;
     for (let j = 0; j < m; j++) z[t * W + E + j] = nullLogit;

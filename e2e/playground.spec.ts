@@ -1,0 +1,130 @@
+import { test, expect, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { nodeTrace } from './engineHarness';
+
+const TEXT = 'Hello world, the router.';
+
+async function runPrompt(page: Page, text: string) {
+  await page.getByTestId('prompt-input').fill(text);
+  await page.getByTestId('prompt-input').press('Enter');
+}
+
+async function mapExperts(page: Page): Promise<string[][]> {
+  return page.getByTestId('routing-cell').evaluateAll((cells) => {
+    const out: string[][] = [];
+    for (const c of cells as HTMLElement[]) {
+      const l = Number(c.dataset.layer);
+      (out[l] ??= [])[Number(c.dataset.token)] = c.dataset.experts ?? '';
+    }
+    return out;
+  });
+}
+
+async function ready(page: Page) {
+  await expect(page.getByTestId('backend-badge')).toHaveText(/^(wasm|webgpu)$/);
+}
+
+test('typing a sentence fills the map with the same experts as the CLI trace', async ({ page }) => {
+  await page.goto('./');
+  await ready(page);
+  await runPrompt(page, TEXT);
+  const ref = nodeTrace('public/models/tiny-mixtral', TEXT);
+  const T = ref.tokens.length;
+  await expect(page.getByTestId('routing-cell')).toHaveCount(T * ref.layers.length);
+  await expect(page.getByTestId('next-token').locator('li')).toHaveCount(10);
+  const map = await mapExperts(page);
+  ref.layers.forEach((l) => expect(map[l.index]).toEqual(l.selected.map((s) => s.join(','))));
+  // Clicking a cell focuses it: the scores panel follows.
+  await page.locator('[data-testid="routing-cell"][data-layer="2"][data-token="3"]').click();
+  await expect(page.getByTestId('router-scores').getByRole('heading')).toHaveText('Router scores — layer 2, token 3');
+  await expect(page.getByTestId('router-scores').locator('rect.bar')).toHaveCount(8);
+  await page.screenshot({ path: 'docs/screenshot-playground.png', fullPage: true });
+});
+
+test('switching to top-p gives variable expert counts; masking an expert removes it and outlines the diff', async ({ page }) => {
+  await page.goto('./');
+  await ready(page);
+  await runPrompt(page, TEXT);
+  await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
+  await page.getByTestId('router-select').selectOption('topp');
+  await expect(page.getByTestId('next-kl')).toBeVisible();
+  const counts = new Set((await mapExperts(page)).flat().map((s) => s.split(',').length));
+  expect(counts.size).toBeGreaterThan(1);
+
+  await page.getByTestId('router-select').selectOption('native');
+  await expect(page.getByTestId('next-kl')).toHaveCount(0);
+  const before = await mapExperts(page);
+  const victim = Number(before[1].find((s) => s)!.split(',')[0]);
+  await page.locator(`[data-testid="routing-cell"][data-layer="1"][data-token="0"]`).click();
+  await page.getByTestId(`mask-${victim}`).click();
+  await expect(page.getByTestId('intervention')).toHaveText([new RegExp(`mask:layers=1,experts=${victim}`)]);
+  await expect(page.locator('.map-cell.is-changed').first()).toBeVisible();
+  const after = await mapExperts(page);
+  expect(after[1].every((s) => !s.split(',').includes(String(victim)))).toBe(true);
+  expect(after[0]).toEqual(before[0]); // layers before the mask are untouched
+  await expect(page.getByTestId('loss-delta')).toHaveText(/^[+-]\d/);
+});
+
+test('the URL reopens the exact view in a fresh page', async ({ page, context }) => {
+  await page.goto('./');
+  await ready(page);
+  await runPrompt(page, TEXT);
+  await page.getByTestId('router-select').selectOption('topp');
+  await page.locator('[data-testid="routing-cell"][data-layer="1"][data-token="2"]').click();
+  await expect(page).toHaveURL(/router=topp/);
+  const url = page.url();
+  const map = await mapExperts(page);
+  const fresh = await context.newPage();
+  await fresh.goto(url);
+  await ready(fresh);
+  await expect(fresh.getByTestId('prompt-input')).toHaveValue(TEXT);
+  await expect(fresh.getByTestId('router-select')).toHaveValue('topp');
+  await expect(fresh.getByTestId('routing-cell')).toHaveCount(map.flat().length);
+  expect(await mapExperts(fresh)).toEqual(map);
+  await expect(fresh.getByTestId('router-scores').getByRole('heading')).toHaveText('Router scores — layer 1, token 2');
+});
+
+test('a bad URL field is ignored with a notice, not a blank page', async ({ page }) => {
+  await page.goto('./?router=topq&iv=mask:layers=x&q=Hi');
+  await expect(page.getByTestId('notices')).toContainText('ignored URL field router="topq": unknown router "topq"');
+  await expect(page.getByTestId('notices')).toContainText('ignored URL field iv="mask:layers=x"');
+  await expect(page.getByTestId('prompt-input')).toHaveValue('Hi');
+  await expect(page.getByTestId('router-select')).toHaveValue('native');
+});
+
+test('a broken bundle URL shows the banner and the old model keeps working', async ({ page }) => {
+  await page.goto('./');
+  await ready(page);
+  await runPrompt(page, TEXT);
+  await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
+  await page.getByTestId('model-url').fill('models/nope/');
+  await page.getByTestId('model-url').press('Enter');
+  await expect(page.getByTestId('error-banner')).toContainText('manifest.json: cannot be read');
+  await runPrompt(page, 'Another sentence.');
+  await expect(page.locator('.map-token').nth(1)).not.toHaveText('');
+  await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
+});
+
+test('token strings that look like HTML render as text', async ({ page }) => {
+  const dir = 'public/models/tiny-mixtral';
+  const manifest = JSON.parse(readFileSync(`${dir}/manifest.json`, 'utf8'));
+  const tok = JSON.parse(readFileSync(`${dir}/tokenizer.json`, 'utf8'));
+  const evil = '<img src=x onerror="window.__xss=1">';
+  tok.added_tokens.push({ id: 298, content: evil, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+  const bytes = Buffer.from(JSON.stringify(tok));
+  const entry = manifest.files.find((f: { path: string }) => f.path === 'tokenizer.json');
+  entry.bytes = bytes.length;
+  entry.sha256 = createHash('sha256').update(bytes).digest('hex');
+  await page.route('**/models/evil/**', async (route) => {
+    const name = new URL(route.request().url()).pathname.split('/models/evil/')[1];
+    if (name === 'manifest.json') return route.fulfill({ body: JSON.stringify(manifest), contentType: 'application/json' });
+    if (name === 'tokenizer.json') return route.fulfill({ body: bytes, contentType: 'application/json' });
+    return route.fulfill({ body: readFileSync(`${dir}/${name}`), contentType: 'application/octet-stream' });
+  });
+  await page.goto(`./?model=models/evil/&q=${encodeURIComponent(`a ${evil} b`)}`);
+  await ready(page);
+  await expect(page.locator('.map-token', { hasText: '<img' })).toHaveCount(1);
+  await expect(page.locator('.map-token img')).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+});

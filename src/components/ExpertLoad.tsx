@@ -1,0 +1,101 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { scaleBand, scaleLinear, select } from 'd3';
+import { useLab } from '../state/store';
+import { loadMetrics } from '../routing/metrics/load';
+import { expertColor } from './colors';
+import { Panel } from './Panel';
+import { ExportButtons } from './ExportButtons';
+
+const W = 320;
+const H = 140;
+const M = { top: 8, right: 8, bottom: 22, left: 32 };
+
+const METRIC_HELP: [string, string, (m: ReturnType<typeof loadMetrics>) => string][] = [
+  ['CV', 'coefficient of variation of the counts (std / mean); 0 = perfectly balanced (Shazeer et al. 2017)', (m) => m.cv.toFixed(3)],
+  ['MaxVio', '(max load − ideal) / ideal: how far the busiest expert is over its fair share (Loss-Free Balancing, Wang et al. 2024)', (m) => m.maxVio.toFixed(3)],
+  ['entropy', 'entropy of the load distribution / log E; 1 = uniform', (m) => m.loadEntropy.toFixed(3)],
+  ['dropped', 'fraction of tokens no expert processed (capacity overflow, null experts; Switch Transformer)', (m) => `${(m.dropped * 100).toFixed(1)}%`],
+  ['mean active', 'experts per token on average (adaptive routers vary it; Huang et al. 2024)', (m) => m.meanActive.toFixed(2)],
+];
+
+/** Tokens per expert in the focused layer, with the ideal (balanced) line and balance metrics. */
+export function ExpertLoad() {
+  const layer = useLab((s) => s.focus.layer);
+  const ev = useLab((s) => s.modified.layers[s.focus.layer]);
+  const hoverExpert = useLab((s) => s.hover);
+  const svgRef = useRef<SVGSVGElement>(null);
+  const m = useMemo(() => (ev ? loadMetrics(ev.selected, ev.E) : null), [ev]);
+
+  useEffect(() => {
+    if (!m || !svgRef.current) return;
+    const svg = select(svgRef.current);
+    const x = scaleBand<number>().domain(m.counts.map((_, e) => e)).range([M.left, W - M.right]).padding(0.15);
+    const y = scaleLinear().domain([0, Math.max(1, ...m.counts, m.ideal)]).nice().range([H - M.bottom, M.top]);
+    const rows = m.counts.map((c, e) => ({ e, c }));
+    svg
+      .selectAll<SVGRectElement, (typeof rows)[number]>('rect.bar')
+      .data(rows, (d) => d.e)
+      .join('rect')
+      .attr('class', 'bar')
+      .attr('x', (d) => x(d.e)!)
+      .attr('width', x.bandwidth())
+      .attr('y', (d) => y(d.c))
+      .attr('height', (d) => y(0) - y(d.c))
+      .attr('fill', (d) => expertColor(d.e, m.counts.length))
+      .attr('data-expert', (d) => d.e)
+      .attr('data-count', (d) => d.c)
+      .on('mouseenter', (_, d) => hoverExpert({ expert: d.e }));
+    svg
+      .selectAll('line.ideal')
+      .data([m.ideal])
+      .join('line')
+      .attr('class', 'ideal')
+      .attr('x1', M.left)
+      .attr('x2', W - M.right)
+      .attr('y1', (d) => y(d))
+      .attr('y2', (d) => y(d))
+      .attr('stroke', '#222')
+      .attr('stroke-dasharray', '4 3');
+    svg
+      .selectAll<SVGTextElement, (typeof rows)[number]>('text.label')
+      .data(rows, (d) => d.e)
+      .join('text')
+      .attr('class', 'label')
+      .attr('x', (d) => x(d.e)! + x.bandwidth() / 2)
+      .attr('y', H - 6)
+      .attr('text-anchor', 'middle')
+      .attr('font-size', 11)
+      .text((d) => d.e);
+    svg
+      .selectAll('text.axis')
+      .data(y.ticks(3))
+      .join('text')
+      .attr('class', 'axis')
+      .attr('x', M.left - 4)
+      .attr('y', (d) => y(d) + 4)
+      .attr('text-anchor', 'end')
+      .attr('font-size', 10)
+      .text((d) => String(d));
+  }, [m, hoverExpert]);
+
+  return (
+    <Panel title={`Expert load — layer ${layer}`} testId="expert-load">
+      {!m ? (
+        <p className="placeholder">Tokens per expert in the focused layer.</p>
+      ) : (
+        <>
+          <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label={`tokens per expert in layer ${layer}: ${m.counts.join(', ')}; dashed line = ideal ${m.ideal.toFixed(2)}`} />
+          <dl className="metrics">
+            {METRIC_HELP.map(([name, help, fmt]) => (
+              <div key={name} title={help} data-metric={name}>
+                <dt>{name}</dt>
+                <dd>{fmt(m)}</dd>
+              </div>
+            ))}
+          </dl>
+          <ExportButtons svg={svgRef} name={`expert-load-L${layer}`} />
+        </>
+      )}
+    </Panel>
+  );
+}

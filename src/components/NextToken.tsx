@@ -1,0 +1,66 @@
+import { useState } from 'react';
+import { useLab } from '../state/store';
+import { cancel, generate } from '../state/engineClient';
+import { Panel } from './Panel';
+
+/** The model's next-token distribution, the diff against the unmodified run, and generation. */
+export function NextToken() {
+  const summary = useLab((s) => s.modified.summary);
+  const baseline = useLab((s) => s.baseline.summary);
+  const diff = useLab((s) => s.diff);
+  const gen = useLab((s) => s.generation);
+  const running = useLab((s) => s.running);
+  const [temperature, setTemperature] = useState(0);
+  const [topP, setTopP] = useState(0.9);
+  const [maxTokens, setMaxTokens] = useState(24);
+  const meanLoss = summary && summary.loss.length ? summary.loss.reduce((a, b) => a + b, 0) / summary.loss.length : null;
+  return (
+    <Panel title="Next token" testId="next-token">
+      {!summary ? (
+        <p className="placeholder">The model's next-token distribution.</p>
+      ) : (
+        <>
+          <ol className="next-list">
+            {summary.next.map((n) => (
+              <li key={n.id}>
+                <span className="tok">{n.text}</span>
+                <span className="bar" style={{ width: `${Math.round(n.p * 100)}%` }} />
+                <span className="p">{(n.p * 100).toFixed(1)}%</span>
+              </li>
+            ))}
+          </ol>
+          <p className="stat" title="mean next-token loss over the prompt, in nats (lower is better)">
+            mean loss <strong data-testid="mean-loss">{meanLoss?.toFixed(3) ?? '–'}</strong> nats
+          </p>
+          {diff && baseline && (
+            <p className="stat diff" title="KL(unmodified ‖ modified) of the next-token distribution, and the mean per-token loss change">
+              vs unmodified: KL <strong data-testid="next-kl">{diff.nextKL.toFixed(4)}</strong> nats, Δloss{' '}
+              <strong data-testid="loss-delta">{diff.meanLossDelta >= 0 ? '+' : ''}{diff.meanLossDelta.toFixed(4)}</strong>
+            </p>
+          )}
+        </>
+      )}
+      <fieldset className="gen">
+        <legend>Generate</legend>
+        <label>
+          temperature <input type="number" min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(Number(e.target.value))} />
+        </label>
+        <label>
+          top-p <input type="number" min={0.05} max={1} step={0.05} value={topP} onChange={(e) => setTopP(Number(e.target.value))} />
+        </label>
+        <label>
+          tokens <input type="number" min={1} max={128} step={1} value={maxTokens} onChange={(e) => setMaxTokens(Number(e.target.value))} />
+        </label>
+        <button type="button" disabled={!summary || running} onClick={() => generate({ maxTokens, temperature, topP, seed: 0 })}>
+          Generate
+        </button>
+        {gen?.running && (
+          <button type="button" onClick={cancel}>
+            Stop
+          </button>
+        )}
+        {gen && <p className="gen-text" data-testid="generated-text">{gen.text}</p>}
+      </fieldset>
+    </Panel>
+  );
+}

@@ -1,0 +1,138 @@
+import { useId, useState } from 'react';
+import { INTERVENTION_KINDS, INTERVENTION_PARAMS, POLICY_CATALOGUE, parseIntervention, parsePolicySpec } from '../routing/index';
+import { useLab } from '../state/store';
+import { runPrompt } from '../state/engineClient';
+import { Panel } from './Panel';
+
+const KIND_HELP: Record<string, string> = {
+  bias: 'add a constant to the listed experts’ router logits',
+  steer: 'soft steer: z_e += λ·std(z) (Multilingual Routing in MoE)',
+  force: 'hard force: z_e = max(z) + ε, the expert joins every token’s set',
+  mask: 'ablate: z_e = −∞, the expert is never chosen',
+  temp: 'router temperature: z ← z / t',
+  upcycle: 'duplicate an expert’s router row with noise into an extra slot served by the same expert',
+  skip: 'skip the layer’s MoE block (output = attention output)',
+  repeat: 'Chain-of-Experts: route and apply the MoE block n times',
+  rewire: 'fit per-layer logit offsets to the prompt’s own next-token loss (SPSA; Rewiring Experts on the Fly)',
+};
+
+/** Pick a router policy with its parameters; add and remove logit interventions. Every change re-runs. */
+export function RouterPanel() {
+  const router = useLab((s) => s.router);
+  const setRouter = useLab((s) => s.setRouter);
+  const interventions = useLab((s) => s.interventions);
+  const addIntervention = useLab((s) => s.addIntervention);
+  const removeIntervention = useLab((s) => s.removeIntervention);
+  const setError = useLab((s) => s.setError);
+  const focusLayer = useLab((s) => s.focus.layer);
+  const parsed = parsePolicySpec(router);
+  const info = POLICY_CATALOGUE.find((p) => p.name === parsed.name)!;
+  const selectId = useId();
+  const [kind, setKind] = useState<(typeof INTERVENTION_KINDS)[number]>('mask');
+  const [layers, setLayers] = useState('');
+  const [experts, setExperts] = useState('');
+  const [value, setValue] = useState('');
+
+  const applyRouter = (spec: string) => {
+    try {
+      setRouter(parsePolicySpec(spec).spec);
+      runPrompt();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  const add = () => {
+    const param = Object.keys(INTERVENTION_PARAMS[kind])[0];
+    const parts = [`layers=${layers.trim() || focusLayer}`];
+    if (experts.trim()) parts.push(`experts=${experts.trim().replace(/[ ,]+/g, '+')}`);
+    if (param && value.trim()) parts.push(`${param}=${value.trim()}`);
+    const spec = `${kind}:${parts.join(',')}`;
+    try {
+      parseIntervention(spec);
+      addIntervention(spec);
+      runPrompt();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  return (
+    <Panel title="Router and interventions" testId="router-panel">
+      <div className="router-row">
+        <label htmlFor={selectId}>Router</label>
+        <select id={selectId} data-testid="router-select" value={parsed.name} onChange={(e) => applyRouter(e.target.value)}>
+          {POLICY_CATALOGUE.map((p) => (
+            <option key={p.name} value={p.name} title={`${p.rule} — ${p.source}`}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+        {info.params.map((p) => (
+          <label key={p.name} title={p.help} className="param">
+            {p.name}
+            <input
+              type="number"
+              data-testid={`router-param-${p.name}`}
+              defaultValue={parsed.params[p.name]}
+              key={`${router}-${p.name}`}
+              min={p.min}
+              max={p.max}
+              step={p.integer ? 1 : 'any'}
+              onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()}
+              onBlur={(e) => {
+                const params = { ...parsed.params, [p.name]: e.target.value };
+                applyRouter(`${parsed.name}:${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(',')}`);
+              }}
+            />
+          </label>
+        ))}
+      </div>
+      <p className="hint" data-testid="router-rule">
+        {info.rule}. <em>{info.source}.</em>
+        {!info.causal && <strong> Non-causal: a token’s experts depend on later tokens.</strong>}
+      </p>
+      <form
+        className="iv-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          add();
+        }}
+      >
+        <select aria-label="Intervention kind" data-testid="iv-kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
+          {INTERVENTION_KINDS.map((k) => (
+            <option key={k} value={k} title={KIND_HELP[k]}>
+              {k}
+            </option>
+          ))}
+        </select>
+        <input aria-label="Layers (i, i-j or *)" data-testid="iv-layers" placeholder={`layers (${focusLayer})`} value={layers} onChange={(e) => setLayers(e.target.value)} size={6} />
+        <input aria-label="Experts (e.g. 1+4)" data-testid="iv-experts" placeholder="experts 1+4" value={experts} onChange={(e) => setExperts(e.target.value)} size={8} />
+        {Object.keys(INTERVENTION_PARAMS[kind]).length > 0 && (
+          <input aria-label={Object.keys(INTERVENTION_PARAMS[kind])[0]} data-testid="iv-value" placeholder={`${Object.keys(INTERVENTION_PARAMS[kind])[0]} (${Object.values(INTERVENTION_PARAMS[kind])[0]})`} value={value} onChange={(e) => setValue(e.target.value)} size={7} />
+        )}
+        <button type="submit" data-testid="iv-add">
+          Add
+        </button>
+      </form>
+      <p className="hint">{KIND_HELP[kind]}</p>
+      <ul className="iv-list" aria-label="Active interventions">
+        {interventions.map((s, i) => (
+          <li key={s} data-testid="intervention">
+            <code>{s}</code>
+            <button
+              type="button"
+              aria-label={`remove ${s}`}
+              onClick={() => {
+                removeIntervention(i);
+                runPrompt();
+              }}
+            >
+              ×
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Panel>
+  );
+}

@@ -1,0 +1,119 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { scaleBand, scaleLinear, select } from 'd3';
+import { useLab } from '../state/store';
+import { runPrompt } from '../state/engineClient';
+import { expertColor } from './colors';
+import { Panel } from './Panel';
+import { ExportButtons } from './ExportButtons';
+
+const W = 320;
+const H = 150;
+const M = { top: 8, right: 8, bottom: 22, left: 32 };
+
+/**
+ * Router softmax for the focused token and layer: one bar per expert (selected experts solid,
+ * the rest faded); with an intervention, the unmodified run's probabilities are drawn as outlines.
+ */
+export function RouterScores() {
+  const focus = useLab((s) => s.focus);
+  const ev = useLab((s) => s.modified.layers[s.focus.layer]);
+  const base = useLab((s) => s.baseline.layers[s.focus.layer]);
+  const interventions = useLab((s) => s.interventions);
+  const addIntervention = useLab((s) => s.addIntervention);
+  const setInterventions = useLab((s) => s.setInterventions);
+  const svgRef = useRef<SVGSVGElement>(null);
+  const t = focus.token;
+  const E = ev?.E ?? 0;
+  const probs = useMemo(() => (ev && t < ev.T ? Array.from(ev.probs.subarray(t * E, (t + 1) * E)) : []), [ev, t, E]);
+  const before = useMemo(() => (base && t < base.T ? Array.from(base.probs.subarray(t * E, (t + 1) * E)) : null), [base, t, E]);
+  const selected = useMemo(() => ev?.selected[t] ?? [], [ev, t]);
+
+  useEffect(() => {
+    const svg = select(svgRef.current);
+    if (!svgRef.current) return;
+    const x = scaleBand<number>().domain(probs.map((_, e) => e)).range([M.left, W - M.right]).padding(0.15);
+    const y = scaleLinear().domain([0, 1]).range([H - M.bottom, M.top]);
+    const rows = probs.map((p, e) => ({ e, p, b: before?.[e] ?? null, sel: selected.includes(e) }));
+    svg
+      .selectAll<SVGRectElement, (typeof rows)[number]>('rect.bar')
+      .data(rows, (d) => d.e)
+      .join('rect')
+      .attr('class', 'bar')
+      .attr('x', (d) => x(d.e)!)
+      .attr('width', x.bandwidth())
+      .attr('y', (d) => y(d.p))
+      .attr('height', (d) => y(0) - y(d.p))
+      .attr('fill', (d) => expertColor(d.e, E))
+      .attr('opacity', (d) => (d.sel ? 1 : 0.35))
+      .attr('data-expert', (d) => d.e)
+      .attr('data-p', (d) => d.p.toFixed(4));
+    svg
+      .selectAll<SVGRectElement, (typeof rows)[number]>('rect.before')
+      .data(rows.filter((d) => d.b !== null), (d) => d.e)
+      .join('rect')
+      .attr('class', 'before')
+      .attr('x', (d) => x(d.e)!)
+      .attr('width', x.bandwidth())
+      .attr('y', (d) => y(d.b!))
+      .attr('height', (d) => y(0) - y(d.b!))
+      .attr('fill', 'none')
+      .attr('stroke', '#222')
+      .attr('stroke-dasharray', '3 2');
+    svg
+      .selectAll<SVGTextElement, (typeof rows)[number]>('text.label')
+      .data(rows, (d) => d.e)
+      .join('text')
+      .attr('class', 'label')
+      .attr('x', (d) => x(d.e)! + x.bandwidth() / 2)
+      .attr('y', H - 6)
+      .attr('text-anchor', 'middle')
+      .attr('font-size', 11)
+      .attr('font-weight', (d) => (d.sel ? 700 : 400))
+      .text((d) => d.e);
+    svg
+      .selectAll('text.axis')
+      .data([0, 0.5, 1])
+      .join('text')
+      .attr('class', 'axis')
+      .attr('x', M.left - 4)
+      .attr('y', (d) => y(d) + 4)
+      .attr('text-anchor', 'end')
+      .attr('font-size', 10)
+      .text((d) => d.toFixed(1));
+  }, [probs, before, selected, E]);
+
+  const toggle = (kind: 'mask' | 'force', e: number) => {
+    const spec = `${kind}:layers=${focus.layer},experts=${e}`;
+    if (interventions.includes(spec)) setInterventions(interventions.filter((s) => s !== spec));
+    else addIntervention(spec);
+    runPrompt();
+  };
+
+  return (
+    <Panel title={`Router scores — layer ${focus.layer}, token ${t}`} testId="router-scores">
+      {probs.length === 0 ? (
+        <p className="placeholder">Router probabilities for the focused token and layer.</p>
+      ) : (
+        <>
+          <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label={`router probabilities of token ${t} in layer ${focus.layer}; selected experts ${selected.join(', ')}`} />
+          <p className="hint" title="softmax of the router logits; solid = selected, dashed outline = the unmodified run">
+            p = softmax(router logits). Solid: selected ({selected.join(', ') || 'none'}). {before ? 'Dashed: before the intervention.' : ''}
+          </p>
+          <div className="expert-toggles" role="group" aria-label={`Mask or force experts in layer ${focus.layer}`}>
+            {probs.map((_, e) => (
+              <span key={e} className="toggle-pair">
+                <button type="button" data-testid={`mask-${e}`} aria-pressed={interventions.includes(`mask:layers=${focus.layer},experts=${e}`)} onClick={() => toggle('mask', e)} title={`mask expert ${e} in layer ${focus.layer} (logit → −∞)`}>
+                  ⊘{e}
+                </button>
+                <button type="button" data-testid={`force-${e}`} aria-pressed={interventions.includes(`force:layers=${focus.layer},experts=${e}`)} onClick={() => toggle('force', e)} title={`force expert ${e} in layer ${focus.layer} (logit → max + ε)`}>
+                  ↑{e}
+                </button>
+              </span>
+            ))}
+          </div>
+          <ExportButtons svg={svgRef} name={`router-scores-L${focus.layer}-t${t}`} />
+        </>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,63 @@
+// Expert-load metrics of one layer (DESIGN.md §6), from per-token selections.
+
+export interface LoadMetrics {
+  /** [E] tokens routed to each expert */
+  counts: number[];
+  total: number;
+  /** total selections / E */
+  ideal: number;
+  maxOverMean: number;
+  /** population std / mean of counts */
+  cv: number;
+  /** (max − ideal) / ideal */
+  maxVio: number;
+  /** H(counts/total) / log E */
+  loadEntropy: number;
+  /** fraction of tokens with no expert */
+  dropped: number;
+  /** selections per token */
+  meanActive: number;
+}
+
+/** selected: [T][k_t] expert ids; E experts. */
+export function loadMetrics(selected: number[][], E: number): LoadMetrics {
+  const counts = new Array<number>(E).fill(0);
+  let dropped = 0;
+  for (const s of selected) {
+    if (s.length === 0) dropped++;
+    for (const e of s) counts[e]++;
+  }
+  const total = counts.reduce((a, b) => a + b, 0);
+  const T = selected.length;
+  const ideal = total / E;
+  let max = -Infinity;
+  for (const c of counts) max = Math.max(max, c);
+  const variance = counts.reduce((a, c) => a + (c - ideal) ** 2, 0) / E;
+  let h = 0;
+  for (const c of counts) if (c > 0) h -= (c / total) * Math.log(c / total);
+  return {
+    counts,
+    total,
+    ideal,
+    maxOverMean: ideal > 0 ? max / ideal : 0,
+    cv: ideal > 0 ? Math.sqrt(variance) / ideal : 0,
+    maxVio: ideal > 0 ? (max - ideal) / ideal : 0,
+    loadEntropy: total > 0 && E > 1 ? h / Math.log(E) : 0,
+    dropped: T ? dropped / T : 0,
+    meanActive: T ? total / T : 0,
+  };
+}
+
+/** HF load-balancing loss E·Σ_e f_e·P_e: f_e = fraction of tokens whose selection holds e, P_e = mean router probability. probs: [T × E]. */
+export function hfAux(selected: number[][], probs: ArrayLike<number>, E: number): number {
+  const T = selected.length;
+  if (T === 0) return 0;
+  let loss = 0;
+  for (let e = 0; e < E; e++) {
+    const f = selected.filter((s) => s.includes(e)).length / T;
+    let P = 0;
+    for (let t = 0; t < T; t++) P += probs[t * E + e];
+    loss += f * (P / T);
+  }
+  return E * loss;
+}

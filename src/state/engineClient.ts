@@ -1,0 +1,144 @@
+// The page side of the worker protocol: one worker, replies matched by requestId, stale results
+// dropped (a newer run supersedes an older one), a crashed worker restarted with the last good
+// model, and every result written into the store.
+import { useLab, emptyPass } from './store';
+import { SHIPPED_MODELS } from '../models/registry';
+import type { BundleSource, Progress, WorkerReply, WorkerRequest } from '../gpu/protocol';
+
+type Req = WorkerRequest extends infer R ? (R extends { requestId: number } ? Omit<R, 'requestId'> : never) : never;
+
+let worker: Worker | null = null;
+let nextId = 1;
+/** requestId of the newest run; replies of older runs are ignored */
+let currentRun = 0;
+let currentLoad = 0;
+let lastGood: BundleSource | null = null;
+let pendingLoad: BundleSource | null = null;
+
+function progressLabel(p: Progress): { label: string; value: number } {
+  switch (p.status) {
+    case 'download':
+      return { label: `Downloading ${p.file} (${(p.loaded / 1e6).toFixed(1)} / ${(p.total / 1e6).toFixed(1)} MB)`, value: p.total ? p.loaded / p.total : 0 };
+    case 'session':
+      return { label: `Creating session ${p.file}`, value: (p.index + 1) / p.count };
+    case 'layer':
+      return { label: `Layer ${p.layer + 1} of ${p.numLayers}`, value: (p.layer + 1) / p.numLayers };
+    case 'token':
+      return { label: `Token ${p.index} of ${p.count}`, value: p.index / p.count };
+    case 'item':
+      return { label: `${p.label} ${p.index} of ${p.count}`, value: p.index / p.count };
+  }
+}
+
+function onReply(msg: WorkerReply) {
+  const s = useLab.getState();
+  const isRun = msg.requestId === currentRun;
+  const isLoad = msg.requestId === currentLoad;
+  if (!isRun && !isLoad) return; // stale
+  switch (msg.type) {
+    case 'progress':
+      useLab.setState({ progress: progressLabel(msg.progress) });
+      break;
+    case 'loaded':
+      lastGood = pendingLoad;
+      useLab.setState({ manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, modified: emptyPass(), baseline: emptyPass(), diff: null });
+      if (s.prompt.trim()) runPrompt();
+      break;
+    case 'layer': {
+      const key = msg.pass === 'baseline' ? 'baseline' : 'modified';
+      const layers = [...useLab.getState()[key].layers];
+      layers[msg.event.layer] = msg.event;
+      useLab.setState({ [key]: { ...useLab.getState()[key], layers } } as Partial<typeof s>);
+      break;
+    }
+    case 'forwarded':
+      useLab.setState({
+        modified: { layers: useLab.getState().modified.layers, summary: msg.summary },
+        baseline: msg.baseline ? { layers: useLab.getState().baseline.layers, summary: msg.baseline } : emptyPass(),
+        diff: msg.diff ?? null,
+        running: false,
+        progress: null,
+        notices: [...new Set([...msg.summary.notices])],
+      });
+      break;
+    case 'token': {
+      const g = useLab.getState().generation ?? { text: '', tokens: [], running: true };
+      useLab.setState({ generation: { ...g, tokens: [...g.tokens, msg.token], text: g.text + msg.token.text } });
+      break;
+    }
+    case 'generated':
+      useLab.setState({ generation: { text: msg.text, tokens: msg.tokens, running: false }, running: false, progress: null });
+      break;
+    case 'cancelled':
+      useLab.setState({ running: false, progress: null });
+      break;
+    case 'error':
+      // The last good model and results stay; only the banner changes.
+      useLab.setState({ error: msg.message, running: false, loading: false, progress: null });
+      break;
+  }
+}
+
+function ensureWorker(): Worker {
+  if (worker) return worker;
+  worker = new Worker(new URL('../gpu/worker.ts', import.meta.url), { type: 'module' });
+  worker.onmessage = (ev: MessageEvent<WorkerReply>) => onReply(ev.data);
+  worker.onerror = (ev) => {
+    ev.preventDefault();
+    restart(`the inference worker crashed (${ev.message || 'unknown error'})`);
+  };
+  return worker;
+}
+
+/** Replace a crashed worker, keep the UI state and reload the last good model. */
+export function restart(reason: string): void {
+  worker?.terminate();
+  worker = null;
+  const source = lastGood;
+  useLab.setState({ error: `${reason}; restarted it${source ? ' and reloaded the last good model' : ''}`, running: false, progress: null });
+  if (source) send({ type: 'load', source, ortBase: ortBase() }, 'load');
+}
+
+function ortBase(): string {
+  return new URL('ort/', document.baseURI).href;
+}
+
+function send(req: Req, kind: 'run' | 'load'): number {
+  const requestId = nextId++;
+  if (kind === 'run') currentRun = requestId;
+  else currentLoad = requestId;
+  ensureWorker().postMessage({ ...req, requestId } as WorkerRequest, req.type === 'load' && req.source.kind === 'files' ? req.source.files.map((f) => f.data) : []);
+  return requestId;
+}
+
+export function sourceForModel(modelId: string, modelUrl: string | null): BundleSource {
+  if (modelUrl) return { kind: 'url', url: new URL(modelUrl, document.baseURI).href };
+  const m = SHIPPED_MODELS.find((x) => x.id === modelId) ?? SHIPPED_MODELS[0];
+  return { kind: 'url', url: new URL(m.path, document.baseURI).href };
+}
+
+export function loadModel(source: BundleSource): void {
+  pendingLoad = source;
+  const preferBackend = new URLSearchParams(location.search).get('backend') === 'wasm' ? 'wasm' : undefined;
+  useLab.setState({ loading: true, progress: { label: 'Loading model', value: 0 } });
+  send({ type: 'load', source, ortBase: ortBase(), preferBackend }, 'load');
+}
+
+export function runPrompt(): void {
+  const s = useLab.getState();
+  if (!s.manifest || !s.prompt.trim()) return;
+  const changed = s.router !== 'native' || s.interventions.length > 0;
+  useLab.setState({ running: true, error: null, ...(changed ? {} : { baseline: emptyPass(), diff: null }) });
+  send({ type: 'forward', text: s.prompt, router: s.router, interventions: s.interventions, baseline: changed, topN: 10 }, 'run');
+}
+
+export function generate(opts: { maxTokens: number; temperature: number; topP: number; seed: number }): void {
+  const s = useLab.getState();
+  if (!s.manifest || !s.prompt.trim()) return;
+  useLab.setState({ running: true, generation: { text: '', tokens: [], running: true } });
+  send({ type: 'generate', text: s.prompt, router: s.router, interventions: s.interventions, ...opts }, 'run');
+}
+
+export function cancel(): void {
+  if (currentRun) worker?.postMessage({ type: 'cancel', requestId: currentRun } satisfies WorkerRequest);
+}

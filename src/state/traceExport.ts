@@ -1,0 +1,25 @@
+// The current run as DESIGN.md §3 trace JSON (the same shape the CLI prints) and as CSV.
+import { traceJson } from '../gpu/trace';
+import type { LabState } from './store';
+
+export function currentTrace(s: LabState): Record<string, unknown> | null {
+  const summary = s.modified.summary;
+  if (!s.manifest || !summary || !s.backend) return null;
+  return traceJson(s.manifest, s.backend, { summary, events: s.modified.layers, logits: new Float32Array(0) }, { loss: true });
+}
+
+/** One row per (layer, token): layer, token index, token id, token text, experts, gates, dropped. */
+export function currentTraceCsv(s: LabState): string | null {
+  const summary = s.modified.summary;
+  if (!summary) return null;
+  const q = (x: string) => `"${x.replace(/"/g, '""')}"`;
+  const rows = ['layer,token,token_id,token_text,experts,gates,dropped'];
+  for (const ev of s.modified.layers) {
+    if (!ev) continue;
+    for (let t = 0; t < ev.T; t++) {
+      const tok = summary.tokens[t];
+      rows.push([ev.layer, t, tok.id, q(tok.text), q(ev.selected[t].join(' ')), q(ev.gates[t].map((g) => g.toFixed(6)).join(' ')), ev.dropped[t]].join(','));
+    }
+  }
+  return rows.join('\n') + '\n';
+}

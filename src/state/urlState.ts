@@ -1,0 +1,106 @@
+// URL ⇄ state. Every shareable field is one row of FIELDS (key, parse, format, default); we loop
+// over the table both ways. A bad or stale field is dropped with a notice naming it — never a
+// blank page. Slider drags replace the history entry instead of adding one.
+import { parseIntervention, parsePolicySpec } from '../routing/index';
+import { SHIPPED_MODELS, DEFAULT_MODEL_ID } from '../models/registry';
+
+export interface UrlState {
+  prompt: string;
+  model: string;
+  router: string;
+  interventions: string[];
+  token: number;
+  layer: number;
+  expert: number | null;
+}
+
+export const URL_DEFAULTS: UrlState = { prompt: '', model: DEFAULT_MODEL_ID, router: 'native', interventions: [], token: 0, layer: 0, expert: null };
+
+interface Field<K extends keyof UrlState> {
+  key: K;
+  param: string;
+  multi?: boolean;
+  parse(raw: string[]): UrlState[K];
+  format(v: UrlState[K]): string[];
+}
+
+const int = (name: string, min: number) => (raw: string[]) => {
+  const v = raw[0];
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${v}"`);
+  return Number(v);
+};
+
+const FIELDS: Field<keyof UrlState>[] = [
+  { key: 'prompt', param: 'q', parse: (r) => r[0], format: (v) => [v as string] },
+  {
+    key: 'model',
+    param: 'model',
+    parse: (r) => {
+      const v = r[0];
+      if (!SHIPPED_MODELS.some((m) => m.id === v) && !/^(https?:\/\/|\.{0,2}\/|models\/)/.test(v)) throw new Error(`unknown model "${v}" (shipped: ${SHIPPED_MODELS.map((m) => m.id).join(', ')}; or give a bundle URL)`);
+      return v;
+    },
+    format: (v) => [v as string],
+  },
+  { key: 'router', param: 'router', parse: (r) => parsePolicySpec(r[0]).spec, format: (v) => [v as string] },
+  {
+    key: 'interventions',
+    param: 'iv',
+    multi: true,
+    parse: (r) => r.map((s) => (parseIntervention(s), s)),
+    format: (v) => v as string[],
+  },
+  { key: 'token', param: 't', parse: int('t', 0), format: (v) => [String(v)] },
+  { key: 'layer', param: 'l', parse: int('l', 0), format: (v) => [String(v)] },
+  { key: 'expert', param: 'e', parse: int('e', 0), format: (v) => (v === null ? [] : [String(v)]) },
+] as Field<keyof UrlState>[];
+
+export function parseUrlState(search: string): { state: UrlState; notices: string[] } {
+  const params = new URLSearchParams(search);
+  const state: UrlState = { ...URL_DEFAULTS, interventions: [] };
+  const notices: string[] = [];
+  for (const f of FIELDS) {
+    const raw = params.getAll(f.param);
+    if (raw.length === 0) continue;
+    if (f.multi) {
+      // Each intervention is checked on its own: one bad spec does not drop the others.
+      const good: string[] = [];
+      for (const r of raw) {
+        try {
+          f.parse([r]);
+          good.push(r);
+        } catch (e) {
+          notices.push(`ignored URL field ${f.param}="${r}": ${(e as Error).message}`);
+        }
+      }
+      (state as unknown as Record<string, unknown>)[f.key] = good;
+      continue;
+    }
+    try {
+      (state as unknown as Record<string, unknown>)[f.key] = f.parse(raw);
+    } catch (e) {
+      notices.push(`ignored URL field ${f.param}="${raw[0]}": ${(e as Error).message}`);
+    }
+  }
+  return { state, notices };
+}
+
+export function formatUrlState(s: UrlState): string {
+  const params = new URLSearchParams();
+  for (const f of FIELDS) {
+    const v = s[f.key];
+    if (JSON.stringify(v) === JSON.stringify(URL_DEFAULTS[f.key])) continue;
+    for (const x of f.format(v)) params.append(f.param, x);
+  }
+  const q = params.toString();
+  return q ? `?${q}` : '';
+}
+
+/** Write the state into the address bar without adding a history entry per change. */
+export function writeUrl(s: UrlState, mode: 'push' | 'replace' = 'replace'): void {
+  const search = formatUrlState(s);
+  if (search === location.search) return;
+  const url = `${location.pathname}${search}${location.hash}`;
+  if (mode === 'push') history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
+}
