@@ -1,9 +1,9 @@
 /// <reference lib="webworker" />
 // The inference worker: owns onnxruntime-web and the Lab, answers the protocol of protocol.ts.
 // Every handler replies (errors included); a newer forward/generate cancels the older one.
-import * as ort from 'onnxruntime-web/webgpu';
+import type * as OrtWeb from 'onnxruntime-web';
 import { Lab } from './lab';
-import { withBackend } from './backend';
+import { probeWebGpu, withBackend } from './backend';
 import { filesFetcher, loadBundle, urlFetcher } from '../models/loader';
 import { Cancelled } from './engine';
 import type { WorkerReply, WorkerRequest } from './protocol';
@@ -20,7 +20,24 @@ function post(msg: WorkerReply, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
 }
 
-function configureOrt(base?: string) {
+type OrtModule = typeof OrtWeb;
+let ortModule: Promise<OrtModule> | null = null;
+
+/**
+ * Without a WebGPU adapter we load ORT's plain WASM build (half the size of the WebGPU one, so
+ * it compiles twice as fast); with one, the WebGPU build, which also carries the WASM EP.
+ */
+async function loadOrt(base?: string): Promise<OrtModule> {
+  ortModule ??= (async () => {
+    const gpu = (await probeWebGpu()) === null;
+    const ort = (gpu ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm')) as unknown as OrtModule;
+    configureOrt(ort, base);
+    return ort;
+  })();
+  return ortModule;
+}
+
+function configureOrt(ort: OrtModule, base?: string) {
   ort.env.wasm.wasmPaths = base ?? new URL(import.meta.env.DEV ? '/ort/' : '../ort/', self.location.href).href;
   // Threads need SharedArrayBuffer, which needs a cross-origin isolated page (COOP/COEP).
   ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1;
@@ -38,7 +55,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' }>): Promise<
   const progress = (p: import('./protocol').Progress) => post({ type: 'progress', requestId: req.requestId, progress: p });
   try {
     if (req.type === 'load') {
-      configureOrt(req.ortBase);
+      const ort = await loadOrt(req.ortBase);
       const fetcher = req.source.kind === 'url' ? urlFetcher(req.source.url) : filesFetcher(req.source.files);
       const bundle = await loadBundle(fetcher, (p) => progress({ status: 'download', file: p.file, loaded: p.loaded, total: p.total }));
       const { value, choice } = await withBackend(req.preferBackend, (c) => Lab.open(ort as never, bundle, c.executionProviders, c.backend, progress));

@@ -41,6 +41,7 @@ function onReply(msg: WorkerReply) {
       break;
     case 'loaded':
       lastGood = pendingLoad;
+      performance.measure('moe-load', `moe-load-${msg.requestId}`);
       useLab.setState({ manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, modified: emptyPass(), baseline: emptyPass(), diff: null });
       if (s.prompt.trim()) runPrompt();
       break;
@@ -52,6 +53,8 @@ function onReply(msg: WorkerReply) {
       break;
     }
     case 'forwarded':
+      // Performance marks: run request → results in the store → next frame painted (npm run bench reads them).
+      requestAnimationFrame(() => performance.measure('moe-run', `moe-run-${msg.requestId}`));
       useLab.setState({
         modified: { layers: useLab.getState().modified.layers, summary: msg.summary },
         baseline: msg.baseline ? { layers: useLab.getState().baseline.layers, summary: msg.baseline } : emptyPass(),
@@ -107,6 +110,7 @@ function send(req: Req, kind: 'run' | 'load'): number {
   const requestId = nextId++;
   if (kind === 'run') currentRun = requestId;
   else currentLoad = requestId;
+  performance.mark(`moe-${kind}-${requestId}`);
   ensureWorker().postMessage({ ...req, requestId } as WorkerRequest, req.type === 'load' && req.source.kind === 'files' ? req.source.files.map((f) => f.data) : []);
   return requestId;
 }
