@@ -210,6 +210,8 @@ export interface ConvertOptions {
   license?: string;
   source?: string;
   languages?: string[];
+  /** probe files (<lang>.json → bytes), stored under probes/ */
+  probes?: Map<string, Uint8Array>;
   onProgress?: (step: string, index: number, count: number) => void;
 }
 
@@ -262,6 +264,8 @@ export async function convertMixtral(ck: Checkpoint, opts: ConvertOptions): Prom
   files.set('routers.bin', routers);
   files.set('tokenizer.json', ck.tokenizerJson);
   if (ck.tokenizerConfig) files.set('tokenizer_config.json', ck.tokenizerConfig);
+  for (const [name, bytes] of opts.probes ?? []) files.set(`probes/${name}`, bytes);
+  const probeLangs = [...(opts.probes?.keys() ?? [])].map((n) => n.replace(/\.json$/, ''));
 
   const layers: LayerSpec[] = Array.from({ length: d.L }, () => ({ kind: 'moe', numExperts: d.E, topK: d.k, sharedExperts: 0 }));
   const fileList = [];
@@ -288,7 +292,8 @@ export async function convertMixtral(ck: Checkpoint, opts: ConvertOptions): Prom
     ...(ck.tokenizerConfig ? { tokenizerConfig: 'tokenizer_config.json' } : {}),
     graphs: { embed: 'embed.onnx', attn, moe, head: 'head.onnx', ...(opts.fused === false ? {} : { fused: 'fused.onnx' }) },
     routerWeights: { file: 'routers.bin', layers: layersIdx },
-    ...(opts.languages ? { languages: opts.languages } : {}),
+    ...(probeLangs.length ? { probes: 'probes/' } : {}),
+    ...(opts.languages || probeLangs.length ? { languages: opts.languages ?? probeLangs } : {}),
     ...(opts.license ? { license: opts.license } : {}),
     ...(opts.source ? { source: opts.source } : {}),
     ...(typeof cfg.bos_token_id === 'number' ? { bosTokenId: cfg.bos_token_id } : {}),

@@ -1,0 +1,102 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { RoutingMap } from './RoutingMap';
+import { RouterScores } from './RouterScores';
+import { ExpertLoad } from './ExpertLoad';
+import { NextToken } from './NextToken';
+import { RouterPanel } from './RouterPanel';
+import { loadMockRun, MOCK_LAYERS } from './__fixtures__/mockRun';
+import { useLab } from '../state/store';
+
+beforeEach(loadMockRun);
+afterEach(() => {
+  cleanup();
+  useLab.setState(useLab.getInitialState());
+});
+
+describe('RoutingMap', () => {
+  it('renders one focusable cell per layer and token with the selected experts, tokens as text', () => {
+    render(<RoutingMap />);
+    const cells = screen.getAllByTestId('routing-cell');
+    expect(cells).toHaveLength(8);
+    const c = cells.find((x) => x.dataset.layer === '1' && x.dataset.token === '2')!;
+    expect(c.dataset.experts).toBe('2,1');
+    // The HTML-looking token is text, not markup.
+    expect(Array.from(document.querySelectorAll('.map-token'), (e) => e.textContent)).toEqual(['<s>', 'Hello', ' <b>world</b>', '!']);
+    expect(document.querySelector('.map-token b')).toBeNull();
+  });
+
+  it('outlines the cells a diff marks as changed and moves focus with the arrow keys', () => {
+    useLab.setState({ diff: { layers: [{ layer: 1, flipped: 0.25, flippedTokens: [3] }], nextKL: 0.1, lossDelta: [0, 0, 0], meanLossDelta: 0 } });
+    render(<RoutingMap />);
+    const changed = document.querySelectorAll('.map-cell.is-changed');
+    expect(changed).toHaveLength(1);
+    expect((changed[0] as HTMLElement).dataset.token).toBe('3');
+    fireEvent.keyDown(screen.getByRole('grid'), { key: 'ArrowRight' });
+    fireEvent.keyDown(screen.getByRole('grid'), { key: 'ArrowDown' });
+    expect(useLab.getState().focus).toMatchObject({ layer: 1, token: 1 });
+  });
+});
+
+describe('RouterScores', () => {
+  it('draws one bar per expert for the focused token, selected ones solid', () => {
+    useLab.setState({ focus: { layer: 0, token: 3, expert: null } });
+    render(<RouterScores />);
+    const bars = document.querySelectorAll('rect.bar');
+    expect(bars).toHaveLength(4);
+    expect(bars[1].getAttribute('data-p')).toBe('0.6000');
+    expect(bars[1].getAttribute('opacity')).toBe('1'); // expert 1 selected for token 3
+    expect(bars[0].getAttribute('opacity')).toBe('0.35');
+  });
+});
+
+describe('ExpertLoad', () => {
+  it('shows counts and the balance metrics of the focused layer', () => {
+    useLab.setState({ focus: { layer: 1, token: 0, expert: null } });
+    render(<ExpertLoad />);
+    // layer 1 selections: [2,3],[2,3],[2,1],[3,2] → counts [0,1,4,3], ideal 2, MaxVio (4−2)/2 = 1
+    const counts = Array.from(document.querySelectorAll('rect.bar')).map((b) => b.getAttribute('data-count'));
+    expect(counts).toEqual(['0', '1', '4', '3']);
+    expect(document.querySelector('[data-metric="MaxVio"] dd')!.textContent).toBe('1.000');
+    expect(document.querySelector('[data-metric="mean active"] dd')!.textContent).toBe('2.00');
+  });
+});
+
+describe('NextToken', () => {
+  it('lists the next-token candidates and the mean loss; the diff appears with a baseline', () => {
+    render(<NextToken />);
+    expect(Array.from(document.querySelectorAll('.next-list .tok'), (e) => e.textContent)).toEqual([' again', '?']);
+    expect(screen.getByTestId('mean-loss').textContent).toBe('1.500'); // (2.5 + 1.5 + 0.5) / 3
+    expect(screen.queryByTestId('next-kl')).toBeNull();
+    cleanup();
+    useLab.setState({
+      baseline: { layers: MOCK_LAYERS, summary: useLab.getState().modified.summary },
+      diff: { layers: [], nextKL: 0.0123, lossDelta: [0.1, -0.2, 0.4], meanLossDelta: 0.1 },
+    });
+    render(<NextToken />);
+    expect(screen.getByTestId('next-kl').textContent).toBe('0.0123');
+    expect(screen.getByTestId('loss-delta').textContent).toBe('+0.1000');
+  });
+});
+
+describe('RouterPanel', () => {
+  it('lists the whole catalogue, shows the rule and source, and validates interventions', () => {
+    render(<RouterPanel />);
+    const select = screen.getByTestId('router-select') as HTMLSelectElement;
+    expect(Array.from(select.options).map((o) => o.value)).toContain('expert-choice');
+    fireEvent.change(select, { target: { value: 'expert-choice' } });
+    expect(useLab.getState().router).toBe('expert-choice:c=1');
+    expect(screen.getByTestId('router-rule').textContent).toContain('Non-causal');
+    fireEvent.change(screen.getByTestId('iv-kind'), { target: { value: 'steer' } });
+    fireEvent.change(screen.getByTestId('iv-layers'), { target: { value: '0-1' } });
+    fireEvent.change(screen.getByTestId('iv-experts'), { target: { value: '1, 3' } });
+    fireEvent.change(screen.getByTestId('iv-value'), { target: { value: '0.5' } });
+    fireEvent.click(screen.getByTestId('iv-add'));
+    expect(useLab.getState().interventions).toEqual(['steer:layers=0-1,experts=1+3,lambda=0.5']);
+    fireEvent.change(screen.getByTestId('iv-kind'), { target: { value: 'mask' } });
+    fireEvent.change(screen.getByTestId('iv-layers'), { target: { value: 'x' } });
+    fireEvent.click(screen.getByTestId('iv-add'));
+    expect(useLab.getState().error).toBe('bad intervention "mask:layers=x,experts=1+3": layers must be an index, a range i-j or *');
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { formatUrlState, parseUrlState, URL_DEFAULTS } from './urlState';
+
+describe('URL state codec', () => {
+  it('round-trips every field and leaves defaults out', () => {
+    const s = { prompt: 'Grüße, 世界', model: 'tiny-mixtral', router: 'topp:p=0.5', interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'], token: 4, layer: 2, expert: 3 };
+    const url = formatUrlState(s);
+    expect(url).not.toContain('model=');
+    expect(parseUrlState(url)).toEqual({ state: s, notices: [] });
+    expect(formatUrlState(URL_DEFAULTS)).toBe('');
+  });
+
+  it('ignores bad fields one by one with a notice naming each', () => {
+    const { state, notices } = parseUrlState('?q=hi&router=topp:p=7&iv=mask:layers=1,experts=2&iv=nuke:layers=1&t=-1&model=gpt-9');
+    expect(state.prompt).toBe('hi');
+    expect(state.router).toBe('native');
+    expect(state.interventions).toEqual(['mask:layers=1,experts=2']);
+    expect(state.token).toBe(0);
+    expect(state.model).toBe(URL_DEFAULTS.model);
+    expect(notices).toEqual([
+      'ignored URL field model="gpt-9": unknown model "gpt-9" (shipped: tiny-mixtral; or give a bundle URL)',
+      'ignored URL field router="topp:p=7": topp: p must be in (0, 1], got 7',
+      'ignored URL field iv="nuke:layers=1": unknown intervention "nuke" (known: bias, steer, force, mask, temp, upcycle, skip, repeat, rewire)',
+      'ignored URL field t="-1": t must be an integer ≥ 0, got "-1"',
+    ]);
+  });
+});
