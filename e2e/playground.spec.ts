@@ -26,7 +26,7 @@ async function ready(page: Page) {
 }
 
 test('typing a sentence fills the map with the same experts as the CLI trace', async ({ page }) => {
-  await page.goto('./');
+  await page.goto('./?model=tiny-mixtral');
   await ready(page);
   await runPrompt(page, TEXT);
   const ref = nodeTrace('public/models/tiny-mixtral', TEXT);
@@ -43,7 +43,7 @@ test('typing a sentence fills the map with the same experts as the CLI trace', a
 });
 
 test('switching to top-p gives variable expert counts; masking an expert removes it and outlines the diff', async ({ page }) => {
-  await page.goto('./');
+  await page.goto('./?model=tiny-mixtral');
   await ready(page);
   await runPrompt(page, TEXT);
   await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
@@ -67,7 +67,7 @@ test('switching to top-p gives variable expert counts; masking an expert removes
 });
 
 test('the URL reopens the exact view in a fresh page', async ({ page, context }) => {
-  await page.goto('./');
+  await page.goto('./?model=tiny-mixtral');
   await ready(page);
   await runPrompt(page, TEXT);
   await page.getByTestId('router-select').selectOption('topp');
@@ -94,7 +94,7 @@ test('a bad URL field is ignored with a notice, not a blank page', async ({ page
 });
 
 test('a broken bundle URL shows the banner and the old model keeps working', async ({ page }) => {
-  await page.goto('./');
+  await page.goto('./?model=tiny-mixtral');
   await ready(page);
   await runPrompt(page, TEXT);
   await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);

@@ -1,10 +1,118 @@
+import { useEffect, useRef } from 'react';
+import { interpolateViridis, scaleBand, scaleLinear, select } from 'd3';
+import { useLab } from '../state/store';
+import { runAlign } from '../state/engineClient';
 import { Panel } from './Panel';
+import { ExportButtons } from './ExportButtons';
 
-/** Cross-lingual routing alignment (filled by the analysis issue). */
+const W = 320;
+const ROW = 16;
+const M = { top: 18, right: 8, bottom: 8, left: 34 };
+
+/**
+ * Cross-lingual routing alignment (Multilingual Routing in MoE): per language and layer, the
+ * Jensen–Shannon divergence (bits) between the mean routing vectors of parallel probe articles
+ * and English's. Darker = closer to English. Computed on the model's held-out UDHR probes.
+ */
 export function AlignmentView() {
+  const manifest = useLab((s) => s.manifest);
+  const result = useLab((s) => s.alignment);
+  const aligning = useLab((s) => s.aligning);
+  const svgRef = useRef<SVGSVGElement>(null);
+  const langs = result ? result.languages.filter((l) => l !== result.ref) : [];
+  const H = M.top + M.bottom + ROW * langs.length;
+
+  useEffect(() => {
+    if (!result || !svgRef.current) return;
+    const svg = select(svgRef.current);
+    const layers = Array.from({ length: result.numLayers }, (_, l) => l);
+    const x = scaleBand<number>().domain(layers).range([M.left, W - M.right]).padding(0.05);
+    const y = scaleBand<string>().domain(langs).range([M.top, H - M.bottom]).padding(0.05);
+    const max = Math.max(1e-6, ...langs.flatMap((l) => result.jsd[l]));
+    const color = scaleLinear<number>().domain([0, max]).range([0.95, 0.1]);
+    const cells = langs.flatMap((lang) => layers.map((l) => ({ key: `${lang}:${l}`, lang, l, v: result.jsd[lang][l] })));
+    svg
+      .selectAll<SVGRectElement, (typeof cells)[number]>('rect.cell')
+      .data(cells, (d) => d.key)
+      .join('rect')
+      .attr('class', 'cell')
+      .attr('x', (d) => x(d.l)!)
+      .attr('y', (d) => y(d.lang)!)
+      .attr('width', x.bandwidth())
+      .attr('height', y.bandwidth())
+      .attr('fill', (d) => interpolateViridis(color(d.v)))
+      .attr('data-lang', (d) => d.lang)
+      .attr('data-layer', (d) => d.l)
+      .attr('data-jsd', (d) => d.v.toFixed(4))
+      .selectAll('title')
+      .data((d) => [d])
+      .join('title')
+      .text((d) => `${d.lang}, layer ${d.l}: JSD to ${result.ref} = ${d.v.toFixed(4)} bits`);
+    svg
+      .selectAll<SVGTextElement, string>('text.lang')
+      .data(langs, (d) => d)
+      .join('text')
+      .attr('class', 'lang')
+      .attr('x', M.left - 4)
+      .attr('y', (d) => y(d)! + y.bandwidth() / 2 + 4)
+      .attr('text-anchor', 'end')
+      .attr('font-size', 11)
+      .text((d) => d);
+    svg
+      .selectAll<SVGTextElement, number>('text.layer')
+      .data(layers, (d) => d)
+      .join('text')
+      .attr('class', 'layer')
+      .attr('x', (d) => x(d)! + x.bandwidth() / 2)
+      .attr('y', M.top - 5)
+      .attr('text-anchor', 'middle')
+      .attr('font-size', 10)
+      .text((d) => `L${d}`);
+  }, [result, langs, H]);
+
   return (
     <Panel title="Cross-lingual alignment" testId="alignment-view">
-      <p className="placeholder">How routing lines up across languages, layer by layer: JS divergence of each language’s mean routing vector to English’s, per layer (coming with the probe-set analyses).</p>
+      {!manifest?.probes ? (
+        <p className="placeholder">This model ships no parallel probe texts (probes/), so there is nothing to align.</p>
+      ) : (
+        <>
+          <p className="hint" title="Jensen–Shannon divergence in bits between mean softmax routing vectors of parallel UDHR articles (0 = same experts as English, 1 = disjoint); Multilingual Routing in MoE (Bandarkar et al. 2025)">
+            JS divergence of each language’s routing to {result?.ref ?? 'en'}’s on parallel held-out UDHR articles, per layer. Darker = closer.
+          </p>
+          <button type="button" data-testid="run-align" disabled={aligning} onClick={() => runAlign()}>
+            {aligning ? 'Aligning…' : result ? 'Re-run alignment' : `Run on ${manifest.languages?.length ?? '?'} languages`}
+          </button>
+          {result && (
+            <>
+              <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label="language by layer heatmap of JS divergence to English" />
+              <table className="align-table">
+                <thead>
+                  <tr>
+                    <th>lang</th>
+                    <th>mean JSD</th>
+                    <th>min layer</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {langs.map((l) => {
+                    const v = result.jsd[l];
+                    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+                    const best = v.indexOf(Math.min(...v));
+                    return (
+                      <tr key={l} data-lang={l}>
+                        <td>{l}</td>
+                        <td data-testid={`align-mean-${l}`}>{mean.toFixed(4)}</td>
+                        <td>L{best}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+              <ExportButtons svg={svgRef} name="alignment" />
+            </>
+          )}
+        </>
+      )}
     </Panel>
   );
 }

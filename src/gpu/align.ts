@@ -6,11 +6,9 @@ import { jsdBits, meanRoutingVector } from '../routing/metrics/index';
 import type { Lab } from './lab';
 import { Cancelled } from './engine';
 import type { Progress } from './protocol';
+import type { ProbeFile } from './probes';
 
-export interface ProbeFile {
-  lang: string;
-  articles: { id: string; text: string }[];
-}
+export { parseProbeFile, type ProbeFile } from './probes';
 
 export interface AlignResult {
   ref: string;
@@ -22,19 +20,6 @@ export interface AlignResult {
   /** language → [L][E] routing frequency (fraction of tokens selecting each expert), for steering */
   frequency: Record<string, number[][]>;
   tokens: Record<string, number>;
-}
-
-export function parseProbeFile(bytes: Uint8Array, name: string): ProbeFile {
-  let j: unknown;
-  try {
-    j = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new Error(`${name}: not valid JSON (${(e as Error).message})`);
-  }
-  const p = j as ProbeFile;
-  if (typeof p?.lang !== 'string' || !Array.isArray(p.articles) || p.articles.some((a) => typeof a?.id !== 'string' || typeof a?.text !== 'string'))
-    throw new Error(`${name}: a probe file must be {"lang": "<code>", "articles": [{"id": "…", "text": "…"}]}`);
-  return p;
 }
 
 export async function alignProbes(

@@ -98,3 +98,17 @@ describe('incremental recompute', () => {
     expect(maxAbsDiff(skip.logits, await e.runHead(x, ids.length))).toBeLessThan(1e-6);
   });
 });
+
+describe('rewire (SPSA test-time rerouting)', () => {
+  it('fits logit offsets that lower the prompt loss and reports before/after', async () => {
+    const ids = ref.cases[0].input_ids;
+    const base = await lab.pass(ids, 'native', [], 'rw-base', {});
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const rw = await lab.pass(ids, 'native', ['rewire:layers=*,steps=8,lr=2'], 'rw', {});
+    const note = rw.summary.notices.find((n) => n.startsWith('rewire:'))!;
+    const [before, after] = /mean loss ([\d.]+) → ([\d.]+)/.exec(note)!.slice(1).map(Number);
+    expect(before).toBeCloseTo(mean(base.summary.loss), 4);
+    expect(after).toBeCloseTo(mean(rw.summary.loss), 4);
+    expect(after).toBeLessThan(before - 1e-3);
+  });
+});

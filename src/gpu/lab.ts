@@ -10,6 +10,7 @@ import { LabTokenizer } from '../models/tokenizer';
 import { Engine, type Ort } from './engine';
 import { LayerRouter } from './layerRouter';
 import { fitRewire } from './rewire';
+import { parseProbeFile, type ProbeFile } from './probes';
 import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent, NextToken, Progress } from './protocol';
 
 export interface PassResult {
@@ -36,6 +37,8 @@ export class Lab {
   private constructor(
     readonly engine: Engine,
     readonly tokenizer: LabTokenizer,
+    /** the bundle's parallel probe texts (probes/<lang>.json), for alignment */
+    readonly probes: ProbeFile[],
   ) {}
 
   static async open(ort: Ort, bundle: LoadedBundle, executionProviders: string[], backend: BackendName, onProgress?: (p: Progress) => void): Promise<Lab> {
@@ -44,7 +47,8 @@ export class Lab {
     if (!tokBytes) throw new Error(`${m.tokenizer}: missing from the bundle`);
     const tokenizer = LabTokenizer.fromBytes(tokBytes, m.tokenizerConfig ? bundle.files.get(m.tokenizerConfig) : undefined);
     const engine = await Engine.create({ ort, manifest: m, files: bundle.files, tokenizer, executionProviders, backend, onProgress });
-    return new Lab(engine, tokenizer);
+    const probes = m.probes ? [...bundle.files].filter(([p]) => p.startsWith(m.probes!) && p.endsWith('.json')).map(([p, b]) => parseProbeFile(b, p)) : [];
+    return new Lab(engine, tokenizer, probes);
   }
 
   get manifest() {

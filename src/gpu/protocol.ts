@@ -3,6 +3,7 @@
 // dropping work per request (ORT's own proxy matches replies FIFO, which rules both out).
 
 import type { Manifest } from '../models/manifest';
+import type { AlignResult } from './align';
 
 export type BackendName = 'webgpu' | 'wasm' | 'node';
 
@@ -103,6 +104,7 @@ export type WorkerRequest =
       topP: number;
       seed: number;
     }
+  | { type: 'align'; requestId: number; ref?: string; maxArticles?: number }
   | { type: 'cancel'; requestId: number };
 
 /** Where a bundle comes from: a URL prefix (shipped or remote) or files picked from disk. */
@@ -117,5 +119,6 @@ export type WorkerReply =
   | { type: 'forwarded'; requestId: number; summary: ForwardSummary; baseline?: ForwardSummary; diff?: CounterfactualDiff }
   | { type: 'token'; requestId: number; token: { id: number; text: string }; layers: { selected: number[][] }[] }
   | { type: 'generated'; requestId: number; text: string; tokens: { id: number; text: string }[] }
+  | { type: 'aligned'; requestId: number; result: AlignResult }
   | { type: 'error'; requestId: number; message: string }
   | { type: 'cancelled'; requestId: number };

@@ -6,6 +6,7 @@ import { Lab } from './lab';
 import { probeWebGpu, withBackend } from './backend';
 import { filesFetcher, loadBundle, urlFetcher } from '../models/loader';
 import { Cancelled } from './engine';
+import { alignProbes } from './align';
 import type { WorkerReply, WorkerRequest } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -45,7 +46,7 @@ function configureOrt(ort: OrtModule, base?: string) {
 }
 
 async function handle(req: Exclude<WorkerRequest, { type: 'cancel' }>): Promise<void> {
-  const isRun = req.type !== 'load';
+  const isRun = req.type === 'forward' || req.type === 'generate';
   const flag = { aborted: isRun && req.requestId < latestRun, run: isRun };
   if (flag.aborted) {
     post({ type: 'cancelled', requestId: req.requestId });
@@ -65,6 +66,11 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' }>): Promise<
       return;
     }
     if (!lab) throw new Error('no model is loaded yet');
+    if (req.type === 'align') {
+      const result = await alignProbes(lab, lab.probes, { ref: req.ref, maxArticles: req.maxArticles, signal: flag, onProgress: progress });
+      post({ type: 'aligned', requestId: req.requestId, result });
+      return;
+    }
     if (req.type === 'forward') {
       const r = await lab.run(req.text, {
         router: req.router,

@@ -12,6 +12,7 @@ let nextId = 1;
 /** requestId of the newest run; replies of older runs are ignored */
 let currentRun = 0;
 let currentLoad = 0;
+let currentAlign = 0;
 let lastGood: BundleSource | null = null;
 let pendingLoad: BundleSource | null = null;
 
@@ -34,7 +35,8 @@ function onReply(msg: WorkerReply) {
   const s = useLab.getState();
   const isRun = msg.requestId === currentRun;
   const isLoad = msg.requestId === currentLoad;
-  if (!isRun && !isLoad) return; // stale
+  const isAlign = msg.requestId === currentAlign;
+  if (!isRun && !isLoad && !isAlign) return; // stale
   switch (msg.type) {
     case 'progress':
       useLab.setState({ progress: progressLabel(msg.progress) });
@@ -42,7 +44,7 @@ function onReply(msg: WorkerReply) {
     case 'loaded':
       lastGood = pendingLoad;
       performance.measure('moe-load', `moe-load-${msg.requestId}`);
-      useLab.setState({ manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, modified: emptyPass(), baseline: emptyPass(), diff: null });
+      useLab.setState({ manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, modified: emptyPass(), baseline: emptyPass(), diff: null, alignment: null });
       if (s.prompt.trim()) runPrompt();
       break;
     case 'layer': {
@@ -72,12 +74,15 @@ function onReply(msg: WorkerReply) {
     case 'generated':
       useLab.setState({ generation: { text: msg.text, tokens: msg.tokens, running: false }, running: false, progress: null });
       break;
+    case 'aligned':
+      useLab.setState({ alignment: msg.result, aligning: false, progress: null });
+      break;
     case 'cancelled':
-      useLab.setState({ running: false, progress: null });
+      useLab.setState({ running: false, aligning: false, progress: null });
       break;
     case 'error':
       // The last good model and results stay; only the banner changes.
-      useLab.setState({ error: msg.message, running: false, loading: false, progress: null });
+      useLab.setState({ error: msg.message, running: false, loading: false, aligning: false, progress: null });
       break;
   }
 }
@@ -106,9 +111,10 @@ function ortBase(): string {
   return new URL('ort/', document.baseURI).href;
 }
 
-function send(req: Req, kind: 'run' | 'load'): number {
+function send(req: Req, kind: 'run' | 'load' | 'align'): number {
   const requestId = nextId++;
   if (kind === 'run') currentRun = requestId;
+  else if (kind === 'align') currentAlign = requestId;
   else currentLoad = requestId;
   performance.mark(`moe-${kind}-${requestId}`);
   ensureWorker().postMessage({ ...req, requestId } as WorkerRequest, req.type === 'load' && req.source.kind === 'files' ? req.source.files.map((f) => f.data) : []);
@@ -145,4 +151,11 @@ export function generate(opts: { maxTokens: number; temperature: number; topP: n
 
 export function cancel(): void {
   if (currentRun) worker?.postMessage({ type: 'cancel', requestId: currentRun } satisfies WorkerRequest);
+}
+
+/** Run the cross-lingual alignment over the model's probe set. */
+export function runAlign(maxArticles?: number): void {
+  if (!useLab.getState().manifest?.probes) return;
+  useLab.setState({ aligning: true });
+  send({ type: 'align', maxArticles }, 'align');
 }

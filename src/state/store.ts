@@ -5,6 +5,7 @@ import { create } from 'zustand';
 import { DEFAULT_MODEL_ID } from '../models/registry';
 import type { Manifest } from '../models/manifest';
 import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent } from '../gpu/protocol';
+import type { AlignResult } from '../gpu/align';
 
 export type { BackendName };
 
@@ -45,6 +46,8 @@ export interface LabState {
   diff: CounterfactualDiff | null;
   running: boolean;
   generation: Generation | null;
+  alignment: AlignResult | null;
+  aligning: boolean;
   // ui
   focus: Focus;
   pinned: boolean;
@@ -84,6 +87,8 @@ export const useLab = create<LabState>()((set, get) => ({
   diff: null,
   running: false,
   generation: null,
+  alignment: null,
+  aligning: false,
   focus: { token: 0, layer: 0, expert: null },
   pinned: false,
   error: null,

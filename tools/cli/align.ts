@@ -9,7 +9,7 @@ import { alignProbes, parseProbeFile, type ProbeFile } from '../../src/gpu/align
 
 export async function alignCommand(argv: string[]): Promise<object> {
   const args = parseArgs(argv);
-  checkFlags(args, ['model', 'probe', 'langs', 'ref', 'articles', 'backend'], 'align');
+  checkFlags(args, ['model', 'probe', 'langs', 'ref', 'articles', 'backend', 'steer', 'tau', 'lambda'], 'align');
   const model = one(args, 'model') ?? DEFAULT_MODEL_DIR;
   const langs = one(args, 'langs')?.split(',').map((s) => s.trim()).filter(Boolean);
   const maxArticles = one(args, 'articles') === undefined ? undefined : Number(one(args, 'articles'));
@@ -34,7 +34,21 @@ export async function alignCommand(argv: string[]): Promise<object> {
   if (!chosen.some((p) => p.lang === ref)) chosen.unshift(probes.find((p) => p.lang === ref) ?? (() => { throw new UsageError(`no probe text for the reference language "${ref}"`); })());
   const r = await alignProbes(lab, chosen, { ref, maxArticles });
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  const steerLang = one(args, 'steer');
+  let steering: object | undefined;
+  if (steerLang) {
+    if (!r.languages.includes(steerLang)) throw new UsageError(`--steer ${steerLang}: not among the aligned languages (${r.languages.join(', ')})`);
+    const num = (k: string, d: number) => {
+      const v = one(args, k);
+      if (v === undefined) return d;
+      if (!Number.isFinite(Number(v))) throw new UsageError(`--${k} must be a number, got "${v}"`);
+      return Number(v);
+    };
+    const { steeringExperiment } = await import('../../src/gpu/steering');
+    steering = await steeringExperiment(lab, r, steerLang, { tau: num('tau', 0.05), lambda: num('lambda', 0.5) });
+  }
   return {
+    ...(steering ? { steering } : {}),
     model: lab.manifest.id,
     backend: lab.engine.backend,
     metric: 'Jensen–Shannon divergence (bits, 0 = identical, 1 = disjoint) between per-article mean softmax routing vectors, vs the reference language, mean over articles',

@@ -6,7 +6,8 @@ const USAGE = `usage: moe-lab <command> [options]
   trace   --model <bundle dir|URL> (--text "<text>" | --text-file <path>) [--router <spec>]
           [--intervene <spec>]... [--loss] [--top N] [--backend wasm|node]
   analyze <trace.json>... [--metrics <list>] [--m 2,4,8] [--C 1,2,4]
-  align   --model <bundle> [--probe <dir>] [--langs en,de,…]
+  align   --model <bundle> [--probe <dir>] [--langs en,de,…] [--articles N]
+          [--steer <lang> [--tau 0.05] [--lambda 0.5]]
   convert <hf checkpoint dir> <bundle dir> [--id ID] [--name NAME] [--no-fused]
   bench   [--model <bundle>] [--backend wasm|node] [--tokens 16,128,256] [--iters N]`;
 
