@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { interpolateViridis, scaleBand, scaleLinear, select } from 'd3';
 import { useLab } from '../state/store';
 import { runAlign } from '../state/engineClient';
@@ -19,7 +19,7 @@ export function AlignmentView() {
   const result = useLab((s) => s.alignment);
   const aligning = useLab((s) => s.aligning);
   const svgRef = useRef<SVGSVGElement>(null);
-  const langs = result ? result.languages.filter((l) => l !== result.ref) : [];
+  const langs = useMemo(() => (result ? result.languages.filter((l) => l !== result.ref) : []), [result]);
   const H = M.top + M.bottom + ROW * langs.length;
 
   useEffect(() => {

@@ -9,6 +9,8 @@ import { NextToken } from './NextToken';
 import { RouterPanel } from './RouterPanel';
 import { AlignmentView } from './AlignmentView';
 import { TraceExport } from './TraceExport';
+import { FlowView } from './FlowView';
+import { CoActivationView } from './CoActivationView';
 import { Footer } from './Footer';
 import { useUrlSync } from '../state/useUrlSync';
 
@@ -28,11 +30,13 @@ export function App() {
           <RoutingMap />
           <RouterPanel />
           <TraceExport />
+          <FlowView />
         </section>
         <aside className="lab-side" aria-label="Details">
           <RouterScores />
           <ExpertLoad />
           <NextToken />
+          <CoActivationView />
           <AlignmentView />
         </aside>
       </main>

@@ -100,3 +100,25 @@ describe('RouterPanel', () => {
     expect(useLab.getState().error).toBe('bad intervention "mask:layers=x,experts=1+3": layers must be an index, a range i-j or *');
   });
 });
+
+describe('FlowView and CoActivationView', () => {
+  it('draw one node per layer and expert and the token flows between layers', async () => {
+    const { FlowView } = await import('./FlowView');
+    render(<FlowView />);
+    expect(document.querySelectorAll('rect.node')).toHaveLength(8); // 2 layers × 4 experts
+    // layer 0 → 1 pairs: t0 {0,1}→{2,3}: 4, t1 {0,2}→{2,3}: 4, t2 {3,0}→{2,1}: 4, t3 {1,2}→{3,2}: 4 = 16 pairs
+    const total = Array.from(document.querySelectorAll('path.link')).reduce((a, p) => a + Number(p.getAttribute('data-flow')), 0);
+    expect(total).toBe(16);
+  });
+
+  it('co-activation counts tokens that chose both experts', async () => {
+    const { CoActivationView } = await import('./CoActivationView');
+    useLab.setState({ focus: { layer: 1, token: 0, expert: null } });
+    render(<CoActivationView />);
+    const cells = Array.from(document.querySelectorAll('rect.cell')).map((c) => Number(c.getAttribute('data-count')));
+    // layer 1: {2,3} ×3 (t0, t1, t3), {2,1} ×1 → m[2][3] = 3, m[1][2] = 1, m[2][2] = 4
+    expect(cells[2 * 4 + 3]).toBe(3);
+    expect(cells[1 * 4 + 2]).toBe(1);
+    expect(cells[2 * 4 + 2]).toBe(4);
+  });
+});
