@@ -128,3 +128,25 @@ test('token strings that look like HTML render as text', async ({ page }) => {
   await expect(page.locator('.map-token img')).toHaveCount(0);
   expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 });
+
+test('generation streams tokens with their routing; a logit-bias slider re-runs with a diff', async ({ page }) => {
+  await page.goto('./?model=tiny-mixtral');
+  await ready(page);
+  await runPrompt(page, TEXT);
+  await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
+  await page.getByLabel('tokens', { exact: true }).fill('5');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.locator('.gen-tok')).toHaveCount(5);
+  // Each generated token carries the experts it visited in every layer (greedy, so reproducible).
+  await expect(page.locator('.gen-tok').first()).toHaveAttribute('title', /^L0: \d,\d\nL1: \d,\d\nL2: \d,\d$/);
+
+  await page.locator('[data-testid="routing-cell"][data-layer="0"][data-token="1"]').click();
+  await page.getByText('Logit bias per expert (layer 0)').click();
+  const slider = page.getByTestId('bias-6');
+  await slider.focus();
+  for (let i = 0; i < 10; i++) await slider.press('ArrowRight');
+  await expect(page.getByTestId('intervention')).toHaveText(['bias:layers=0,experts=6,value=5×']);
+  await expect(page.getByTestId('next-kl')).toBeVisible();
+  const experts = await page.locator('[data-testid="routing-cell"][data-layer="0"]').evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset.experts));
+  expect(experts.filter((e) => e!.split(',').includes('6')).length).toBeGreaterThan(experts.length / 2);
+});

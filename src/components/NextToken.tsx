@@ -59,7 +59,15 @@ export function NextToken() {
             Stop
           </button>
         )}
-        {gen && <p className="gen-text" data-testid="generated-text">{gen.text}</p>}
+        {gen && (
+          <p className="gen-text" data-testid="generated-text" aria-label={gen.text}>
+            {gen.tokens.map((tok, i) => (
+              <span key={i} className="gen-tok" title={tok.experts ? tok.experts.map((ex, l) => `L${l}: ${ex.join(',')}`).join('\n') : undefined}>
+                {tok.text}
+              </span>
+            ))}
+          </p>
+        )}
       </fieldset>
     </Panel>
   );

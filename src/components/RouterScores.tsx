@@ -89,6 +89,14 @@ export function RouterScores() {
     runPrompt();
   };
 
+  // A slider release replaces this expert's bias in this layer (0 removes it) and re-runs.
+  const setBias = (e: number, value: number) => {
+    const prefix = `bias:layers=${focus.layer},experts=${e},value=`;
+    const rest = interventions.filter((s) => !s.startsWith(prefix));
+    setInterventions(value === 0 ? rest : [...rest, `${prefix}${value}`]);
+    runPrompt();
+  };
+
   return (
     <Panel title={`Router scores — layer ${focus.layer}, token ${t}`} testId="router-scores">
       {probs.length === 0 ? (
@@ -111,6 +119,31 @@ export function RouterScores() {
               </span>
             ))}
           </div>
+          <details className="bias-sliders">
+            <summary>Logit bias per expert (layer {focus.layer})</summary>
+            {probs.map((_, e) => {
+              const prefix = `bias:layers=${focus.layer},experts=${e},value=`;
+              const current = Number(interventions.find((s) => s.startsWith(prefix))?.slice(prefix.length) ?? 0);
+              return (
+                <label key={e} className="bias-row">
+                  <span>expert {e}</span>
+                  <input
+                    type="range"
+                    min={-5}
+                    max={5}
+                    step={0.5}
+                    defaultValue={current}
+                    key={`${focus.layer}-${e}-${current}`}
+                    data-testid={`bias-${e}`}
+                    aria-label={`logit bias for expert ${e} in layer ${focus.layer}`}
+                    onPointerUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
+                    onKeyUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
+                  />
+                  <output>{current.toFixed(1)}</output>
+                </label>
+              );
+            })}
+          </details>
           <ExportButtons svg={svgRef} name={`router-scores-L${focus.layer}-t${t}`} />
         </>
       )}

@@ -68,11 +68,13 @@ function onReply(msg: WorkerReply) {
       break;
     case 'token': {
       const g = useLab.getState().generation ?? { text: '', tokens: [], running: true };
-      useLab.setState({ generation: { ...g, tokens: [...g.tokens, msg.token], text: g.text + msg.token.text } });
+      const experts = msg.layers.map((l) => l.selected[0] ?? []);
+      useLab.setState({ generation: { ...g, tokens: [...g.tokens, { ...msg.token, experts }], text: g.text + msg.token.text } });
       break;
     }
     case 'generated':
-      useLab.setState({ generation: { text: msg.text, tokens: msg.tokens, running: false }, running: false, progress: null });
+      // Keep the streamed tokens (they carry their routing); the final message confirms the text.
+      useLab.setState({ generation: { text: msg.text, tokens: useLab.getState().generation?.tokens ?? msg.tokens, running: false }, running: false, progress: null });
       break;
     case 'aligned':
       useLab.setState({ alignment: msg.result, aligning: false, progress: null });

@@ -23,7 +23,8 @@ export interface PassTrace {
 
 export interface Generation {
   text: string;
-  tokens: { id: number; text: string }[];
+  /** generated tokens with the experts they visited, [layer][k] */
+  tokens: { id: number; text: string; experts?: number[][] }[];
   running: boolean;
 }
 
