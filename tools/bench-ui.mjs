@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global document, performance, URLSearchParams */
 // Browser benchmark (not a test): in Debian's Chromium against the production build, measure
 // (1) page load → first routing map, and (2) router swap → all views updated, for a 128-token
 // prompt, from the page's own performance marks. Prints one JSON object.

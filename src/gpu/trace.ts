@@ -39,7 +39,8 @@ export function traceJson(m: Manifest, backend: BackendName, pass: PassResult, o
       meanNats: summary.loss.length ? total / summary.loss.length : 0,
       totalNats: total,
       predictedTokens: summary.loss.length,
-      ...(opts.bytes ? { bytes: opts.bytes, bitsPerByte: total / Math.LN2 / opts.bytes } : {}),
+      // The uniform-over-vocabulary baseline spends log2 V bits on every predicted token.
+      ...(opts.bytes ? { bytes: opts.bytes, bitsPerByte: total / Math.LN2 / opts.bytes, uniformBitsPerByte: (summary.loss.length * Math.log2(m.vocabSize)) / opts.bytes } : {}),
       uniformNatsPerToken: Math.log(m.vocabSize),
     };
   }

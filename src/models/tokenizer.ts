@@ -45,6 +45,11 @@ export class LabTokenizer {
     return this.tok.encode(text).ids;
   }
 
+  /** The text the ids stand for, without special tokens (for counting bytes of kept text). */
+  decodeText(ids: number[]): string {
+    return ids.length === 0 ? '' : this.tok.decode(ids, { skip_special_tokens: true });
+  }
+
   decode(ids: number[]): string {
     return ids.length === 0 ? '' : this.tok.decode(ids, { skip_special_tokens: false });
   }

@@ -20,5 +20,7 @@ export async function traceCommand(argv: string[]): Promise<object> {
   all(args, 'intervene').forEach(parseIntervention);
   const lab = await openLab(one(args, 'model') ?? DEFAULT_MODEL_DIR, one(args, 'backend') ?? 'node');
   const { modified } = await lab.run(text, { router, interventions: all(args, 'intervene'), topN: top });
-  return traceJson(lab.manifest, lab.engine.backend, modified, { loss: has(args, 'loss'), bytes: new TextEncoder().encode(text).byteLength });
+  // Bits per byte count the bytes of the text the model actually saw (after any truncation).
+  const seen = lab.tokenizer.decodeText(modified.summary.tokens.map((t) => t.id));
+  return traceJson(lab.manifest, lab.engine.backend, modified, { loss: has(args, 'loss'), bytes: new TextEncoder().encode(seen).byteLength });
 }
