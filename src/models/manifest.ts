@@ -45,6 +45,9 @@ export interface Manifest {
   layers: LayerSpec[];
   router: NativeRouter;
   rmsNormEps: number;
+  /** RoPE base (optional for older bundles: then read back from the attention graphs) */
+  ropeTheta?: number;
+  intermediateSize?: number;
   maxContext: number;
   dtype: 'fp32' | 'fp16' | 'q8' | 'q4';
   /** every file of the bundle except manifest.json itself */

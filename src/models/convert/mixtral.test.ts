@@ -43,3 +43,12 @@ describe('Mixtral converter', () => {
     await expect(convertBundle(readCheckpoint(`${FIXTURE_DIR}/hf`, { hidden_size: 16 }), { id: 'x' })).rejects.toThrow('tensor "model.embed_tokens.weight" has shape [299, 32], expected [299, 16]');
   });
 });
+
+describe('fused graph rebuilt from a bundle', () => {
+  it('is byte-identical to the converter’s own fused export', async () => {
+    const { fusedFromBundle } = await import('./bundleWeights');
+    const b = await convertBundle(readCheckpoint(`${FIXTURE_DIR}/hf`), { id: 'fx' });
+    const rebuilt = fusedFromBundle(b);
+    expect(await sha256Hex(rebuilt)).toBe(await sha256Hex(b.files.get('fused.onnx')!));
+  });
+});

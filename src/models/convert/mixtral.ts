@@ -51,12 +51,64 @@ export function mixtralDims(config: Record<string, unknown>): MixtralDims {
   return dims;
 }
 
-/** Reads one layer's weights in either the classic or the fused expert layout. */
-export class MixtralWeights {
+/** Weights in the graphs' layout (linear layers as [in × out]); from a checkpoint or a bundle. */
+export interface GraphWeights {
+  d: MixtralDims;
+  /** [V × D] */
+  embed(): Float32Array;
+  inputNorm(i: number): Float32Array;
+  postNorm(i: number): Float32Array;
+  /** attention projections as [in × out] */
+  attn(i: number): { q: Float32Array; k: Float32Array; v: Float32Array; o: Float32Array };
+  /** [D × E] */
+  routerT(i: number): Float32Array;
+  experts(i: number): { w1: Float32Array; w3: Float32Array; w2: Float32Array };
+  finalNorm(): Float32Array;
+  /** [D × V] */
+  lmHeadT(): Float32Array;
+}
+
+/** Reads a Mixtral checkpoint's weights, in either the classic or the fused expert layout. */
+export class MixtralWeights implements GraphWeights {
   constructor(
     readonly ck: Checkpoint,
     readonly d: MixtralDims,
   ) {}
+
+  embed(): Float32Array {
+    return this.ck.get('model.embed_tokens.weight', [this.d.V, this.d.D]);
+  }
+
+  inputNorm(i: number): Float32Array {
+    return this.ck.get(`model.layers.${i}.input_layernorm.weight`, [this.d.D]);
+  }
+
+  postNorm(i: number): Float32Array {
+    return this.ck.get(`model.layers.${i}.post_attention_layernorm.weight`, [this.d.D]);
+  }
+
+  attn(i: number) {
+    const { d } = this;
+    const pre = `model.layers.${i}.self_attn`;
+    return {
+      q: this.linearT(`${pre}.q_proj.weight`, d.H * d.hd, d.D),
+      k: this.linearT(`${pre}.k_proj.weight`, d.Hkv * d.hd, d.D),
+      v: this.linearT(`${pre}.v_proj.weight`, d.Hkv * d.hd, d.D),
+      o: this.linearT(`${pre}.o_proj.weight`, d.D, d.H * d.hd),
+    };
+  }
+
+  routerT(i: number): Float32Array {
+    return transpose2d(this.router(i), this.d.E, this.d.D);
+  }
+
+  finalNorm(): Float32Array {
+    return this.ck.get('model.norm.weight', [this.d.D]);
+  }
+
+  lmHeadT(): Float32Array {
+    return this.linearT('lm_head.weight', this.d.V, this.d.D);
+  }
 
   private moePrefix(i: number): string {
     for (const p of [`model.layers.${i}.block_sparse_moe`, `model.layers.${i}.mlp`]) if (this.ck.has(`${p}.gate.weight`)) return p;
@@ -97,23 +149,23 @@ export class MixtralWeights {
   }
 }
 
-function addAttnBlock(g: GraphBuilder, w: MixtralWeights, i: number, hidden: string, positions: string, past?: { key: string; value: string }) {
+function addAttnBlock(g: GraphBuilder, w: GraphWeights, i: number, hidden: string, positions: string, past?: { key: string; value: string }) {
   const { d } = w;
-  const pre = `model.layers.${i}`;
-  const inNorm = g.init(`l${i}_input_norm`, w.ck.get(`${pre}.input_layernorm.weight`, [d.D]), [d.D]);
-  const postNorm = g.init(`l${i}_post_norm`, w.ck.get(`${pre}.post_attention_layernorm.weight`, [d.D]), [d.D]);
-  const q = g.init(`l${i}_q`, w.linearT(`${pre}.self_attn.q_proj.weight`, d.H * d.hd, d.D), [d.D, d.H * d.hd]);
-  const k = g.init(`l${i}_k`, w.linearT(`${pre}.self_attn.k_proj.weight`, d.Hkv * d.hd, d.D), [d.D, d.Hkv * d.hd]);
-  const v = g.init(`l${i}_v`, w.linearT(`${pre}.self_attn.v_proj.weight`, d.Hkv * d.hd, d.D), [d.D, d.Hkv * d.hd]);
-  const o = g.init(`l${i}_o`, w.linearT(`${pre}.self_attn.o_proj.weight`, d.D, d.H * d.hd), [d.H * d.hd, d.D]);
-  const router = g.init(`l${i}_router`, transpose2d(w.router(i), d.E, d.D), [d.D, d.E]);
+  const inNorm = g.init(`l${i}_input_norm`, w.inputNorm(i), [d.D]);
+  const postNorm = g.init(`l${i}_post_norm`, w.postNorm(i), [d.D]);
+  const a = w.attn(i);
+  const q = g.init(`l${i}_q`, a.q, [d.D, d.H * d.hd]);
+  const k = g.init(`l${i}_k`, a.k, [d.D, d.Hkv * d.hd]);
+  const v = g.init(`l${i}_v`, a.v, [d.D, d.Hkv * d.hd]);
+  const o = g.init(`l${i}_o`, a.o, [d.H * d.hd, d.D]);
+  const router = g.init(`l${i}_router`, w.routerT(i), [d.D, d.E]);
   const att = attention(g, rmsNorm(g, hidden, inNorm, d.eps), positions, { q, k, v, o }, { numHeads: d.H, numKvHeads: d.Hkv, headDim: d.hd, ropeTheta: d.theta }, past);
   const mid = g.o('Add', [hidden, att.out]);
   const moeIn = rmsNorm(g, mid, postNorm, d.eps);
   return { mid, moeIn, logits: linear(g, moeIn, router), key: att.key, value: att.value };
 }
 
-function addMoeBlock(g: GraphBuilder, w: MixtralWeights, i: number, moeIn: string, gates: string) {
+function addMoeBlock(g: GraphBuilder, w: GraphWeights, i: number, moeIn: string, gates: string) {
   const { d } = w;
   const ex = w.experts(i);
   const w1 = g.init(`l${i}_w1`, ex.w1, [d.D, d.E * d.I]);
@@ -122,17 +174,17 @@ function addMoeBlock(g: GraphBuilder, w: MixtralWeights, i: number, moeIn: strin
   return denseExperts(g, moeIn, gates, { w1, w3, w2 }, d.E, d.I, d.D);
 }
 
-function embedGraph(w: MixtralWeights): Uint8Array {
+function embedGraph(w: GraphWeights): Uint8Array {
   const { d } = w;
   const g = new GraphBuilder('embed');
   const ids = g.input('input_ids', 'int64', ['B', 'T']);
-  const table = g.init('embed_tokens', w.ck.get('model.embed_tokens.weight', [d.V, d.D]), [d.V, d.D]);
+  const table = g.init('embed_tokens', w.embed(), [d.V, d.D]);
   g.o('Gather', [table, ids], { axis: 0 }, 'hidden');
   g.output('hidden', 'float32', ['B', 'T', d.D]);
   return g.build('token embedding');
 }
 
-function attnGraph(w: MixtralWeights, i: number): Uint8Array {
+function attnGraph(w: GraphWeights, i: number): Uint8Array {
   const { d } = w;
   const g = new GraphBuilder(`layer${i}.attn`);
   const hidden = g.input('hidden', 'float32', ['B', 'T', d.D]);
@@ -153,7 +205,7 @@ function attnGraph(w: MixtralWeights, i: number): Uint8Array {
   return g.build(`layer ${i}: attention + residual + post-attention norm + router logits`);
 }
 
-function moeGraph(w: MixtralWeights, i: number): Uint8Array {
+function moeGraph(w: GraphWeights, i: number): Uint8Array {
   const { d } = w;
   const g = new GraphBuilder(`layer${i}.moe`);
   const moeIn = g.input('moe_in', 'float32', ['B', 'T', d.D]);
@@ -166,14 +218,14 @@ function moeGraph(w: MixtralWeights, i: number): Uint8Array {
   return g.build(`layer ${i}: SwiGLU experts mixed by dense gates`);
 }
 
-function addHead(g: GraphBuilder, w: MixtralWeights, hidden: string, out: string) {
+function addHead(g: GraphBuilder, w: GraphWeights, hidden: string, out: string) {
   const { d } = w;
-  const norm = g.init('final_norm', w.ck.get('model.norm.weight', [d.D]), [d.D]);
-  const lm = g.init('lm_head', w.linearT('lm_head.weight', d.V, d.D), [d.D, d.V]);
+  const norm = g.init('final_norm', w.finalNorm(), [d.D]);
+  const lm = g.init('lm_head', w.lmHeadT(), [d.D, d.V]);
   g.o('MatMul', [rmsNorm(g, hidden, norm, d.eps), lm], {}, out);
 }
 
-function headGraph(w: MixtralWeights): Uint8Array {
+function headGraph(w: GraphWeights): Uint8Array {
   const g = new GraphBuilder('head');
   const hidden = g.input('hidden', 'float32', ['B', 'T', w.d.D]);
   addHead(g, w, hidden, 'logits');
@@ -182,12 +234,12 @@ function headGraph(w: MixtralWeights): Uint8Array {
 }
 
 /** The whole model as one graph with in-graph native routing: the benchmark floor. */
-function fusedGraph(w: MixtralWeights): Uint8Array {
+export function fusedGraph(w: GraphWeights): Uint8Array {
   const { d } = w;
   const g = new GraphBuilder('fused');
   const ids = g.input('input_ids', 'int64', ['B', 'T']);
   const positions = g.input('position_ids', 'int64', ['B', 'T']);
-  const table = g.init('embed_tokens', w.ck.get('model.embed_tokens.weight', [d.V, d.D]), [d.V, d.D]);
+  const table = g.init('embed_tokens', w.embed(), [d.V, d.D]);
   let h = g.o('Gather', [table, ids], { axis: 0 });
   for (let i = 0; i < d.L; i++) {
     const a = addAttnBlock(g, w, i, h, positions);
@@ -285,6 +337,8 @@ export async function convertMixtral(ck: Checkpoint, opts: ConvertOptions): Prom
     layers,
     router: { type: 'softmax_topk', topK: d.k, normTopkProb: true },
     rmsNormEps: d.eps,
+    ropeTheta: d.theta,
+    intermediateSize: d.I,
     maxContext: d.maxContext,
     dtype: 'fp32',
     files: fileList,
