@@ -1,0 +1,39 @@
+// The CLI end to end on the fixture bundle: trace → analyze equals the library; errors name the problem.
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzeTraces, parseTrace, loadMetrics } from '../../src/routing/metrics/index';
+
+const cli = (...args: string[]) => JSON.parse(execFileSync('node', ['tools/moe-lab.mjs', ...args], { encoding: 'utf8' }));
+const fail = (...args: string[]) => spawnSync('node', ['tools/moe-lab.mjs', ...args], { encoding: 'utf8' });
+
+describe('moe-lab CLI', () => {
+  it('trace records router and interventions; analyze of that trace equals the library (and the load view)', () => {
+    const t = cli('trace', '--model', 'public/models/tiny-mixtral', '--text', 'Hello world, the router. Hello again.', '--router', 'topp:p=0.5', '--intervene', 'mask:layers=1,experts=3', '--loss');
+    expect(t.router).toBe('topp:p=0.5');
+    expect(t.interventions).toEqual(['mask:layers=1,experts=3']);
+    expect(t.layers[1].selected.flat()).not.toContain(3);
+    expect(t.loss).toHaveLength(t.tokens.length - 1);
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const f = join(dir, 't.json');
+    writeFileSync(f, JSON.stringify(t));
+    const a = cli('analyze', f, '--m', '2,4', '--C', '1,2');
+    expect(a).toEqual(JSON.parse(JSON.stringify(analyzeTraces([parseTrace(JSON.parse(readFileSync(f, 'utf8')), f)], { m: [2, 4], C: [1, 2] }))));
+    expect(a.layers[0].counts).toEqual(loadMetrics(t.layers[0].selected, 8).counts);
+  });
+
+  it('errors go to stderr with a non-zero exit and name the problem', () => {
+    const r1 = fail('trace', '--text', 'x', '--router', 'topq');
+    expect(r1.status).not.toBe(0);
+    expect(r1.stderr).toContain('unknown router "topq"');
+    const r2 = fail('analyze', 'nope.json');
+    expect(r2.status).toBe(2);
+    expect(r2.stderr).toBe('moe-lab analyze: nope.json: no such file\n');
+    const r3 = fail('bench', '--frobnicate', '1');
+    expect(r3.stderr).toContain('bench: unknown option --frobnicate');
+    const r4 = fail('dance');
+    expect(r4.stderr).toContain('unknown command "dance"');
+  });
+});
