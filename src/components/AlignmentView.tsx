@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { interpolateViridis, scaleBand, scaleLinear, select } from 'd3';
 import { useLab } from '../state/store';
 import { runAlign } from '../state/engineClient';
@@ -19,6 +19,7 @@ export function AlignmentView() {
   const result = useLab((s) => s.alignment);
   const aligning = useLab((s) => s.aligning);
   const svgRef = useRef<SVGSVGElement>(null);
+  const [articles, setArticles] = useState(31);
   const langs = useMemo(() => (result ? result.languages.filter((l) => l !== result.ref) : []), [result]);
   const H = M.top + M.bottom + ROW * langs.length;
 
@@ -79,7 +80,10 @@ export function AlignmentView() {
           <p className="hint" title="Jensen–Shannon divergence in bits between mean softmax routing vectors of parallel UDHR articles (0 = same experts as English, 1 = disjoint); Multilingual Routing in MoE (Bandarkar et al. 2025)">
             JS divergence of each language’s routing to {result?.ref ?? 'en'}’s on parallel held-out UDHR articles, per layer. Darker = closer.
           </p>
-          <button type="button" data-testid="run-align" disabled={aligning} onClick={() => runAlign()}>
+          <label className="hint">
+            articles <input type="number" data-testid="align-articles" min={1} max={100} value={articles} onChange={(e) => setArticles(Math.max(1, Number(e.target.value)))} />{' '}
+          </label>
+          <button type="button" data-testid="run-align" disabled={aligning} onClick={() => runAlign(articles)}>
             {aligning ? 'Aligning…' : result ? 'Re-run alignment' : `Run on ${manifest.languages?.length ?? '?'} languages`}
           </button>
           {result && (

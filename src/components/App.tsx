@@ -11,6 +11,7 @@ import { AlignmentView } from './AlignmentView';
 import { TraceExport } from './TraceExport';
 import { FlowView } from './FlowView';
 import { CoActivationView } from './CoActivationView';
+import { CacheView } from './CacheView';
 import { Footer } from './Footer';
 import { useUrlSync } from '../state/useUrlSync';
 
@@ -31,6 +32,7 @@ export function App() {
           <RouterPanel />
           <TraceExport />
           <FlowView />
+          <CacheView />
         </section>
         <aside className="lab-side" aria-label="Details">
           <RouterScores />

@@ -1,0 +1,87 @@
+import { useMemo, useState } from 'react';
+import { useLab } from '../state/store';
+import { cacheHitRate, contiguousPlacement, deviceLoads, llep, loadMetrics, prefetchHitRate, sch, srp } from '../routing/metrics/index';
+import { Panel } from './Panel';
+
+const SIZES = [1, 2, 4];
+
+/**
+ * Engineering view of the focused layer: local routing consistency (moe-lrc SRP/SCH), expert-cache
+ * hit rates (LRU, LFU, Belady oracle, prefetch from the previous layer) and expert parallelism
+ * (plain EP vs the LLEP plan) on the current run.
+ */
+export function CacheView() {
+  const layer = useLab((s) => s.focus.layer);
+  const ev = useLab((s) => s.modified.layers[s.focus.layer]);
+  const prev = useLab((s) => s.modified.layers[s.focus.layer - 1]);
+  const [devices, setDevices] = useState(4);
+  const stats = useMemo(() => {
+    if (!ev) return null;
+    const sel = ev.selected;
+    const counts = loadMetrics(sel, ev.E).counts;
+    const N = Math.max(1, Math.min(devices, ev.E));
+    const placement = contiguousPlacement(ev.E, N);
+    return {
+      srp: [2, 4, 8].map((m) => srp(sel, m)),
+      sch: SIZES.map((C) => sch(sel, 4, C)),
+      lru: SIZES.map((C) => cacheHitRate(sel, C, 'lru')),
+      lfu: SIZES.map((C) => cacheHitRate(sel, C, 'lfu')),
+      belady: SIZES.map((C) => cacheHitRate(sel, C, 'belady')),
+      prefetch: prev ? SIZES.map((C) => prefetchHitRate(prev.selected, sel, C)) : null,
+      ep: deviceLoads(counts, placement, N),
+      llep: llep(counts, placement, N),
+    };
+  }, [ev, prev, devices]);
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return (
+    <Panel title={`Caches and parallelism — layer ${layer}`} testId="cache-view">
+      {!stats ? (
+        <p className="placeholder">Expert-cache hit rates and device loads for the focused layer.</p>
+      ) : (
+        <>
+          <p className="hint" title="Segment Routing best Performance: F1 of predicting a window's experts from the window itself (moe-lrc, Liang et al. 2025)">
+            SRP m=2/4/8: <span data-testid="srp">{stats.srp.map((x) => x.toFixed(3)).join(' / ')}</span>
+          </p>
+          <table className="align-table" data-testid="cache-table">
+            <thead>
+              <tr>
+                <th>cache size</th>
+                {SIZES.map((C) => (
+                  <th key={C}>{C}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {(
+                [
+                  ['SCH (m=4)', stats.sch, 'oracle cache ranking experts by their uses in the next 4 tokens (moe-lrc)'],
+                  ['LRU', stats.lru, 'evict the least recently used expert'],
+                  ['LFU', stats.lfu, 'evict the least frequently used expert'],
+                  ['Belady', stats.belady, 'optimal offline eviction: the expert used furthest in the future'],
+                  ...(stats.prefetch ? [['prefetch', stats.prefetch, 'LRU plus prefetching experts predicted from the previous layer’s routing'] as const] : []),
+                ] as const
+              ).map(([name, xs, help]) => (
+                <tr key={name} title={help} data-policy={name}>
+                  <td>{name}</td>
+                  {xs.map((x, i) => (
+                    <td key={i}>{pct(x)}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="ep" data-testid="ep-view">
+            <label>
+              devices <input type="number" min={1} max={ev!.E} value={devices} onChange={(e) => setDevices(Math.max(1, Number(e.target.value)))} />
+            </label>
+            <p className="hint" title="Experts placed contiguously on devices; LLEP (least-loaded EP) spills load over 1.1× mean to the least-loaded device when max/mean ≥ 1.3">
+              EP max/mean <strong data-testid="ep-ratio">{stats.ep.maxOverMean.toFixed(2)}</strong> (loads {stats.ep.loads.join(', ')}) → LLEP{' '}
+              <strong data-testid="llep-ratio">{stats.llep.maxOverMean.toFixed(2)}</strong>
+              {stats.llep.plainEP ? ' (balanced enough: plain EP kept)' : ` with ${stats.llep.transfers} expert weight transfer${stats.llep.transfers === 1 ? '' : 's'}`}
+            </p>
+          </div>
+        </>
+      )}
+    </Panel>
+  );
+}
