@@ -33,3 +33,37 @@ test('the cache and parallelism view shows the same numbers as `moe-lab analyze`
   expect(counts).toEqual(layer.counts);
   await expect(page.getByTestId('ep-view')).toContainText('LLEP');
 });
+
+test('contrastive attribution turns a ranking into a steering intervention; coupling shows its matrix', async ({ page }) => {
+  await page.goto('./?model=tiny-mixtral');
+  await runPrompt(page, TEXT);
+  await page.getByTestId('attr-a').fill('Hello world, the router.\nHello again.');
+  await page.getByTestId('attr-b').fill('Grüße aus Köln.');
+  await page.getByTestId('attr-run').click();
+  await expect(page.getByTestId('attr-table').locator('tbody tr')).toHaveCount(3);
+  // The CLI's traces of the same texts give the same top expert for A in layer 0.
+  const a1 = nodeTrace('public/models/tiny-mixtral', 'Hello world, the router.');
+  const a2 = nodeTrace('public/models/tiny-mixtral', 'Hello again.');
+  const b = nodeTrace('public/models/tiny-mixtral', 'Grüße aus Köln.');
+  const freq = (ts: typeof a1[], l: number) => {
+    const c = new Array(8).fill(0);
+    let T = 0;
+    for (const t of ts) {
+      T += t.tokens.length;
+      t.layers[l].selected.forEach((s) => s.forEach((e) => c[e]++));
+    }
+    return c.map((x) => x / T);
+  };
+  const fa = freq([a1, a2], 0);
+  const fb = freq([b], 0);
+  const delta = fa.map((x, e) => x - fb[e]);
+  const top = delta.indexOf(Math.max(...delta));
+  await expect(page.getByTestId('attr-top-a-0')).toHaveText(new RegExp(`^${top} \\(\\+${delta[top].toFixed(2)}\\)`));
+  await page.getByTestId('attr-towards-a').click();
+  await expect(page.getByTestId('intervention').first()).toContainText('steer:layers=0,experts=');
+  await expect(page.getByTestId('next-kl')).toBeVisible();
+
+  await page.getByTestId('coupling-run').click();
+  await expect(page.getByTestId('coupling-view').locator('rect.cell')).toHaveCount(64);
+  await expect(page.getByTestId('row-dominance')).toHaveText(/^(0|1)\.\d{3}$/);
+});

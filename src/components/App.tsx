@@ -12,6 +12,8 @@ import { TraceExport } from './TraceExport';
 import { FlowView } from './FlowView';
 import { CoActivationView } from './CoActivationView';
 import { CacheView } from './CacheView';
+import { AttributionView } from './AttributionView';
+import { CouplingView } from './CouplingView';
 import { Footer } from './Footer';
 import { useUrlSync } from '../state/useUrlSync';
 
@@ -33,6 +35,7 @@ export function App() {
           <TraceExport />
           <FlowView />
           <CacheView />
+          <AttributionView />
         </section>
         <aside className="lab-side" aria-label="Details">
           <RouterScores />
@@ -40,6 +43,7 @@ export function App() {
           <NextToken />
           <CoActivationView />
           <AlignmentView />
+          <CouplingView />
         </aside>
       </main>
       <Footer />

@@ -7,9 +7,10 @@ import { klLogits, sampleNext, tokenLosses, topNext } from '../routing/logits';
 import { createRng } from '../routing/rng';
 import type { LoadedBundle } from '../models/loader';
 import { LabTokenizer } from '../models/tokenizer';
-import { Engine, type Ort } from './engine';
+import { Cancelled, Engine, type Ort } from './engine';
 import { LayerRouter } from './layerRouter';
 import { fitRewire } from './rewire';
+import { perturbationRadii } from '../routing/metrics/coupling';
 import { parseProbeFile, type ProbeFile } from './probes';
 import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent, NextToken, Progress } from './protocol';
 
@@ -167,6 +168,39 @@ export class Lab {
     }
     return { ids: out, text: this.tokenizer.decode(out) };
   }
+}
+
+/** Per-layer routing of several texts (native router), for contrastive attribution: [run][L][T][k]. */
+export async function routeTexts(lab: Lab, texts: string[], signal?: { aborted: boolean }): Promise<number[][][][]> {
+  const runs: number[][][][] = [];
+  for (const text of texts) {
+    if (signal?.aborted) throw new Cancelled();
+    const { ids } = lab.encode(text);
+    const r = await lab.engine.forward({ ids, router: lab.policy(NATIVE), interventions: [], slot: 'texts' });
+    runs.push(r.events.map((e) => e.selected));
+  }
+  return runs;
+}
+
+/**
+ * Router–expert coupling (ERC): each router row R_i (optionally scaled per dimension by
+ * U(1 ± ε_i), ε_i = min_j ‖R_i − R_j‖ / (2‖R_i‖)) is fed to the layer's own MoE graph as a proxy
+ * token; M[i][j] = expert j's output norm on proxy i.
+ */
+export async function couplingMatrix(lab: Lab, layer: number, perturb: boolean, seed = 0): Promise<{ M: number[][]; R: number[][] }> {
+  const m = lab.manifest;
+  const E = m.layers[layer].numExperts;
+  const D = m.hiddenSize;
+  const W = lab.engine.routerWeights.weight(layer);
+  const R = Array.from({ length: E }, (_, i) => Array.from(W.subarray(i * D, (i + 1) * D)));
+  const x = Float32Array.from(R.flat());
+  if (perturb) {
+    const rng = createRng(seed);
+    const eps = perturbationRadii(R);
+    for (let i = 0; i < E; i++) for (let d = 0; d < D; d++) x[i * D + d] *= 1 + eps[i] * (2 * rng.next() - 1);
+  }
+  const { norms } = await lab.engine.runMoe(layer, x, new Float32Array(E * E), E);
+  return { M: Array.from({ length: E }, (_, i) => Array.from(norms.subarray(i * E, (i + 1) * E))), R };
 }
 
 /** Routing flips per layer, next-token KL and per-token loss change between two passes. */

@@ -105,6 +105,9 @@ export type WorkerRequest =
       seed: number;
     }
   | { type: 'align'; requestId: number; ref?: string; maxArticles?: number }
+  /** route several texts (native router) for contrastive attribution */
+  | { type: 'route-texts'; requestId: number; texts: string[] }
+  | { type: 'coupling'; requestId: number; layer: number; perturb: boolean; seed: number }
   | { type: 'cancel'; requestId: number };
 
 /** Where a bundle comes from: a URL prefix (shipped or remote) or files picked from disk. */
@@ -120,5 +123,7 @@ export type WorkerReply =
   | { type: 'token'; requestId: number; token: { id: number; text: string }; layers: { selected: number[][] }[] }
   | { type: 'generated'; requestId: number; text: string; tokens: { id: number; text: string }[] }
   | { type: 'aligned'; requestId: number; result: AlignResult }
+  | { type: 'routed-texts'; requestId: number; runs: number[][][][] }
+  | { type: 'coupled'; requestId: number; layer: number; M: number[][]; R: number[][] }
   | { type: 'error'; requestId: number; message: string }
   | { type: 'cancelled'; requestId: number };

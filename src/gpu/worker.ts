@@ -2,7 +2,7 @@
 // The inference worker: owns onnxruntime-web and the Lab, answers the protocol of protocol.ts.
 // Every handler replies (errors included); a newer forward/generate cancels the older one.
 import type * as OrtWeb from 'onnxruntime-web';
-import { Lab } from './lab';
+import { Lab, couplingMatrix, routeTexts } from './lab';
 import { probeWebGpu, withBackend } from './backend';
 import { filesFetcher, loadBundle, urlFetcher } from '../models/loader';
 import { Cancelled } from './engine';
@@ -66,6 +66,15 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' }>): Promise<
       return;
     }
     if (!lab) throw new Error('no model is loaded yet');
+    if (req.type === 'route-texts') {
+      post({ type: 'routed-texts', requestId: req.requestId, runs: await routeTexts(lab, req.texts, flag) });
+      return;
+    }
+    if (req.type === 'coupling') {
+      const c = await couplingMatrix(lab, req.layer, req.perturb, req.seed);
+      post({ type: 'coupled', requestId: req.requestId, layer: req.layer, M: c.M, R: c.R });
+      return;
+    }
     if (req.type === 'align') {
       const result = await alignProbes(lab, lab.probes, { ref: req.ref, maxArticles: req.maxArticles, signal: flag, onProgress: progress });
       post({ type: 'aligned', requestId: req.requestId, result });

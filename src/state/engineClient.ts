@@ -31,7 +31,20 @@ function progressLabel(p: Progress): { label: string; value: number } {
   }
 }
 
+/** one-shot requests (attribution, coupling): resolved with their final reply */
+const oneShot = new Map<number, (r: WorkerReply) => void>();
+
 function onReply(msg: WorkerReply) {
+  const done = oneShot.get(msg.requestId);
+  if (done) {
+    if (msg.type === 'progress') useLab.setState({ progress: progressLabel(msg.progress) });
+    else {
+      oneShot.delete(msg.requestId);
+      useLab.setState({ progress: null });
+      done(msg);
+    }
+    return;
+  }
   const s = useLab.getState();
   const isRun = msg.requestId === currentRun;
   const isLoad = msg.requestId === currentLoad;
@@ -160,4 +173,13 @@ export function runAlign(maxArticles?: number): void {
   if (!useLab.getState().manifest?.probes) return;
   useLab.setState({ aligning: true });
   send({ type: 'align', maxArticles }, 'align');
+}
+
+/** Send a one-shot request; resolves with its final reply (an 'error' reply rejects with its message). */
+export function ask(req: Extract<Req, { type: 'route-texts' | 'coupling' }>): Promise<WorkerReply> {
+  const requestId = nextId++;
+  return new Promise((ok, fail) => {
+    oneShot.set(requestId, (r) => (r.type === 'error' ? fail(new Error(r.message)) : ok(r)));
+    ensureWorker().postMessage({ ...req, requestId } as WorkerRequest);
+  });
 }

@@ -1,0 +1,91 @@
+import { useEffect, useRef, useState } from 'react';
+import { interpolateOranges, scaleBand, select } from 'd3';
+import { useLab } from '../state/store';
+import { ask } from '../state/engineClient';
+import { columnDominance, meanOffDiagonalCosine, pearson, rowDominance } from '../routing/metrics/index';
+import { Panel } from './Panel';
+import { ExportButtons } from './ExportButtons';
+
+const S = 220;
+const M = 22;
+
+/**
+ * Router–expert coupling (ERC): router rows pushed through every expert of the focused layer as
+ * proxy tokens; M[i][j] = expert j's output norm for proxy i, with row and column dominance, the
+ * mean off-diagonal cosine of router rows, and the correlation of router probability with expert
+ * output norm on the current run's tokens.
+ */
+export function CouplingView() {
+  const layer = useLab((s) => s.focus.layer);
+  const manifest = useLab((s) => s.manifest);
+  const ev = useLab((s) => s.modified.layers[s.focus.layer]);
+  const setError = useLab((s) => s.setError);
+  const [res, setRes] = useState<{ layer: number; M: number[][]; R: number[][] } | null>(null);
+  const [perturb, setPerturb] = useState(false);
+  const svgRef = useRef<SVGSVGElement>(null);
+
+  const run = async () => {
+    try {
+      const r = await ask({ type: 'coupling', layer, perturb, seed: 0 });
+      if (r.type === 'coupled') setRes({ layer: r.layer, M: r.M, R: r.R });
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  useEffect(() => {
+    if (!res || !svgRef.current) return;
+    const ids = res.M.map((_, i) => i);
+    const x = scaleBand<number>().domain(ids).range([M, S]).padding(0.04);
+    const max = Math.max(1e-9, ...res.M.flat());
+    const cells = ids.flatMap((i) => ids.map((j) => ({ key: `${i}:${j}`, i, j, v: res.M[i][j] })));
+    select(svgRef.current)
+      .selectAll<SVGRectElement, (typeof cells)[number]>('rect.cell')
+      .data(cells, (d) => d.key)
+      .join('rect')
+      .attr('class', 'cell')
+      .attr('x', (d) => x(d.j)!)
+      .attr('y', (d) => x(d.i)!)
+      .attr('width', x.bandwidth())
+      .attr('height', x.bandwidth())
+      .attr('fill', (d) => interpolateOranges(d.v / max))
+      .attr('stroke', (d) => (d.i === d.j ? '#222' : 'none'))
+      .selectAll('title')
+      .data((d) => [d])
+      .join('title')
+      .text((d) => `proxy ${d.i} (router row) through expert ${d.j}: ‖output‖ = ${d.v.toFixed(3)}`);
+  }, [res]);
+
+  // Correlation of router probability with expert output norm over (token, expert) pairs of the run.
+  const corr = ev && ev.T * ev.E > 2 ? pearson(Array.from(ev.probs), Array.from(ev.expertNorms)) : null;
+
+  return (
+    <Panel title={`Router–expert coupling — layer ${layer}`} testId="coupling-view">
+      <p className="hint" title="ERC: do router rows and experts agree? (Router-Expert Coupling; proxy tokens = router rows)">
+        Each router row is fed to every expert as a proxy token; a strong diagonal means router and experts are coupled.
+      </p>
+      <label className="hint">
+        <input type="checkbox" checked={perturb} onChange={(e) => setPerturb(e.target.checked)} /> perturb proxies by U(1 ± ε_i)
+      </label>{' '}
+      <button type="button" data-testid="coupling-run" disabled={!manifest} onClick={run}>
+        Compute
+      </button>
+      {res && res.layer === layer && (
+        <>
+          <svg ref={svgRef} viewBox={`0 0 ${S + 4} ${S + 4}`} className="chart square" role="img" aria-label={`router-expert coupling matrix of layer ${layer}`} />
+          <p className="stat">
+            row dominance <strong data-testid="row-dominance">{rowDominance(res.M).toFixed(3)}</strong>, column dominance{' '}
+            <strong data-testid="col-dominance">{columnDominance(res.M).toFixed(3)}</strong>, router rows’ mean off-diagonal cosine{' '}
+            <strong>{meanOffDiagonalCosine(res.R).toFixed(3)}</strong>
+          </p>
+          <ExportButtons svg={svgRef} name={`coupling-L${layer}`} />
+        </>
+      )}
+      {corr !== null && (
+        <p className="stat" title="Pearson correlation over (token, expert) pairs of the current run">
+          corr(router p, expert output norm) on this prompt: <strong>{corr.toFixed(3)}</strong>
+        </p>
+      )}
+    </Panel>
+  );
+}
