@@ -150,3 +150,20 @@ test('generation streams tokens with their routing; a logit-bias slider re-runs 
   const experts = await page.locator('[data-testid="routing-cell"][data-layer="0"]').evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset.experts));
   expect(experts.filter((e) => e!.split(',').includes('6')).length).toBeGreaterThan(experts.length / 2);
 });
+
+test('a crashed worker is restarted with the last good model and the page keeps its state', async ({ page }) => {
+  await page.goto('./?model=tiny-mixtral&e2e=1');
+  await ready(page);
+  await runPrompt(page, TEXT);
+  await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
+  const before = await mapExperts(page);
+  await page.evaluate(() => (window as unknown as { __moeLabTest: { crashWorker(): void } }).__moeLabTest.crashWorker());
+  await expect(page.getByTestId('error-banner')).toContainText('the inference worker crashed');
+  await expect(page.getByTestId('error-banner')).toContainText('restarted it and reloaded the last good model');
+  expect(await mapExperts(page)).toEqual(before); // the map is still there
+  await expect(page.getByTestId('prompt-input')).toHaveValue(TEXT);
+  // The restarted worker answers: the reload re-runs the prompt and the map refills.
+  await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
+  await runPrompt(page, 'After the crash.');
+  await expect(page.locator('.map-token').nth(1)).toHaveText('A');
+});

@@ -108,7 +108,9 @@ export type WorkerRequest =
   /** route several texts (native router) for contrastive attribution */
   | { type: 'route-texts'; requestId: number; texts: string[] }
   | { type: 'coupling'; requestId: number; layer: number; perturb: boolean; seed: number }
-  | { type: 'cancel'; requestId: number };
+  | { type: 'cancel'; requestId: number }
+  /** test hook: throw inside the worker outside any handler, to exercise the crash-restart path */
+  | { type: 'crash'; requestId: number };
 
 /** Where a bundle comes from: a URL prefix (shipped or remote) or files picked from disk. */
 export type BundleSource =

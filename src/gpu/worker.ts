@@ -45,7 +45,7 @@ function configureOrt(ort: OrtModule, base?: string) {
   ort.env.wasm.proxy = false;
 }
 
-async function handle(req: Exclude<WorkerRequest, { type: 'cancel' }>): Promise<void> {
+async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' }>): Promise<void> {
   const isRun = req.type === 'forward' || req.type === 'generate';
   const flag = { aborted: isRun && req.requestId < latestRun, run: isRun };
   if (flag.aborted) {
@@ -115,6 +115,12 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' }>): Promise<
 
 self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   const req = ev.data;
+  if (req.type === 'crash') {
+    setTimeout(() => {
+      throw new Error('crash requested by a test');
+    });
+    return;
+  }
   if (req.type === 'cancel') {
     const f = running.get(req.requestId);
     if (f) f.aborted = true;

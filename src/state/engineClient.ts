@@ -183,3 +183,8 @@ export function ask(req: Extract<Req, { type: 'route-texts' | 'coupling' }>): Pr
     ensureWorker().postMessage({ ...req, requestId } as WorkerRequest);
   });
 }
+
+/** Test hook (only wired up with ?e2e=1): make the worker crash to exercise the restart path. */
+export function crashWorkerForTest(): void {
+  ensureWorker().postMessage({ type: 'crash', requestId: nextId++ } satisfies WorkerRequest);
+}
