@@ -15,8 +15,8 @@ test('the lab shell shows its landmarks and test hooks, isolated, with a clean c
     await expect(page.getByTestId(id)).toBeVisible();
   }
   // Labels: the prompt and model picker are reachable by their accessible names.
-  await expect(page.getByLabel('Prompt')).toHaveAttribute('data-testid', 'prompt-input');
-  await expect(page.getByLabel('Model')).toHaveAttribute('data-testid', 'model-select');
+  await expect(page.getByLabel('Prompt', { exact: true })).toHaveAttribute('data-testid', 'prompt-input');
+  await expect(page.getByLabel('Model', { exact: true })).toHaveAttribute('data-testid', 'model-select');
   // Keyboard: Tab from the top reaches the skip link and then the model picker.
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to the routing map' })).toBeFocused();
