@@ -1,13 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
-import { interpolateOranges, scaleBand, select } from 'd3';
+import { interpolateOranges, select } from 'd3';
 import { useLab } from '../state/store';
 import { ask } from '../state/engineClient';
 import { columnDominance, meanOffDiagonalCosine, pearson, rowDominance } from '../routing/metrics/index';
 import { Panel } from './Panel';
 import { ExportButtons } from './ExportButtons';
+import { drawExpertMatrix } from './charts';
 
 const S = 220;
-const M = 22;
+const MARGIN = 22;
 
 /**
  * Router–expert coupling (ERC): router rows pushed through every expert of the focused layer as
@@ -35,25 +36,14 @@ export function CouplingView() {
 
   useEffect(() => {
     if (!res || !svgRef.current) return;
-    const ids = res.M.map((_, i) => i);
-    const x = scaleBand<number>().domain(ids).range([M, S]).padding(0.04);
     const max = Math.max(1e-9, ...res.M.flat());
-    const cells = ids.flatMap((i) => ids.map((j) => ({ key: `${i}:${j}`, i, j, v: res.M[i][j] })));
-    select(svgRef.current)
-      .selectAll<SVGRectElement, (typeof cells)[number]>('rect.cell')
-      .data(cells, (d) => d.key)
-      .join('rect')
-      .attr('class', 'cell')
-      .attr('x', (d) => x(d.j)!)
-      .attr('y', (d) => x(d.i)!)
-      .attr('width', x.bandwidth())
-      .attr('height', x.bandwidth())
-      .attr('fill', (d) => interpolateOranges(d.v / max))
-      .attr('stroke', (d) => (d.i === d.j ? '#222' : 'none'))
-      .selectAll('title')
-      .data((d) => [d])
-      .join('title')
-      .text((d) => `proxy ${d.i} (router row) through expert ${d.j}: ‖output‖ = ${d.v.toFixed(3)}`);
+    drawExpertMatrix(select(svgRef.current), res.M, {
+      size: S,
+      margin: MARGIN,
+      fill: (d) => interpolateOranges(d.v / max),
+      stroke: (d) => (d.i === d.j ? '#222' : 'none'),
+      title: (d) => `proxy ${d.i} (router row) through expert ${d.j}: ‖output‖ = ${d.v.toFixed(3)}`,
+    });
   }, [res]);
 
   // Correlation of router probability with expert output norm over (token, expert) pairs of the run.

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { scaleBand, scaleLinear, select } from 'd3';
+import { scaleLinear, select } from 'd3';
 import { useLab } from '../state/store';
 import { loadMetrics } from '../routing/metrics/load';
-import { expertColor } from './colors';
+import { drawExpertBars } from './charts';
 import { Panel } from './Panel';
 import { ExportButtons } from './ExportButtons';
 
@@ -29,22 +29,8 @@ export function ExpertLoad() {
   useEffect(() => {
     if (!m || !svgRef.current) return;
     const svg = select(svgRef.current);
-    const x = scaleBand<number>().domain(m.counts.map((_, e) => e)).range([M.left, W - M.right]).padding(0.15);
-    const y = scaleLinear().domain([0, Math.max(1, ...m.counts, m.ideal)]).nice().range([H - M.bottom, M.top]);
-    const rows = m.counts.map((c, e) => ({ e, c }));
-    svg
-      .selectAll<SVGRectElement, (typeof rows)[number]>('rect.bar')
-      .data(rows, (d) => d.e)
-      .join('rect')
-      .attr('class', 'bar')
-      .attr('x', (d) => x(d.e)!)
-      .attr('width', x.bandwidth())
-      .attr('y', (d) => y(d.c))
-      .attr('height', (d) => y(0) - y(d.c))
-      .attr('fill', (d) => expertColor(d.e, m.counts.length))
-      .attr('data-expert', (d) => d.e)
-      .attr('data-count', (d) => d.c)
-      .on('mouseenter', (_, d) => hoverExpert({ expert: d.e }));
+    const yMax = Math.max(1, ...m.counts, m.ideal);
+    const { y } = drawExpertBars(svg, m.counts, { W, H, M, yMax, yTicks: scaleLinear().domain([0, yMax]).ticks(3), data: { expert: (e) => e, count: (_, v) => v }, onHover: (e) => hoverExpert({ expert: e }) });
     svg
       .selectAll('line.ideal')
       .data([m.ideal])
@@ -56,26 +42,6 @@ export function ExpertLoad() {
       .attr('y2', (d) => y(d))
       .attr('stroke', '#222')
       .attr('stroke-dasharray', '4 3');
-    svg
-      .selectAll<SVGTextElement, (typeof rows)[number]>('text.label')
-      .data(rows, (d) => d.e)
-      .join('text')
-      .attr('class', 'label')
-      .attr('x', (d) => x(d.e)! + x.bandwidth() / 2)
-      .attr('y', H - 6)
-      .attr('text-anchor', 'middle')
-      .attr('font-size', 11)
-      .text((d) => d.e);
-    svg
-      .selectAll('text.axis')
-      .data(y.ticks(3))
-      .join('text')
-      .attr('class', 'axis')
-      .attr('x', M.left - 4)
-      .attr('y', (d) => y(d) + 4)
-      .attr('text-anchor', 'end')
-      .attr('font-size', 10)
-      .text((d) => String(d));
   }, [m, hoverExpert]);
 
   return (

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { scaleBand, scaleLinear, select } from 'd3';
+import { select } from 'd3';
 import { useLab } from '../state/store';
 import { runPrompt } from '../state/engineClient';
-import { expertColor } from './colors';
+import { drawExpertBars } from './charts';
 import { Panel } from './Panel';
 import { ExportButtons } from './ExportButtons';
 
@@ -29,58 +29,24 @@ export function RouterScores() {
   const selected = useMemo(() => ev?.selected[t] ?? [], [ev, t]);
 
   useEffect(() => {
-    const svg = select(svgRef.current);
     if (!svgRef.current) return;
-    const x = scaleBand<number>().domain(probs.map((_, e) => e)).range([M.left, W - M.right]).padding(0.15);
-    const y = scaleLinear().domain([0, 1]).range([H - M.bottom, M.top]);
-    const rows = probs.map((p, e) => ({ e, p, b: before?.[e] ?? null, sel: selected.includes(e) }));
-    svg
-      .selectAll<SVGRectElement, (typeof rows)[number]>('rect.bar')
-      .data(rows, (d) => d.e)
-      .join('rect')
-      .attr('class', 'bar')
-      .attr('x', (d) => x(d.e)!)
-      .attr('width', x.bandwidth())
-      .attr('y', (d) => y(d.p))
-      .attr('height', (d) => y(0) - y(d.p))
-      .attr('fill', (d) => expertColor(d.e, E))
-      .attr('opacity', (d) => (d.sel ? 1 : 0.35))
-      .attr('data-expert', (d) => d.e)
-      .attr('data-p', (d) => d.p.toFixed(4));
+    const svg = select(svgRef.current);
+    const { x, y } = drawExpertBars(svg, probs, { W, H, M, yMax: 1, yTicks: [0, 0.5, 1], bold: (e) => selected.includes(e), opacity: (e) => (selected.includes(e) ? 1 : 0.35), data: { expert: (e) => e, p: (_, v) => v.toFixed(4) } });
+    // The unmodified run's probabilities as dashed outlines over the bars.
+    const rows = before ? before.map((b, e) => ({ e, b })) : [];
     svg
       .selectAll<SVGRectElement, (typeof rows)[number]>('rect.before')
-      .data(rows.filter((d) => d.b !== null), (d) => d.e)
+      .data(rows, (d) => d.e)
       .join('rect')
       .attr('class', 'before')
       .attr('x', (d) => x(d.e)!)
       .attr('width', x.bandwidth())
-      .attr('y', (d) => y(d.b!))
-      .attr('height', (d) => y(0) - y(d.b!))
+      .attr('y', (d) => y(d.b))
+      .attr('height', (d) => y(0) - y(d.b))
       .attr('fill', 'none')
       .attr('stroke', '#222')
       .attr('stroke-dasharray', '3 2');
-    svg
-      .selectAll<SVGTextElement, (typeof rows)[number]>('text.label')
-      .data(rows, (d) => d.e)
-      .join('text')
-      .attr('class', 'label')
-      .attr('x', (d) => x(d.e)! + x.bandwidth() / 2)
-      .attr('y', H - 6)
-      .attr('text-anchor', 'middle')
-      .attr('font-size', 11)
-      .attr('font-weight', (d) => (d.sel ? 700 : 400))
-      .text((d) => d.e);
-    svg
-      .selectAll('text.axis')
-      .data([0, 0.5, 1])
-      .join('text')
-      .attr('class', 'axis')
-      .attr('x', M.left - 4)
-      .attr('y', (d) => y(d) + 4)
-      .attr('text-anchor', 'end')
-      .attr('font-size', 10)
-      .text((d) => d.toFixed(1));
-  }, [probs, before, selected, E]);
+  }, [probs, before, selected]);
 
   const toggle = (kind: 'mask' | 'force', e: number) => {
     const spec = `${kind}:layers=${focus.layer},experts=${e}`;

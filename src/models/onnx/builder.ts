@@ -84,40 +84,30 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A shared int64 constant (shape vectors, axes), deduplicated by value. */
-  ints(values: number[]): string {
-    const key = `i64:${values.join(',')}`;
-    let name = this.constCache.get(key);
+  /** A constant shared by value within the graph, named const_<kind>_<n>. */
+  private shared(kind: string, key: string, make: () => Float32Array | BigInt64Array, dims: number[]): string {
+    let name = this.constCache.get(`${kind}:${key}`);
     if (!name) {
-      name = `const_i64_${this.constCache.size}`;
-      this.init(name, BigInt64Array.from(values.map(BigInt)), [values.length]);
-      this.constCache.set(key, name);
+      name = `const_${kind}_${this.constCache.size}`;
+      this.init(name, make(), dims);
+      this.constCache.set(`${kind}:${key}`, name);
     }
     return name;
+  }
+
+  /** A shared int64 vector constant (shape vectors, axes). */
+  ints(values: number[]): string {
+    return this.shared('i64', values.join(','), () => BigInt64Array.from(values.map(BigInt)), [values.length]);
   }
 
   /** A shared int64 scalar constant (Range bounds). */
   intScalar(value: number): string {
-    const key = `i64s:${value}`;
-    let name = this.constCache.get(key);
-    if (!name) {
-      name = `const_i64s_${this.constCache.size}`;
-      this.init(name, BigInt64Array.of(BigInt(value)), []);
-      this.constCache.set(key, name);
-    }
-    return name;
+    return this.shared('i64s', String(value), () => BigInt64Array.of(BigInt(value)), []);
   }
 
   /** A shared float scalar constant. */
   scalar(value: number): string {
-    const key = `f32:${value}`;
-    let name = this.constCache.get(key);
-    if (!name) {
-      name = `const_f32_${this.constCache.size}`;
-      this.init(name, Float32Array.of(value), []);
-      this.constCache.set(key, name);
-    }
-    return name;
+    return this.shared('f32', String(value), () => Float32Array.of(value), []);
   }
 
   /** Add a node; returns its output names (fresh unless given). */
