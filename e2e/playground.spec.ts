@@ -167,3 +167,16 @@ test('a crashed worker is restarted with the last good model and the page keeps 
   await runPrompt(page, 'After the crash.');
   await expect(page.locator('.map-token').nth(1)).toHaveText('A');
 });
+
+test('a bundle folder opened from disk loads and runs', async ({ page }) => {
+  await page.goto('./?model=tiny-mixtral');
+  await ready(page);
+  // Playwright uploads a directory to a webkitdirectory input, as a person picking a folder would.
+  await page.getByTestId('model-folder').setInputFiles('public/models/tiny-mixtral');
+  await expect(page.getByTestId('model-select')).toHaveValue('');
+  await expect(page.getByTestId('model-select').locator('option').first()).toHaveText('tiny-mixtral (test fixture, random weights)');
+  await runPrompt(page, TEXT);
+  const ref = nodeTrace('public/models/tiny-mixtral', TEXT);
+  await expect(page.getByTestId('routing-cell')).toHaveCount(ref.tokens.length * 3);
+  expect((await mapExperts(page))[2]).toEqual(ref.layers[2].selected.map((s) => s.join(',')));
+});

@@ -10,12 +10,15 @@ export function Header() {
   const setModelId = useLab((s) => s.setModelId);
   const setModelUrl = useLab((s) => s.setModelUrl);
   const manifest = useLab((s) => s.manifest);
+  const localFolder = useLab((s) => s.localFolder);
+  const custom = modelUrl ?? localFolder;
   const selectId = useId();
   const [url, setUrl] = useState(modelUrl ?? '');
 
   const openFolder = async (files: FileList | null) => {
     if (!files || files.length === 0) return;
     const list = await Promise.all(Array.from(files, async (f) => ({ name: f.webkitRelativePath || f.name, data: await f.arrayBuffer() })));
+    useLab.setState({ localFolder: list[0].name.split('/')[0] || 'folder' });
     loadModel({ kind: 'files', files: list });
   };
 
@@ -27,13 +30,13 @@ export function Header() {
         <select
           id={selectId}
           data-testid="model-select"
-          value={modelUrl ? '' : modelId}
+          value={custom ? '' : modelId}
           onChange={(e) => {
             setModelId(e.target.value);
             loadModel(sourceForModel(e.target.value, null));
           }}
         >
-          {modelUrl && <option value="">{manifest?.name ?? modelUrl}</option>}
+          {custom && <option value="">{manifest?.name ?? custom}</option>}
           {SHIPPED_MODELS.map((m) => (
             <option key={m.id} value={m.id}>
               {m.name}

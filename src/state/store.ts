@@ -33,6 +33,8 @@ export interface LabState {
   modelId: string;
   /** a model URL typed by the user (overrides modelId when set) */
   modelUrl: string | null;
+  /** name of a bundle folder opened from disk (not shareable by URL) */
+  localFolder: string | null;
   manifest: Manifest | null;
   backend: BackendName | null;
   backendNote: string | null;
@@ -76,6 +78,7 @@ export const emptyPass = (): PassTrace => ({ layers: [], summary: null });
 export const useLab = create<LabState>()((set, get) => ({
   modelId: DEFAULT_MODEL_ID,
   modelUrl: null,
+  localFolder: null,
   manifest: null,
   backend: null,
   backendNote: null,
@@ -97,8 +100,8 @@ export const useLab = create<LabState>()((set, get) => ({
   progress: null,
 
   setPrompt: (prompt) => set({ prompt }),
-  setModelId: (modelId) => set({ modelId, modelUrl: null }),
-  setModelUrl: (modelUrl) => set({ modelUrl }),
+  setModelId: (modelId) => set({ modelId, modelUrl: null, localFolder: null }),
+  setModelUrl: (modelUrl) => set({ modelUrl, localFolder: null }),
   setRouter: (router) => set({ router }),
   setInterventions: (interventions) => set({ interventions }),
   addIntervention: (spec) => set({ interventions: [...get().interventions.filter((s) => s !== spec), spec] }),
