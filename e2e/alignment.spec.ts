@@ -15,5 +15,12 @@ test('the shipped model opens by default; its alignment view matches `moe-lab al
     const shown = Number(await page.getByTestId(`align-mean-${lang}`).textContent({ timeout: 120_000 }));
     expect(Math.abs(shown - mean)).toBeLessThan(2e-4);
   }
-  await page.screenshot({ path: 'docs/screenshot-alignment.png', fullPage: true });
+  // The steering experiment gives the CLI's loss changes.
+  const steer = JSON.parse(execFileSync('node', ['tools/moe-lab.mjs', 'align', '--model', 'public/models/babel-moe', '--articles', '2', '--langs', 'en,de', '--steer', 'de', '--tau', '0.02', '--lambda', '0.5'], { encoding: 'utf8' })).steering;
+  await page.getByTestId('steering').getByRole('combobox').selectOption('de');
+  await page.getByTestId('steer-run').click();
+  const fmt = (d: number) => `${d >= 0 ? '+' : ''}${d.toFixed(4)}`;
+  await expect(page.getByTestId('steer-result')).toContainText(`middle layers ${steer.middle.layers.join(',')} ${fmt(steer.middle.delta)}`, { timeout: 120_000 });
+  await expect(page.getByTestId('steer-result')).toContainText(`outside ${steer.outside.layers.join(',')} ${fmt(steer.outside.delta)}`);
+  await page.getByTestId('alignment-view').screenshot({ path: 'docs/screenshot-alignment.png' });
 });

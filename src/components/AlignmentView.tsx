@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { interpolateViridis, scaleBand, scaleLinear, select } from 'd3';
 import { useLab } from '../state/store';
-import { runAlign } from '../state/engineClient';
+import { ask, runAlign } from '../state/engineClient';
+import type { SteerResult } from '../gpu/steering';
 import { Panel } from './Panel';
 import { ExportButtons } from './ExportButtons';
 
@@ -113,10 +114,63 @@ export function AlignmentView() {
                 </tbody>
               </table>
               <ExportButtons svg={svgRef} name="alignment" />
+              <SteeringControls langs={langs} />
             </>
           )}
         </>
       )}
     </Panel>
+  );
+}
+
+/**
+ * The paper's steering test: steer experts English uses more than the target language (Δ_e > τ)
+ * in the middle layers vs outside them, and compare the target-language probe loss change.
+ */
+function SteeringControls({ langs }: { langs: string[] }) {
+  const result = useLab((s) => s.alignment);
+  const setError = useLab((s) => s.setError);
+  const [target, setTarget] = useState(langs[0] ?? '');
+  const [tau, setTau] = useState(0.02);
+  const [lambda, setLambda] = useState(0.5);
+  const [busy, setBusy] = useState(false);
+  const [steer, setSteer] = useState<SteerResult | null>(null);
+  if (!result) return null;
+  const run = async () => {
+    setBusy(true);
+    try {
+      const r = await ask({ type: 'steer', align: result, target, tau, lambda });
+      if (r.type === 'steered') setSteer(r.result);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const fmt = (d: number) => `${d >= 0 ? '+' : ''}${d.toFixed(4)}`;
+  return (
+    <fieldset className="gen" data-testid="steering">
+      <legend title="Bandarkar et al. 2025: steering middle-layer experts toward English's improves other languages; outside the middle layers it should not">Steer towards English</legend>
+      <select aria-label="target language" value={target} onChange={(e) => setTarget(e.target.value)}>
+        {langs.map((l) => (
+          <option key={l}>{l}</option>
+        ))}
+      </select>
+      <label>
+        τ <input type="number" step={0.01} value={tau} onChange={(e) => setTau(Number(e.target.value))} />
+      </label>
+      <label>
+        λ <input type="number" step={0.1} value={lambda} onChange={(e) => setLambda(Number(e.target.value))} />
+      </label>
+      <button type="button" data-testid="steer-run" disabled={busy || !target} onClick={run}>
+        {busy ? 'Running…' : 'Run'}
+      </button>
+      {steer && (
+        <p className="stat" data-testid="steer-result">
+          {steer.target} probe loss: middle layers {steer.middle.layers.join(',')} <strong>{fmt(steer.middle.delta)}</strong> nats/token ({steer.middle.interventions.length} steer specs); outside{' '}
+          {steer.outside.layers.join(',')} <strong>{fmt(steer.outside.delta)}</strong>
+        </p>
+      )}
+    </fieldset>
   );
 }

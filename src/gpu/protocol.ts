@@ -4,6 +4,7 @@
 
 import type { Manifest } from '../models/manifest';
 import type { AlignResult } from './align';
+import type { SteerResult } from './steering';
 
 export type BackendName = 'webgpu' | 'wasm' | 'node';
 
@@ -108,6 +109,8 @@ export type WorkerRequest =
   /** route several texts (native router) for contrastive attribution */
   | { type: 'route-texts'; requestId: number; texts: string[] }
   | { type: 'coupling'; requestId: number; layer: number; perturb: boolean; seed: number }
+  /** multilingual steering experiment on the probe set (needs a finished alignment) */
+  | { type: 'steer'; requestId: number; align: AlignResult; target: string; tau: number; lambda: number }
   | { type: 'cancel'; requestId: number }
   /** test hook: throw inside the worker outside any handler, to exercise the crash-restart path */
   | { type: 'crash'; requestId: number };
@@ -127,5 +130,6 @@ export type WorkerReply =
   | { type: 'aligned'; requestId: number; result: AlignResult }
   | { type: 'routed-texts'; requestId: number; runs: number[][][][] }
   | { type: 'coupled'; requestId: number; layer: number; M: number[][]; R: number[][] }
+  | { type: 'steered'; requestId: number; result: SteerResult }
   | { type: 'error'; requestId: number; message: string }
   | { type: 'cancelled'; requestId: number };

@@ -7,6 +7,7 @@ import { probeWebGpu, withBackend } from './backend';
 import { filesFetcher, loadBundle, urlFetcher } from '../models/loader';
 import { Cancelled } from './engine';
 import { alignProbes } from './align';
+import { steeringExperiment } from './steering';
 import type { WorkerReply, WorkerRequest } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -73,6 +74,11 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' }>)
     if (req.type === 'coupling') {
       const c = await couplingMatrix(lab, req.layer, req.perturb, req.seed);
       post({ type: 'coupled', requestId: req.requestId, layer: req.layer, M: c.M, R: c.R });
+      return;
+    }
+    if (req.type === 'steer') {
+      const result = await steeringExperiment(lab, req.align, req.target, { tau: req.tau, lambda: req.lambda, signal: flag });
+      post({ type: 'steered', requestId: req.requestId, result });
       return;
     }
     if (req.type === 'align') {
