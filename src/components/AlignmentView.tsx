@@ -79,7 +79,7 @@ export function AlignmentView() {
       ) : (
         <>
           <p className="hint" title="Jensen–Shannon divergence in bits between mean softmax routing vectors of parallel UDHR articles (0 = same experts as English, 1 = disjoint); Multilingual Routing in MoE (Bandarkar et al. 2025)">
-            JS divergence of each language’s routing to {result?.ref ?? 'en'}’s on parallel held-out UDHR articles, per layer. Darker = closer.
+            JS divergence of each language’s routing to {result?.ref ?? 'en'}’s on parallel held-out UDHR articles, per layer. Darker = more different from English.
           </p>
           <label className="hint">
             articles <input type="number" data-testid="align-articles" min={1} max={100} value={articles} onChange={(e) => setArticles(Math.max(1, Number(e.target.value)))} />{' '}

@@ -7,6 +7,7 @@ export interface ShippedModel {
 }
 
 export const SHIPPED_MODELS: ShippedModel[] = [
+  { id: 'babel-moe', name: 'babel-moe (12 languages, 8 experts, top-2)', path: 'models/babel-moe/' },
   { id: 'tiny-mixtral', name: 'tiny-mixtral (test fixture, random weights)', path: 'models/tiny-mixtral/' },
 ];
 

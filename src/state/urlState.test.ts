@@ -3,11 +3,12 @@ import { formatUrlState, parseUrlState, URL_DEFAULTS } from './urlState';
 
 describe('URL state codec', () => {
   it('round-trips every field and leaves defaults out', () => {
-    const s = { prompt: 'Grüße, 世界', model: 'tiny-mixtral', router: 'topp:p=0.5', interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'], token: 4, layer: 2, expert: 3 };
+    const s = { prompt: 'Grüße, 世界', model: 'babel-moe', router: 'topp:p=0.5', interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'], token: 4, layer: 2, expert: 3 };
     const url = formatUrlState(s);
     expect(url).not.toContain('model=');
     expect(parseUrlState(url)).toEqual({ state: s, notices: [] });
     expect(formatUrlState(URL_DEFAULTS)).toBe('');
+    expect(formatUrlState({ ...URL_DEFAULTS, model: 'tiny-mixtral' })).toBe('?model=tiny-mixtral');
   });
 
   it('ignores bad fields one by one with a notice naming each', () => {
@@ -18,7 +19,7 @@ describe('URL state codec', () => {
     expect(state.token).toBe(0);
     expect(state.model).toBe(URL_DEFAULTS.model);
     expect(notices).toEqual([
-      'ignored URL field model="gpt-9": unknown model "gpt-9" (shipped: tiny-mixtral; or give a bundle URL)',
+      'ignored URL field model="gpt-9": unknown model "gpt-9" (shipped: babel-moe, tiny-mixtral; or give a bundle URL)',
       'ignored URL field router="topp:p=7": topp: p must be in (0, 1], got 7',
       'ignored URL field iv="nuke:layers=1": unknown intervention "nuke" (known: bias, steer, force, mask, temp, upcycle, skip, repeat, rewire)',
       'ignored URL field t="-1": t must be an integer ≥ 0, got "-1"',

@@ -9,7 +9,7 @@ import type { Ort } from '../../src/gpu/engine';
 import type { BackendName } from '../../src/gpu/protocol';
 import { UsageError } from './args';
 
-export const DEFAULT_MODEL_DIR = 'public/models/tiny-mixtral';
+export const DEFAULT_MODEL_DIR = 'public/models/babel-moe';
 
 export async function readBundle(model: string): Promise<LoadedBundle> {
   if (/^https?:\/\//.test(model)) return loadBundle(urlFetcher(model));
