@@ -281,10 +281,14 @@ class MixtralForCausalLM(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, positions: Optional[torch.Tensor] = None,
                 labels: Optional[torch.Tensor] = None, collect: bool = False,
-                aux_coef: Optional[float] = None) -> Dict[str, Any]:
+                aux_coef: Optional[float] = None, aux_per_layer: bool = False) -> Dict[str, Any]:
         """input_ids [B, T] (or [T]). Returns dict with
         logits [B,T,V], router_logits (list per layer of [B,T,E]), selected / gates (lists [B,T,k]),
         and, when labels are given, loss (CE + coef*aux), ce, aux.
+        aux is HF's load_balancing_loss_func over all layers' router logits concatenated (default), or with
+        aux_per_layer=True the mean over layers of the same formula applied to each layer separately: the HF
+        form only balances each expert index summed over layers, so single layers can collapse (observed in
+        our first run: dead experts in 4 of 6 layers while the HF aux stayed at ~2.006).
         With collect=True also hidden_embed [B,T,H] and per layer hidden_mid / moe_in / hidden_out."""
         if input_ids.dim() == 1:
             input_ids = input_ids[None]
@@ -311,7 +315,11 @@ class MixtralForCausalLM(nn.Module):
         out["logits"] = logits
         if labels is not None:
             ce = cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
-            aux = load_balancing_loss(out["router_logits"], cfg.num_local_experts, cfg.num_experts_per_tok)
+            if aux_per_layer:
+                aux = torch.stack([load_balancing_loss([rl], cfg.num_local_experts, cfg.num_experts_per_tok)
+                                   for rl in out["router_logits"]]).mean()
+            else:
+                aux = load_balancing_loss(out["router_logits"], cfg.num_local_experts, cfg.num_experts_per_tok)
             coef = cfg.router_aux_loss_coef if aux_coef is None else aux_coef
             out.update(ce=ce, aux=aux, loss=ce + coef * aux)
         return out

@@ -13,7 +13,7 @@ const M = { top: 18, right: 8, bottom: 8, left: 34 };
 /**
  * Cross-lingual routing alignment (Multilingual Routing in MoE): per language and layer, the
  * Jensen–Shannon divergence (bits) between the mean routing vectors of parallel probe articles
- * and English's. Darker = closer to English. Computed on the model's held-out UDHR probes.
+ * and English's. Darker = more divergent. Computed on the model's held-out UDHR probes.
  */
 export function AlignmentView() {
   const manifest = useLab((s) => s.manifest);

@@ -1,83 +1,186 @@
-// `moe-lab analyze`: the per-layer metrics of DESIGN.md §3 for one or more traces. Load metrics
-// pool the tokens of all traces; sequence metrics (SRP, SCH, caches) run per trace and are
-// averaged weighted by each trace's number of tokens.
+// `moe-lab analyze`: the per-layer metrics of DESIGN.md §3/§6 for one or more traces of the same
+// model. Load metrics (counts, max/mean, CV, MaxVio, load entropy, mean active, dropped, HF aux)
+// pool the tokens of all traces. Sequence metrics (SRP, SCH, caches) run on each trace separately —
+// windows and caches never straddle two texts — and are averaged weighted by each trace's number
+// of tokens. Values are exact (no rounding): JSON.stringify writes doubles that read back equal.
 import type { Trace } from './trace';
 import { hfAux, loadMetrics } from './load';
 import { sch, srp } from './consistency';
-import { cacheHitRate, prefetchHitRate, type CachePolicy } from './cache';
-import { softmaxRows } from '../softmax';
+import { cacheHitRate, prefetchHitRate, CACHE_POLICIES, type CachePolicy } from './cache';
+import { softmax, tokenRouting } from './routing';
+
+/** the metrics `analyze` computes by default */
+export const ANALYZE_METRICS = ['load', 'hfAux', 'srp', 'sch', 'cache'];
+/** metrics computed only when asked for: per-token routing entropy/confidence; prefetch cache */
+export const ANALYZE_EXTRA_METRICS = ['entropy', 'prefetch'];
 
 export interface AnalyzeOptions {
-  /** subset of: load, hfAux, srp, sch, cache */
+  /** subset of ANALYZE_METRICS ∪ ANALYZE_EXTRA_METRICS; default ANALYZE_METRICS */
   metrics?: string[];
+  /** window lengths for SRP and SCH, default [2, 4, 8] */
   m?: number[];
+  /** cache sizes for SCH and the cache policies, default [1, 2, 4] */
   C?: number[];
+  /** a name per trace (e.g. its file) for error messages */
+  names?: string[];
 }
 
-export const ANALYZE_METRICS = ['load', 'hfAux', 'srp', 'sch', 'cache'];
+export interface LayerAnalysis {
+  /** the trace's layer index */
+  index: number;
+  /** [E] selections per expert over all tokens of all traces (load) */
+  counts?: number[];
+  maxOverMean?: number;
+  cv?: number;
+  maxVio?: number;
+  /** H(counts/total) / log E */
+  loadEntropy?: number;
+  /** selections per token */
+  meanActive?: number;
+  /** fraction of tokens with no expert */
+  dropped?: number;
+  /** E·Σ f_e·P_e; null when some trace has no router logits for this layer */
+  hfAux?: number | null;
+  /** {"<m>": SRP F1}; null when no trace has ≥ m tokens */
+  srp?: Record<string, number | null>;
+  /** {"<m>": {"<C>": hit rate}} */
+  sch?: Record<string, Record<string, number | null>>;
+  /** {lru|lfu|belady[|prefetch]: {"<C>": hit rate}}; prefetch only with metric "prefetch" and from the second layer on */
+  cache?: Partial<Record<CachePolicy | 'prefetch', Record<string, number | null>>>;
+  /** per-token routing entropy (nats, and / log E) and confidence, means over all tokens; null without logits */
+  entropy?: { meanEntropy: number; meanNormalisedEntropy: number; meanConfidence: number } | null;
+}
 
-const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
+export interface ModelAnalysis {
+  traces: number;
+  tokens: number;
+  numExperts: number;
+  numLayers: number;
+  /** number of layers of kind "moe": the means below run over these */
+  moeLayers: number;
+  maxOverMean?: number | null;
+  cv?: number | null;
+  maxVio?: number | null;
+  loadEntropy?: number | null;
+  meanActive?: number | null;
+  dropped?: number | null;
+  hfAux?: number | null;
+  srp?: Record<string, number | null>;
+  sch?: Record<string, Record<string, number | null>>;
+  cache?: Partial<Record<CachePolicy | 'prefetch', Record<string, number | null>>>;
+}
 
-function weighted(traces: Trace[], layer: number, f: (sel: number[][], prev: number[][] | undefined) => number): number {
+export interface Analysis {
+  layers: LayerAnalysis[];
+  /** model-wide: the unweighted mean over MoE layers of each per-layer number (layers where it is null skipped; null if none) */
+  model: ModelAnalysis;
+}
+
+function checkSizes(xs: number[], what: string): number[] {
+  for (const x of xs) if (!(Number.isInteger(x) && x >= 1)) throw new Error(`analyze: ${what} values must be positive integers, got ${x}`);
+  return xs;
+}
+
+/**
+ * Token-weighted mean over traces of f(layer of trace). Traces for which f is undefined (returns
+ * null) are left out; null when every trace is.
+ */
+function weighted(traces: Trace[], f: (tr: Trace) => number | null): number | null {
   let s = 0;
   let w = 0;
   for (const tr of traces) {
-    const l = tr.layers[layer];
-    const T = l.selected.length;
+    const T = tr.tokens.length;
     if (!T) continue;
-    s += T * f(l.selected, tr.layers[layer - 1]?.selected);
+    const v = f(tr);
+    if (v === null) continue;
+    s += T * v;
     w += T;
   }
-  return w ? r6(s / w) : 0;
+  return w ? s / w : null;
 }
 
-export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}) {
+const accesses = (sel: number[][]) => sel.reduce((a, s) => a + s.length, 0);
+
+export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analysis {
   if (traces.length === 0) throw new Error('analyze: no traces');
+  const known = [...ANALYZE_METRICS, ...ANALYZE_EXTRA_METRICS];
   const metrics = opts.metrics ?? ANALYZE_METRICS;
-  for (const m of metrics) if (!ANALYZE_METRICS.includes(m)) throw new Error(`analyze: unknown metric "${m}" (known: ${ANALYZE_METRICS.join(', ')})`);
-  const ms = opts.m ?? [2, 4, 8];
-  const Cs = opts.C ?? [1, 2, 4];
+  for (const m of metrics) if (!known.includes(m)) throw new Error(`analyze: unknown metric "${m}" (known: ${known.join(', ')})`);
+  const want = (m: string) => metrics.includes(m);
+  const ms = checkSizes(opts.m ?? [2, 4, 8], 'm');
+  const Cs = checkSizes(opts.C ?? [1, 2, 4], 'C');
+  const name = (i: number) => opts.names?.[i] ?? `trace ${i}`;
   const L = traces[0].layers.length;
-  const E = Math.max(...traces.map((t) => t.numExperts));
-  if (traces.some((t) => t.layers.length !== L)) throw new Error('analyze: traces have different numbers of layers');
-  const layers = Array.from({ length: L }, (_, l) => {
+  const E = traces[0].numExperts;
+  traces.forEach((t, i) => {
+    if (t.layers.length !== L) throw new Error(`analyze: ${name(i)} has ${t.layers.length} layers but ${name(0)} has ${L}`);
+    if (t.numExperts !== E) throw new Error(`analyze: ${name(i)} has ${t.numExperts} experts but ${name(0)} has ${E}`);
+  });
+
+  const layers = Array.from({ length: L }, (_, l): LayerAnalysis => {
+    const out: LayerAnalysis = { index: traces[0].layers[l].index };
     const selected = traces.flatMap((t) => t.layers[l].selected);
-    const dropped: number[] = traces.flatMap((t) => t.layers[l].selected.map((s, i) => (s.length === 0 || t.layers[l].dropped?.[i] ? 1 : 0)));
-    const lm = loadMetrics(selected, E);
-    const out: Record<string, unknown> = { index: traces[0].layers[l].index, kind: traces[0].layers[l].kind };
-    if (metrics.includes('load')) {
-      Object.assign(out, { counts: lm.counts, maxOverMean: r6(lm.maxOverMean), cv: r6(lm.cv), maxVio: r6(lm.maxVio), loadEntropy: r6(lm.loadEntropy), meanActive: r6(lm.meanActive), dropped: r6(dropped.reduce((a, b) => a + b, 0) / Math.max(1, dropped.length)) });
+    if (want('load')) {
+      const lm = loadMetrics(selected, E);
+      const dropped = traces.flatMap((t) => t.layers[l].selected.map((s, i): number => (s.length === 0 || t.layers[l].dropped?.[i] ? 1 : 0)));
+      Object.assign(out, {
+        counts: lm.counts,
+        maxOverMean: lm.maxOverMean,
+        cv: lm.cv,
+        maxVio: lm.maxVio,
+        loadEntropy: lm.loadEntropy,
+        meanActive: lm.meanActive,
+        dropped: dropped.length ? dropped.reduce((a, b) => a + b, 0) / dropped.length : 0,
+      });
     }
-    if (metrics.includes('hfAux')) {
-      const withLogits = traces.every((t) => t.layers[l].routerLogits);
-      if (!withLogits) out.hfAux = null;
+    const hasLogits = traces.every((t) => t.layers[l].routerLogits);
+    if (want('hfAux')) {
+      if (!hasLogits) out.hfAux = null;
       else {
-        const probs = traces.flatMap((t) => {
-          const T = t.layers[l].selected.length;
-          return Array.from(softmaxRows(Float32Array.from(t.layers[l].routerLogits!.flat()), T, E));
-        });
-        out.hfAux = r6(hfAux(selected, probs, E));
+        const probs = traces.flatMap((t) => t.layers[l].routerLogits!.flatMap((z) => softmax(z)));
+        out.hfAux = hfAux(selected, probs, E);
       }
     }
-    if (metrics.includes('srp')) out.srp = Object.fromEntries(ms.map((m) => [String(m), weighted(traces, l, (s) => srp(s, m))]));
-    if (metrics.includes('sch')) out.sch = Object.fromEntries(ms.map((m) => [String(m), Object.fromEntries(Cs.map((C) => [String(C), weighted(traces, l, (s) => sch(s, m, C))]))]));
-    if (metrics.includes('cache')) {
-      const cache: Record<string, Record<string, number>> = {};
-      for (const p of ['lru', 'lfu', 'belady'] as CachePolicy[]) cache[p] = Object.fromEntries(Cs.map((C) => [String(C), weighted(traces, l, (s) => cacheHitRate(s, C, p))]));
-      if (l > 0) cache.prefetch = Object.fromEntries(Cs.map((C) => [String(C), weighted(traces, l, (s, prev) => prefetchHitRate(prev ?? [], s, C))]));
+    if (want('entropy')) {
+      if (!hasLogits) out.entropy = null;
+      else {
+        const r = tokenRouting(traces.flatMap((t) => t.layers[l].routerLogits!));
+        const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+        out.entropy = { meanEntropy: mean(r.entropy), meanNormalisedEntropy: mean(r.normalisedEntropy), meanConfidence: mean(r.confidence) };
+      }
+    }
+    const sel = (t: Trace) => t.layers[l].selected;
+    if (want('srp')) out.srp = Object.fromEntries(ms.map((m) => [String(m), weighted(traces, (t) => (t.tokens.length >= m ? srp(sel(t), m) : null))]));
+    if (want('sch')) out.sch = Object.fromEntries(ms.map((m) => [String(m), Object.fromEntries(Cs.map((C) => [String(C), weighted(traces, (t) => (accesses(sel(t)) ? sch(sel(t), m, C) : null))]))]));
+    if (want('cache') || (want('prefetch') && l > 0)) {
+      const cache: LayerAnalysis['cache'] = {};
+      if (want('cache')) for (const p of CACHE_POLICIES) cache[p] = Object.fromEntries(Cs.map((C) => [String(C), weighted(traces, (t) => (accesses(sel(t)) ? cacheHitRate(sel(t), C, p) : null))]));
+      if (want('prefetch') && l > 0)
+        cache.prefetch = Object.fromEntries(Cs.map((C) => [String(C), weighted(traces, (t) => (accesses(sel(t)) ? prefetchHitRate(t.layers[l - 1].selected, sel(t), C) : null))]));
       out.cache = cache;
     }
     return out;
   });
-  const mean = (key: string) => {
-    const xs = layers.map((x) => x[key]).filter((v): v is number => typeof v === 'number');
-    return xs.length ? r6(xs.reduce((a, b) => a + b, 0) / xs.length) : null;
+
+  const moe = layers.filter((_, l) => traces[0].layers[l].kind === 'moe');
+  const mean = (xs: (number | null | undefined)[]): number | null => {
+    const ys = xs.filter((v): v is number => typeof v === 'number');
+    return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : null;
   };
-  return {
+  const model: ModelAnalysis = {
     traces: traces.length,
     tokens: traces.reduce((a, t) => a + t.tokens.length, 0),
     numExperts: E,
-    layers,
-    model: { maxOverMean: mean('maxOverMean'), cv: mean('cv'), maxVio: mean('maxVio'), loadEntropy: mean('loadEntropy'), meanActive: mean('meanActive'), dropped: mean('dropped'), hfAux: mean('hfAux') },
+    numLayers: L,
+    moeLayers: moe.length,
   };
+  if (want('load')) for (const k of ['maxOverMean', 'cv', 'maxVio', 'loadEntropy', 'meanActive', 'dropped'] as const) model[k] = mean(moe.map((x) => x[k]));
+  if (want('hfAux')) model.hfAux = mean(moe.map((x) => x.hfAux));
+  if (want('srp')) model.srp = Object.fromEntries(ms.map((m) => [String(m), mean(moe.map((x) => x.srp![String(m)]))]));
+  if (want('sch')) model.sch = Object.fromEntries(ms.map((m) => [String(m), Object.fromEntries(Cs.map((C) => [String(C), mean(moe.map((x) => x.sch![String(m)][String(C)]))]))]));
+  if (want('cache') || want('prefetch')) {
+    const policies = [...(want('cache') ? CACHE_POLICIES : []), ...(want('prefetch') ? (['prefetch'] as const) : [])];
+    model.cache = Object.fromEntries(policies.map((p) => [p, Object.fromEntries(Cs.map((C) => [String(C), mean(moe.map((x) => x.cache?.[p]?.[String(C)]))]))]));
+  }
+  return { layers, model };
 }

@@ -19,7 +19,7 @@ export interface LoadMetrics {
   meanActive: number;
 }
 
-/** selected: [T][k_t] expert ids; E experts. */
+/** selected: [T][k_t] (tokens × chosen experts) expert ids; E experts. */
 export function loadMetrics(selected: number[][], E: number): LoadMetrics {
   const counts = new Array<number>(E).fill(0);
   let dropped = 0;
@@ -48,10 +48,15 @@ export function loadMetrics(selected: number[][], E: number): LoadMetrics {
   };
 }
 
-/** HF load-balancing loss E·Σ_e f_e·P_e: f_e = fraction of tokens whose selection holds e, P_e = mean router probability. probs: [T × E]. */
+/**
+ * HF load-balancing loss E·Σ_e f_e·P_e: f_e = fraction of tokens whose selection holds e, P_e =
+ * mean router probability of e. selected: [T][k_t]; probs: flat row-major [T × E] (tokens × experts)
+ * softmax probabilities. Uniform routing gives k (1 for top-1).
+ */
 export function hfAux(selected: number[][], probs: ArrayLike<number>, E: number): number {
   const T = selected.length;
   if (T === 0) return 0;
+  if (probs.length < T * E) throw new Error(`hfAux: probs holds ${probs.length} values, expected T × E = ${T} × ${E}`);
   let loss = 0;
   for (let e = 0; e < E; e++) {
     const f = selected.filter((s) => s.includes(e)).length / T;
