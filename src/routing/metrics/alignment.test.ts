@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { alignmentByLayer, entropyBits, jsdBits, jsdOverMeanEntropy, meanRoutingVector } from './alignment';
+import {
+  alignmentByLayer,
+  entropyBits,
+  jsdBits,
+  jsdOverMeanEntropy,
+  meanRoutingVector,
+} from './alignment';
 import { parseTrace, type Trace } from './trace';
 
 describe('alignment maths', () => {
@@ -24,7 +30,12 @@ describe('alignment maths', () => {
   });
 
   it('mean routing vector averages token distributions; entropy in bits', () => {
-    expect(meanRoutingVector([[1, 0, 0], [0, 0.5, 0.5]])).toEqual([0.5, 0.25, 0.25]);
+    expect(
+      meanRoutingVector([
+        [1, 0, 0],
+        [0, 0.5, 0.5],
+      ]),
+    ).toEqual([0.5, 0.25, 0.25]);
     expect(entropyBits([0.5, 0.25, 0.25])).toBe(1.5);
   });
 
@@ -34,7 +45,11 @@ describe('alignment maths', () => {
       parseTrace({
         model: { id: 'm', numExperts: 2 },
         tokens: layers[0].map((_, i) => ({ id: i, text: `t${i}` })),
-        layers: layers.map((logits) => ({ routerLogits: logits, selected: logits.map(() => [0]), gates: logits.map(() => [1]) })),
+        layers: layers.map((logits) => ({
+          routerLogits: logits,
+          selected: logits.map(() => [0]),
+          gates: logits.map(() => [1]),
+        })),
       });
     // layer 0: en tokens p = [¾,¼] and [¼,¾] → mean [½,½]; de one token [0,0] → [½,½] → JSD 0;
     //          fr one token [0, masked] → [1, 0] → JSD([1,0],[½,½]) = 0.311278, nJSD = 0.622556.
@@ -64,9 +79,19 @@ describe('alignment maths', () => {
   });
 
   it('alignmentByLayer names what is missing', () => {
-    const noLogits = parseTrace({ model: { id: 'm', numExperts: 2 }, tokens: [{ id: 0, text: 'a' }], layers: [{ selected: [[0]], gates: [[1]] }] });
-    expect(() => alignmentByLayer({ de: [noLogits] })).toThrow('alignment: no sentences for the reference language "en" (have: de)');
-    expect(() => alignmentByLayer({ en: [noLogits], de: [] })).toThrow('alignment: de has 0 sentences, en has 1 (the sets must be parallel)');
-    expect(() => alignmentByLayer({ en: [noLogits] })).toThrow('alignment: en sentence 0: layers[0] has no routerLogits');
+    const noLogits = parseTrace({
+      model: { id: 'm', numExperts: 2 },
+      tokens: [{ id: 0, text: 'a' }],
+      layers: [{ selected: [[0]], gates: [[1]] }],
+    });
+    expect(() => alignmentByLayer({ de: [noLogits] })).toThrow(
+      'alignment: no sentences for the reference language "en" (have: de)',
+    );
+    expect(() => alignmentByLayer({ en: [noLogits], de: [] })).toThrow(
+      'alignment: de has 0 sentences, en has 1 (the sets must be parallel)',
+    );
+    expect(() => alignmentByLayer({ en: [noLogits] })).toThrow(
+      'alignment: en sentence 0: layers[0] has no routerLogits',
+    );
   });
 });

@@ -24,7 +24,8 @@ export function entropyBits(p: ArrayLike<number>): number {
  * 0 for identical, 1 for disjoint distributions. Computed in the KL form so both ends are exact.
  */
 export function jsdBits(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  if (p.length !== q.length) throw new Error(`jsdBits: distributions of length ${p.length} and ${q.length}`);
+  if (p.length !== q.length)
+    throw new Error(`jsdBits: distributions of length ${p.length} and ${q.length}`);
   let d = 0;
   for (let i = 0; i < p.length; i++) {
     const m = (p[i] + q[i]) / 2;
@@ -66,7 +67,10 @@ export interface LayerAlignment {
 export function sentenceRoutingVectors(trace: Trace, what = 'trace'): number[][] {
   if (trace.tokens.length === 0) throw new Error(`${what}: has no tokens`);
   return trace.layers.map((l, i) => {
-    if (!l.routerLogits) throw new Error(`${what}: layers[${i}] has no routerLogits (alignment needs the full softmax routing vector)`);
+    if (!l.routerLogits)
+      throw new Error(
+        `${what}: layers[${i}] has no routerLogits (alignment needs the full softmax routing vector)`,
+      );
     return meanRoutingVector(l.routerLogits.map(softmax));
   });
 }
@@ -79,18 +83,30 @@ export function sentenceRoutingVectors(trace: Trace, what = 'trace'): number[][]
 export function alignmentByLayer(sets: Record<string, Trace[]>, ref = 'en'): LayerAlignment {
   const languages = Object.keys(sets);
   const refSet = sets[ref];
-  if (!refSet) throw new Error(`alignment: no sentences for the reference language "${ref}" (have: ${languages.join(', ') || 'none'})`);
+  if (!refSet)
+    throw new Error(
+      `alignment: no sentences for the reference language "${ref}" (have: ${languages.join(', ') || 'none'})`,
+    );
   const n = refSet.length;
   if (n === 0) throw new Error(`alignment: the reference language "${ref}" has no sentences`);
   const L = refSet[0].layers.length;
   const vectors: Record<string, number[][][]> = {};
   for (const lang of languages) {
-    if (sets[lang].length !== n) throw new Error(`alignment: ${lang} has ${sets[lang].length} sentences, ${ref} has ${n} (the sets must be parallel)`);
+    if (sets[lang].length !== n)
+      throw new Error(
+        `alignment: ${lang} has ${sets[lang].length} sentences, ${ref} has ${n} (the sets must be parallel)`,
+      );
     sets[lang].forEach((tr, i) => {
-      if (tr.layers.length !== L) throw new Error(`alignment: ${lang} sentence ${i} has ${tr.layers.length} layers, ${ref} sentence 0 has ${L}`);
+      if (tr.layers.length !== L)
+        throw new Error(
+          `alignment: ${lang} sentence ${i} has ${tr.layers.length} layers, ${ref} sentence 0 has ${L}`,
+        );
     });
   }
-  for (const lang of languages) vectors[lang] = sets[lang].map((tr, i) => sentenceRoutingVectors(tr, `alignment: ${lang} sentence ${i}`));
+  for (const lang of languages)
+    vectors[lang] = sets[lang].map((tr, i) =>
+      sentenceRoutingVectors(tr, `alignment: ${lang} sentence ${i}`),
+    );
   const jsd: Record<string, number[]> = {};
   const norm: Record<string, number[]> = {};
   for (const lang of languages) {
@@ -102,7 +118,10 @@ export function alignmentByLayer(sets: Record<string, Trace[]>, ref = 'en'): Lay
       for (let i = 0; i < n; i++) {
         const p = vectors[lang][i][l];
         const q = vectors[ref][i][l];
-        if (p.length !== q.length) throw new Error(`alignment: layer ${l} has ${p.length} experts in ${lang} sentence ${i} but ${q.length} in ${ref}`);
+        if (p.length !== q.length)
+          throw new Error(
+            `alignment: layer ${l} has ${p.length} experts in ${lang} sentence ${i} but ${q.length} in ${ref}`,
+          );
         a += jsdBits(p, q);
         b += jsdOverMeanEntropy(p, q);
       }

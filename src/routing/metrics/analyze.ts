@@ -77,7 +77,9 @@ export interface Analysis {
 }
 
 function checkSizes(xs: number[], what: string): number[] {
-  for (const x of xs) if (!(Number.isInteger(x) && x >= 1)) throw new Error(`analyze: ${what} values must be positive integers, got ${x}`);
+  for (const x of xs)
+    if (!(Number.isInteger(x) && x >= 1))
+      throw new Error(`analyze: ${what} values must be positive integers, got ${x}`);
   return xs;
 }
 
@@ -105,7 +107,9 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
   if (traces.length === 0) throw new Error('analyze: no traces');
   const known = [...ANALYZE_METRICS, ...ANALYZE_EXTRA_METRICS];
   const metrics = opts.metrics ?? ANALYZE_METRICS;
-  for (const m of metrics) if (!known.includes(m)) throw new Error(`analyze: unknown metric "${m}" (known: ${known.join(', ')})`);
+  for (const m of metrics)
+    if (!known.includes(m))
+      throw new Error(`analyze: unknown metric "${m}" (known: ${known.join(', ')})`);
   const want = (m: string) => metrics.includes(m);
   const ms = checkSizes(opts.m ?? [2, 4, 8], 'm');
   const Cs = checkSizes(opts.C ?? [1, 2, 4], 'C');
@@ -113,8 +117,10 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
   const L = traces[0].layers.length;
   const E = traces[0].numExperts;
   traces.forEach((t, i) => {
-    if (t.layers.length !== L) throw new Error(`analyze: ${name(i)} has ${t.layers.length} layers but ${name(0)} has ${L}`);
-    if (t.numExperts !== E) throw new Error(`analyze: ${name(i)} has ${t.numExperts} experts but ${name(0)} has ${E}`);
+    if (t.layers.length !== L)
+      throw new Error(`analyze: ${name(i)} has ${t.layers.length} layers but ${name(0)} has ${L}`);
+    if (t.numExperts !== E)
+      throw new Error(`analyze: ${name(i)} has ${t.numExperts} experts but ${name(0)} has ${E}`);
   });
 
   const layers = Array.from({ length: L }, (_, l): LayerAnalysis => {
@@ -122,7 +128,11 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
     const selected = traces.flatMap((t) => t.layers[l].selected);
     if (want('load')) {
       const lm = loadMetrics(selected, E);
-      const dropped = traces.flatMap((t) => t.layers[l].selected.map((s, i): number => (s.length === 0 || t.layers[l].dropped?.[i] ? 1 : 0)));
+      const dropped = traces.flatMap((t) =>
+        t.layers[l].selected.map((s, i): number =>
+          s.length === 0 || t.layers[l].dropped?.[i] ? 1 : 0,
+        ),
+      );
       Object.assign(out, {
         counts: lm.counts,
         maxOverMean: lm.maxOverMean,
@@ -146,17 +156,52 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
       else {
         const r = tokenRouting(traces.flatMap((t) => t.layers[l].routerLogits!));
         const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-        out.entropy = { meanEntropy: mean(r.entropy), meanNormalisedEntropy: mean(r.normalisedEntropy), meanConfidence: mean(r.confidence) };
+        out.entropy = {
+          meanEntropy: mean(r.entropy),
+          meanNormalisedEntropy: mean(r.normalisedEntropy),
+          meanConfidence: mean(r.confidence),
+        };
       }
     }
     const sel = (t: Trace) => t.layers[l].selected;
-    if (want('srp')) out.srp = Object.fromEntries(ms.map((m) => [String(m), weighted(traces, (t) => (t.tokens.length >= m ? srp(sel(t), m) : null))]));
-    if (want('sch')) out.sch = Object.fromEntries(ms.map((m) => [String(m), Object.fromEntries(Cs.map((C) => [String(C), weighted(traces, (t) => (accesses(sel(t)) ? sch(sel(t), m, C) : null))]))]));
+    if (want('srp'))
+      out.srp = Object.fromEntries(
+        ms.map((m) => [
+          String(m),
+          weighted(traces, (t) => (t.tokens.length >= m ? srp(sel(t), m) : null)),
+        ]),
+      );
+    if (want('sch'))
+      out.sch = Object.fromEntries(
+        ms.map((m) => [
+          String(m),
+          Object.fromEntries(
+            Cs.map((C) => [
+              String(C),
+              weighted(traces, (t) => (accesses(sel(t)) ? sch(sel(t), m, C) : null)),
+            ]),
+          ),
+        ]),
+      );
     if (want('cache') || (want('prefetch') && l > 0)) {
       const cache: LayerAnalysis['cache'] = {};
-      if (want('cache')) for (const p of CACHE_POLICIES) cache[p] = Object.fromEntries(Cs.map((C) => [String(C), weighted(traces, (t) => (accesses(sel(t)) ? cacheHitRate(sel(t), C, p) : null))]));
+      if (want('cache'))
+        for (const p of CACHE_POLICIES)
+          cache[p] = Object.fromEntries(
+            Cs.map((C) => [
+              String(C),
+              weighted(traces, (t) => (accesses(sel(t)) ? cacheHitRate(sel(t), C, p) : null)),
+            ]),
+          );
       if (want('prefetch') && l > 0)
-        cache.prefetch = Object.fromEntries(Cs.map((C) => [String(C), weighted(traces, (t) => (accesses(sel(t)) ? prefetchHitRate(t.layers[l - 1].selected, sel(t), C) : null))]));
+        cache.prefetch = Object.fromEntries(
+          Cs.map((C) => [
+            String(C),
+            weighted(traces, (t) =>
+              accesses(sel(t)) ? prefetchHitRate(t.layers[l - 1].selected, sel(t), C) : null,
+            ),
+          ]),
+        );
       out.cache = cache;
     }
     return out;
@@ -174,13 +219,43 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
     numLayers: L,
     moeLayers: moe.length,
   };
-  if (want('load')) for (const k of ['maxOverMean', 'cv', 'maxVio', 'loadEntropy', 'meanActive', 'dropped'] as const) model[k] = mean(moe.map((x) => x[k]));
+  if (want('load'))
+    for (const k of [
+      'maxOverMean',
+      'cv',
+      'maxVio',
+      'loadEntropy',
+      'meanActive',
+      'dropped',
+    ] as const)
+      model[k] = mean(moe.map((x) => x[k]));
   if (want('hfAux')) model.hfAux = mean(moe.map((x) => x.hfAux));
-  if (want('srp')) model.srp = Object.fromEntries(ms.map((m) => [String(m), mean(moe.map((x) => x.srp![String(m)]))]));
-  if (want('sch')) model.sch = Object.fromEntries(ms.map((m) => [String(m), Object.fromEntries(Cs.map((C) => [String(C), mean(moe.map((x) => x.sch![String(m)][String(C)]))]))]));
+  if (want('srp'))
+    model.srp = Object.fromEntries(
+      ms.map((m) => [String(m), mean(moe.map((x) => x.srp![String(m)]))]),
+    );
+  if (want('sch'))
+    model.sch = Object.fromEntries(
+      ms.map((m) => [
+        String(m),
+        Object.fromEntries(
+          Cs.map((C) => [String(C), mean(moe.map((x) => x.sch![String(m)][String(C)]))]),
+        ),
+      ]),
+    );
   if (want('cache') || want('prefetch')) {
-    const policies = [...(want('cache') ? CACHE_POLICIES : []), ...(want('prefetch') ? (['prefetch'] as const) : [])];
-    model.cache = Object.fromEntries(policies.map((p) => [p, Object.fromEntries(Cs.map((C) => [String(C), mean(moe.map((x) => x.cache?.[p]?.[String(C)]))]))]));
+    const policies = [
+      ...(want('cache') ? CACHE_POLICIES : []),
+      ...(want('prefetch') ? (['prefetch'] as const) : []),
+    ];
+    model.cache = Object.fromEntries(
+      policies.map((p) => [
+        p,
+        Object.fromEntries(
+          Cs.map((C) => [String(C), mean(moe.map((x) => x.cache?.[p]?.[String(C)]))]),
+        ),
+      ]),
+    );
   }
   return { layers, model };
 }

@@ -13,7 +13,8 @@ export function routingFrequency(runs: number[][][][], E: number): number[][] {
   const out = Array.from({ length: L }, () => new Array<number>(E).fill(0));
   let T = 0;
   runs.forEach((run, r) => {
-    if (run.length !== L) throw new Error(`routingFrequency: run ${r} has ${run.length} layers, run 0 has ${L}`);
+    if (run.length !== L)
+      throw new Error(`routingFrequency: run ${r} has ${run.length} layers, run 0 has ${L}`);
     T += run[0]?.length ?? 0;
     run.forEach((layer, l) => layer.forEach((sel) => sel.forEach((e) => out[l][e]++)));
   });
@@ -31,9 +32,13 @@ export function traceFrequency(traces: Trace[]): number[][] {
 
 /** [L][E] Δ = freq(A) − freq(B). */
 export function frequencyDelta(freqA: number[][], freqB: number[][]): number[][] {
-  if (freqA.length !== freqB.length) throw new Error(`frequencyDelta: A has ${freqA.length} layers, B has ${freqB.length}`);
+  if (freqA.length !== freqB.length)
+    throw new Error(`frequencyDelta: A has ${freqA.length} layers, B has ${freqB.length}`);
   return freqA.map((row, l) => {
-    if (row.length !== freqB[l].length) throw new Error(`frequencyDelta: layer ${l} has ${row.length} experts in A, ${freqB[l].length} in B`);
+    if (row.length !== freqB[l].length)
+      throw new Error(
+        `frequencyDelta: layer ${l} has ${row.length} experts in A, ${freqB[l].length} in B`,
+      );
     return row.map((a, e) => a - freqB[l][e]);
   });
 }
@@ -50,7 +55,9 @@ export interface RankedExpert {
 export function contrastiveRanking(freqA: number[][], freqB: number[][]): RankedExpert[][] {
   const delta = frequencyDelta(freqA, freqB);
   return freqA.map((row, l) =>
-    row.map((a, e) => ({ layer: l, expert: e, freqA: a, freqB: freqB[l][e], delta: delta[l][e] })).sort((x, y) => y.delta - x.delta || x.expert - y.expert),
+    row
+      .map((a, e) => ({ layer: l, expert: e, freqA: a, freqB: freqB[l][e], delta: delta[l][e] }))
+      .sort((x, y) => y.delta - x.delta || x.expert - y.expert),
   );
 }
 
@@ -77,7 +84,10 @@ export interface SteeringOptions {
  * range: `steer:layers=2-3,experts=1+4,lambda=0.5`, `steer:…,lambda=-0.5`, `mask:layers=2,experts=3`.
  * Returns [] when no expert passes the threshold.
  */
-export function steeringSpecs(delta: number[][] | RankedExpert[][], opts: SteeringOptions): string[] {
+export function steeringSpecs(
+  delta: number[][] | RankedExpert[][],
+  opts: SteeringOptions,
+): string[] {
   const kind = opts.kind ?? (opts.direction === 'suppressB' ? 'suppress' : 'steer');
   const lambda = opts.lambda ?? 0.5;
   const rows: number[][] = delta.map((row) => {
@@ -96,7 +106,8 @@ export function steeringSpecs(delta: number[][] | RankedExpert[][], opts: Steeri
     });
     return ids.join('+');
   });
-  const param = kind === 'steer' ? `,lambda=${lambda}` : kind === 'suppress' ? `,lambda=${-lambda}` : '';
+  const param =
+    kind === 'steer' ? `,lambda=${lambda}` : kind === 'suppress' ? `,lambda=${-lambda}` : '';
   const name = kind === 'mask' ? 'mask' : 'steer';
   const out: string[] = [];
   for (let l = 0; l < picks.length; l++) {

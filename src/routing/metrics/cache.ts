@@ -24,7 +24,8 @@ export interface CacheResult {
 export function simulateCache(selected: number[][], C: number, policy: CachePolicy): CacheResult {
   const seq = selected.flat();
   const n = seq.length;
-  if (!CACHE_POLICIES.includes(policy)) throw new Error(`unknown cache policy "${policy}" (known: ${CACHE_POLICIES.join(', ')})`);
+  if (!CACHE_POLICIES.includes(policy))
+    throw new Error(`unknown cache policy "${policy}" (known: ${CACHE_POLICIES.join(', ')})`);
   if (n === 0 || C <= 0) return { hits: 0, accesses: n, hitRate: 0 };
   let hits = 0;
   if (policy === 'lru') {
@@ -44,7 +45,13 @@ export function simulateCache(selected: number[][], C: number, policy: CachePoli
       else {
         if (cache.size >= C) {
           let victim = -1;
-          for (const c of cache) if (victim < 0 || freq.get(c)! < freq.get(victim)! || (freq.get(c) === freq.get(victim) && lastUse.get(c)! < lastUse.get(victim)!)) victim = c;
+          for (const c of cache)
+            if (
+              victim < 0 ||
+              freq.get(c)! < freq.get(victim)! ||
+              (freq.get(c) === freq.get(victim) && lastUse.get(c)! < lastUse.get(victim)!)
+            )
+              victim = c;
           cache.delete(victim);
         }
         cache.add(e);
@@ -65,7 +72,8 @@ export function simulateCache(selected: number[][], C: number, policy: CachePoli
       else if (cache.size >= C) {
         let victim = -1;
         let far = -Infinity;
-        for (const [c, nu] of cache) if (nu > far || (nu === far && c < victim)) [victim, far] = [c, nu];
+        for (const [c, nu] of cache)
+          if (nu > far || (nu === far && c < victim)) [victim, far] = [c, nu];
         cache.delete(victim);
       }
       cache.set(e, next[i]);
@@ -80,7 +88,11 @@ export function cacheHitRate(selected: number[][], C: number, policy: CachePolic
 }
 
 /** Hit rate vs cache size: {"<C>": hit rate} for each C. */
-export function cacheCurve(selected: number[][], Cs: number[], policy: CachePolicy): Record<string, number> {
+export function cacheCurve(
+  selected: number[][],
+  Cs: number[],
+  policy: CachePolicy,
+): Record<string, number> {
   return Object.fromEntries(Cs.map((C) => [String(C), cacheHitRate(selected, C, policy)]));
 }
 
@@ -107,8 +119,12 @@ export function prefetchHitRate(prev: number[][], cur: number[][], C: number): n
   let total = 0;
   for (let t = 0; t < cur.length; t++) {
     const score = new Map<number, number>();
-    for (const a of prev[t] ?? []) for (const [b, n] of trans.get(a) ?? []) score.set(b, (score.get(b) ?? 0) + n);
-    const predicted = [...score.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).slice(0, C).map((x) => x[0]);
+    for (const a of prev[t] ?? [])
+      for (const [b, n] of trans.get(a) ?? []) score.set(b, (score.get(b) ?? 0) + n);
+    const predicted = [...score.entries()]
+      .sort((x, y) => y[1] - x[1] || x[0] - y[0])
+      .slice(0, C)
+      .map((x) => x[0]);
     for (let i = predicted.length - 1; i >= 0; i--) touch(predicted[i]);
     for (const e of cur[t]) {
       total++;

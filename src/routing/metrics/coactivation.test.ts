@@ -5,7 +5,14 @@ import { parseTrace } from './trace';
 describe('co-activation and layer flows', () => {
   it('counts pairs of experts chosen together, diagonal = load', () => {
     // tokens: {0,1}, {0,2}, {1,0} → pairs (0,1)×2, (0,2)×1; loads 0:3, 1:2, 2:1
-    const m = coActivation([[0, 1], [0, 2], [1, 0]], 3);
+    const m = coActivation(
+      [
+        [0, 1],
+        [0, 2],
+        [1, 0],
+      ],
+      3,
+    );
     expect(m).toEqual([
       [3, 2, 1],
       [2, 2, 0],

@@ -16,7 +16,12 @@ export function coActivation(selected: number[][], E: number): number[][] {
  * token t's selection at l and b in its selection at l+1 counts once, so a top-2 → top-2 token adds
  * four unit flows. from, to: [T][k_t]. `tokens` restricts it to some token positions.
  */
-export function layerFlows(from: number[][], to: number[][], E: number, tokens?: number[]): number[][] {
+export function layerFlows(
+  from: number[][],
+  to: number[][],
+  E: number,
+  tokens?: number[],
+): number[][] {
   const m = Array.from({ length: E }, () => new Array<number>(E).fill(0));
   const ts = tokens ?? from.map((_, t) => t);
   for (const t of ts) for (const a of from[t] ?? []) for (const b of to[t] ?? []) m[a][b]++;
@@ -41,5 +46,7 @@ export function topOneFlows(from: number[][], to: number[][], E: number): number
  */
 export function traceFlows(trace: Trace, opts: { top1?: boolean } = {}): number[][][] {
   const f = opts.top1 ? topOneFlows : layerFlows;
-  return trace.layers.slice(1).map((to, i) => f(trace.layers[i].selected, to.selected, trace.numExperts));
+  return trace.layers
+    .slice(1)
+    .map((to, i) => f(trace.layers[i].selected, to.selected, trace.numExperts));
 }

@@ -35,7 +35,8 @@ export interface SrpDetail {
  *   F1(τ) = 2·matches / (preds + acts);   SRP(m) = max over τ ∈ 0..m of F1(τ).
  */
 export function srpDetail(selected: number[][], m: number): SrpDetail {
-  if (!(Number.isInteger(m) && m >= 1)) throw new Error(`srp: m must be a positive integer, got ${m}`);
+  if (!(Number.isInteger(m) && m >= 1))
+    throw new Error(`srp: m must be a positive integer, got ${m}`);
   const T = selected.length;
   const windows = Math.max(0, T - m + 1);
   // hist[c] = number of (window, expert) pairs with count exactly c (1..m·max k, usually ≤ m)
@@ -104,7 +105,9 @@ export function sch(selected: number[][], m: number, C: number): number {
   for (let u = 0; u < Math.min(m, T); u++) bump(u, 1);
   for (let t = 0; t < T; t++) {
     // future = uses in tokens t..t+m−1
-    const ranked = [...last.keys()].sort((a, b) => (future.get(b) ?? 0) - (future.get(a) ?? 0) || last.get(b)! - last.get(a)! || a - b);
+    const ranked = [...last.keys()].sort(
+      (a, b) => (future.get(b) ?? 0) - (future.get(a) ?? 0) || last.get(b)! - last.get(a)! || a - b,
+    );
     const rank = new Map(ranked.map((e, i) => [e, i]));
     for (const e of selected[t]) {
       total++;

@@ -4,7 +4,10 @@
 
 function square(M: number[][], what: string): void {
   M.forEach((row, i) => {
-    if (row.length !== M.length) throw new Error(`${what}: M must be n×n, row ${i} has ${row.length} entries for n = ${M.length}`);
+    if (row.length !== M.length)
+      throw new Error(
+        `${what}: M must be n×n, row ${i} has ${row.length} entries for n = ${M.length}`,
+      );
   });
 }
 
@@ -65,7 +68,8 @@ export function perturbationRadii(R: number[][]): number[] {
 /** Pearson correlation of two series of equal length ≥ 2; 0 when either is constant. */
 export function pearson(x: number[], y: number[]): number {
   const n = x.length;
-  if (n !== y.length || n < 2) throw new Error(`pearson needs two series of the same length ≥ 2, got ${n} and ${y.length}`);
+  if (n !== y.length || n < 2)
+    throw new Error(`pearson needs two series of the same length ≥ 2, got ${n} and ${y.length}`);
   const mx = x.reduce((a, b) => a + b, 0) / n;
   const my = y.reduce((a, b) => a + b, 0) / n;
   let sxy = 0;

@@ -56,7 +56,8 @@ export function loadMetrics(selected: number[][], E: number): LoadMetrics {
 export function hfAux(selected: number[][], probs: ArrayLike<number>, E: number): number {
   const T = selected.length;
   if (T === 0) return 0;
-  if (probs.length < T * E) throw new Error(`hfAux: probs holds ${probs.length} values, expected T × E = ${T} × ${E}`);
+  if (probs.length < T * E)
+    throw new Error(`hfAux: probs holds ${probs.length} values, expected T × E = ${T} × ${E}`);
   let loss = 0;
   for (let e = 0; e < E; e++) {
     const f = selected.filter((s) => s.includes(e)).length / T;

@@ -4,7 +4,8 @@
 
 /** Contiguous blocks: expert e on device floor(e·N/E) (block sizes differ by at most one). */
 export function contiguousPlacement(E: number, N: number): number[] {
-  if (!(Number.isInteger(N) && N >= 1)) throw new Error(`devices must be a positive integer, got ${N}`);
+  if (!(Number.isInteger(N) && N >= 1))
+    throw new Error(`devices must be a positive integer, got ${N}`);
   return Array.from({ length: E }, (_, e) => Math.floor((e * N) / E));
 }
 
@@ -24,10 +25,12 @@ const ratio = (loads: number[]) => {
 
 /** Plain EP: every expert's tokens run on its native device. */
 export function deviceLoads(expertLoads: number[], placement: number[], N: number): DeviceLoads {
-  if (placement.length !== expertLoads.length) throw new Error(`placement lists ${placement.length} experts, loads ${expertLoads.length}`);
+  if (placement.length !== expertLoads.length)
+    throw new Error(`placement lists ${placement.length} experts, loads ${expertLoads.length}`);
   const loads = new Array<number>(N).fill(0);
   expertLoads.forEach((c, e) => {
-    if (!(Number.isInteger(placement[e]) && placement[e] >= 0 && placement[e] < N)) throw new Error(`expert ${e} placed on device ${placement[e]}, outside 0..${N - 1}`);
+    if (!(Number.isInteger(placement[e]) && placement[e] >= 0 && placement[e] < N))
+      throw new Error(`expert ${e} placed on device ${placement[e]}, outside 0..${N - 1}`);
     loads[placement[e]] += c;
   });
   return { loads, maxOverMean: ratio(loads) };
@@ -57,15 +60,33 @@ export interface LlepPlan extends DeviceLoads {
  * to the cap each time, or all of it when every device is already at the cap. Token counts may be
  * split fractionally (the cap is fractional); round for display.
  */
-export function llep(expertLoads: number[], placement: number[], N: number, capFactor = 1.1, threshold = 1.3): LlepPlan {
+export function llep(
+  expertLoads: number[],
+  placement: number[],
+  N: number,
+  capFactor = 1.1,
+  threshold = 1.3,
+): LlepPlan {
   const ep = deviceLoads(expertLoads, placement, N);
   if (ep.maxOverMean < threshold)
-    return { ...ep, loads: ep.loads.slice(), ep, plainEP: true, plan: expertLoads.map((c, e) => ({ expert: e, parts: [{ device: placement[e], tokens: c }] })), transfers: 0 };
+    return {
+      ...ep,
+      loads: ep.loads.slice(),
+      ep,
+      plainEP: true,
+      plan: expertLoads.map((c, e) => ({
+        expert: e,
+        parts: [{ device: placement[e], tokens: c }],
+      })),
+      transfers: 0,
+    };
   const total = expertLoads.reduce((a, b) => a + b, 0);
   const cap = (capFactor * total) / N;
   const tiny = 1e-9 * Math.max(1, cap); // float dust below this is no room
   const loads = new Array<number>(N).fill(0);
-  const order = expertLoads.map((_, e) => e).sort((a, b) => expertLoads[b] - expertLoads[a] || a - b);
+  const order = expertLoads
+    .map((_, e) => e)
+    .sort((a, b) => expertLoads[b] - expertLoads[a] || a - b);
   const plan: LlepPlan['plan'] = [];
   let transfers = 0;
   for (const e of order) {

@@ -18,7 +18,8 @@ export function routingStability(a: number[][][], b: number[][][]): LayerStabili
   const key = (s: number[]) => [...s].sort((p, q) => p - q).join(',');
   return a.map((la, l) => {
     const lb = b[l];
-    if (la.length !== lb.length) throw new Error(`layer ${l}: runs have ${la.length} and ${lb.length} tokens`);
+    if (la.length !== lb.length)
+      throw new Error(`layer ${l}: runs have ${la.length} and ${lb.length} tokens`);
     const flipped: number[] = [];
     la.forEach((s, t) => {
       if (key(s) !== key(lb[t])) flipped.push(t);
@@ -33,7 +34,8 @@ export function routingStability(a: number[][][], b: number[][][]): LayerStabili
  * layer index.
  */
 export function traceStability(a: Trace, b: Trace): LayerStability[] {
-  if (a.tokens.length !== b.tokens.length) throw new Error(`stability: the traces have ${a.tokens.length} and ${b.tokens.length} tokens`);
+  if (a.tokens.length !== b.tokens.length)
+    throw new Error(`stability: the traces have ${a.tokens.length} and ${b.tokens.length} tokens`);
   return routingStability(
     a.layers.map((l) => l.selected),
     b.layers.map((l) => l.selected),

@@ -57,7 +57,14 @@ export interface Trace {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const describe = (v: unknown) => (Array.isArray(v) ? `an array of ${v.length}` : v === null ? 'null' : typeof v === 'string' ? `"${v.length > 20 ? v.slice(0, 20) + '…' : v}"` : typeof v);
+const describe = (v: unknown) =>
+  Array.isArray(v)
+    ? `an array of ${v.length}`
+    : v === null
+      ? 'null'
+      : typeof v === 'string'
+        ? `"${v.length > 20 ? v.slice(0, 20) + '…' : v}"`
+        : typeof v;
 
 /**
  * Validate a parsed trace JSON and return a normalised copy (layer index/kind filled in, router
@@ -70,68 +77,135 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
   };
   if (!isObj(json)) return fail('', 'must be a JSON object');
   const model = json.model;
-  if (!isObj(model)) return fail('model', `must be an object {id, numLayers, …}, got ${describe(model)}`);
+  if (!isObj(model))
+    return fail('model', `must be an object {id, numLayers, …}, got ${describe(model)}`);
   if (typeof model.id !== 'string') fail('model.id', `must be a string, got ${describe(model.id)}`);
-  if (model.numLayers !== undefined && !(Number.isInteger(model.numLayers) && (model.numLayers as number) >= 0)) fail('model.numLayers', `must be a non-negative integer, got ${describe(model.numLayers)}`);
-  if (model.numExperts !== undefined && !(Number.isInteger(model.numExperts) && (model.numExperts as number) >= 1)) fail('model.numExperts', `must be a positive integer, got ${describe(model.numExperts)}`);
-  for (const k of ['backend', 'router'] as const) if (json[k] !== undefined && typeof json[k] !== 'string') fail(k, `must be a string, got ${describe(json[k])}`);
-  if (json.interventions !== undefined && !(Array.isArray(json.interventions) && json.interventions.every((s) => typeof s === 'string'))) fail('interventions', 'must be an array of spec strings');
+  if (
+    model.numLayers !== undefined &&
+    !(Number.isInteger(model.numLayers) && (model.numLayers as number) >= 0)
+  )
+    fail('model.numLayers', `must be a non-negative integer, got ${describe(model.numLayers)}`);
+  if (
+    model.numExperts !== undefined &&
+    !(Number.isInteger(model.numExperts) && (model.numExperts as number) >= 1)
+  )
+    fail('model.numExperts', `must be a positive integer, got ${describe(model.numExperts)}`);
+  for (const k of ['backend', 'router'] as const)
+    if (json[k] !== undefined && typeof json[k] !== 'string')
+      fail(k, `must be a string, got ${describe(json[k])}`);
+  if (
+    json.interventions !== undefined &&
+    !(Array.isArray(json.interventions) && json.interventions.every((s) => typeof s === 'string'))
+  )
+    fail('interventions', 'must be an array of spec strings');
 
-  if (!Array.isArray(json.tokens)) return fail('tokens', `must be an array of {id, text}, got ${describe(json.tokens)}`);
+  if (!Array.isArray(json.tokens))
+    return fail('tokens', `must be an array of {id, text}, got ${describe(json.tokens)}`);
   const tokens: TraceToken[] = json.tokens.map((tok, t) => {
-    if (!isObj(tok) || !Number.isInteger(tok.id) || typeof tok.text !== 'string') return fail(`tokens[${t}]`, `must be {id: integer, text: string}, got ${JSON.stringify(tok)?.slice(0, 60)}`);
+    if (!isObj(tok) || !Number.isInteger(tok.id) || typeof tok.text !== 'string')
+      return fail(
+        `tokens[${t}]`,
+        `must be {id: integer, text: string}, got ${JSON.stringify(tok)?.slice(0, 60)}`,
+      );
     return { id: tok.id as number, text: tok.text };
   });
   const T = tokens.length;
 
-  if (!Array.isArray(json.layers) || json.layers.length === 0) return fail('layers', `must be a non-empty array, got ${describe(json.layers)}`);
+  if (!Array.isArray(json.layers) || json.layers.length === 0)
+    return fail('layers', `must be a non-empty array, got ${describe(json.layers)}`);
   let maxId = -1;
   let width = -1;
   let widthAt = '';
   const layers: TraceLayer[] = json.layers.map((l, i): TraceLayer => {
     const at = `layers[${i}]`;
     if (!isObj(l)) return fail(at, `must be an object, got ${describe(l)}`);
-    if (l.index !== undefined && !(Number.isInteger(l.index) && (l.index as number) >= 0)) fail(`${at}.index`, `must be a non-negative integer, got ${describe(l.index)}`);
-    if (l.kind !== undefined && l.kind !== 'moe' && l.kind !== 'dense') fail(`${at}.kind`, `must be "moe" or "dense", got ${describe(l.kind)}`);
-    if (!Array.isArray(l.selected) || l.selected.length !== T) return fail(`${at}.selected`, `must list ${T} tokens, got ${Array.isArray(l.selected) ? l.selected.length : describe(l.selected)}`);
-    if (!Array.isArray(l.gates) || l.gates.length !== T) return fail(`${at}.gates`, `must list ${T} tokens, got ${Array.isArray(l.gates) ? l.gates.length : describe(l.gates)}`);
+    if (l.index !== undefined && !(Number.isInteger(l.index) && (l.index as number) >= 0))
+      fail(`${at}.index`, `must be a non-negative integer, got ${describe(l.index)}`);
+    if (l.kind !== undefined && l.kind !== 'moe' && l.kind !== 'dense')
+      fail(`${at}.kind`, `must be "moe" or "dense", got ${describe(l.kind)}`);
+    if (!Array.isArray(l.selected) || l.selected.length !== T)
+      return fail(
+        `${at}.selected`,
+        `must list ${T} tokens, got ${Array.isArray(l.selected) ? l.selected.length : describe(l.selected)}`,
+      );
+    if (!Array.isArray(l.gates) || l.gates.length !== T)
+      return fail(
+        `${at}.gates`,
+        `must list ${T} tokens, got ${Array.isArray(l.gates) ? l.gates.length : describe(l.gates)}`,
+      );
     const selected = l.selected.map((s, t): number[] => {
-      if (!Array.isArray(s)) return fail(`${at}.selected[${t}]`, `must be an array of expert ids, got ${describe(s)}`);
+      if (!Array.isArray(s))
+        return fail(`${at}.selected[${t}]`, `must be an array of expert ids, got ${describe(s)}`);
       s.forEach((e, j) => {
-        if (!Number.isInteger(e) || (e as number) < 0) fail(`${at}.selected[${t}][${j}]`, `must be a non-negative integer expert id, got ${JSON.stringify(e)}`);
+        if (!Number.isInteger(e) || (e as number) < 0)
+          fail(
+            `${at}.selected[${t}][${j}]`,
+            `must be a non-negative integer expert id, got ${JSON.stringify(e)}`,
+          );
         if (s.indexOf(e) !== j) fail(`${at}.selected[${t}]`, `expert ${e} listed twice`);
         maxId = Math.max(maxId, e as number);
       });
       return s.slice() as number[];
     });
     const gates = (l.gates as unknown[]).map((g, t): number[] => {
-      if (!Array.isArray(g) || g.length !== selected[t].length) return fail(`${at}.gates[${t}]`, `must hold ${selected[t].length} weights (one per selected expert), got ${describe(g)}`);
-      g.forEach((x, j) => typeof x !== 'number' && fail(`${at}.gates[${t}][${j}]`, `must be a number, got ${JSON.stringify(x)}`));
+      if (!Array.isArray(g) || g.length !== selected[t].length)
+        return fail(
+          `${at}.gates[${t}]`,
+          `must hold ${selected[t].length} weights (one per selected expert), got ${describe(g)}`,
+        );
+      g.forEach(
+        (x, j) =>
+          typeof x !== 'number' &&
+          fail(`${at}.gates[${t}][${j}]`, `must be a number, got ${JSON.stringify(x)}`),
+      );
       return g.slice() as number[];
     });
-    const out: TraceLayer = { index: (l.index as number | undefined) ?? i, kind: l.kind === 'dense' ? 'dense' : 'moe', selected, gates };
+    const out: TraceLayer = {
+      index: (l.index as number | undefined) ?? i,
+      kind: l.kind === 'dense' ? 'dense' : 'moe',
+      selected,
+      gates,
+    };
     if (l.routerLogits !== undefined) {
-      if (!Array.isArray(l.routerLogits) || l.routerLogits.length !== T) fail(`${at}.routerLogits`, `must be [T][E] with T = ${T}, got ${Array.isArray(l.routerLogits) ? `${l.routerLogits.length} rows` : describe(l.routerLogits)}`);
+      if (!Array.isArray(l.routerLogits) || l.routerLogits.length !== T)
+        fail(
+          `${at}.routerLogits`,
+          `must be [T][E] with T = ${T}, got ${Array.isArray(l.routerLogits) ? `${l.routerLogits.length} rows` : describe(l.routerLogits)}`,
+        );
       let layerWidth = -1;
       out.routerLogits = (l.routerLogits as unknown[]).map((row, t): number[] => {
-        if (!Array.isArray(row)) return fail(`${at}.routerLogits[${t}]`, `must be an array of E logits, got ${describe(row)}`);
+        if (!Array.isArray(row))
+          return fail(
+            `${at}.routerLogits[${t}]`,
+            `must be an array of E logits, got ${describe(row)}`,
+          );
         if (layerWidth < 0) layerWidth = row.length;
-        else if (row.length !== layerWidth) fail(`${at}.routerLogits[${t}]`, `has ${row.length} logits but ${at}.routerLogits[0] has ${layerWidth}`);
+        else if (row.length !== layerWidth)
+          fail(
+            `${at}.routerLogits[${t}]`,
+            `has ${row.length} logits but ${at}.routerLogits[0] has ${layerWidth}`,
+          );
         if (row.length > width) {
           width = row.length;
           widthAt = `${at}.routerLogits[${t}]`;
         }
         return row.map((z, e) => {
           if (z === null) return -Infinity; // JSON's spelling of a masked (−∞) logit
-          if (typeof z !== 'number') return fail(`${at}.routerLogits[${t}][${e}]`, `must be a number or null (masked), got ${JSON.stringify(z)}`);
+          if (typeof z !== 'number')
+            return fail(
+              `${at}.routerLogits[${t}][${e}]`,
+              `must be a number or null (masked), got ${JSON.stringify(z)}`,
+            );
           return z;
         });
       });
     }
     if (l.dropped !== undefined) {
-      if (!Array.isArray(l.dropped) || l.dropped.length !== T) fail(`${at}.dropped`, `must list ${T} flags, got ${describe(l.dropped)}`);
+      if (!Array.isArray(l.dropped) || l.dropped.length !== T)
+        fail(`${at}.dropped`, `must list ${T} flags, got ${describe(l.dropped)}`);
       out.dropped = (l.dropped as unknown[]).map((d, t) => {
-        if (d !== 0 && d !== 1 && d !== true && d !== false) fail(`${at}.dropped[${t}]`, `must be 0 or 1, got ${JSON.stringify(d)}`);
+        if (d !== 0 && d !== 1 && d !== true && d !== false)
+          fail(`${at}.dropped[${t}]`, `must be 0 or 1, got ${JSON.stringify(d)}`);
         return d === 1 || d === true ? 1 : 0;
       });
     }
@@ -140,23 +214,38 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
   });
 
   if (json.loss !== undefined) {
-    if (!Array.isArray(json.loss) || json.loss.length !== Math.max(0, T - 1)) fail('loss', `must list T − 1 = ${Math.max(0, T - 1)} per-token losses, got ${describe(json.loss)}`);
-    (json.loss as unknown[]).forEach((x, t) => typeof x !== 'number' && fail(`loss[${t}]`, `must be a number, got ${JSON.stringify(x)}`));
+    if (!Array.isArray(json.loss) || json.loss.length !== Math.max(0, T - 1))
+      fail(
+        'loss',
+        `must list T − 1 = ${Math.max(0, T - 1)} per-token losses, got ${describe(json.loss)}`,
+      );
+    (json.loss as unknown[]).forEach(
+      (x, t) =>
+        typeof x !== 'number' && fail(`loss[${t}]`, `must be a number, got ${JSON.stringify(x)}`),
+    );
   }
-  if (json.next !== undefined && !Array.isArray(json.next)) fail('next', `must be an array of {id, text, p}, got ${describe(json.next)}`);
+  if (json.next !== undefined && !Array.isArray(json.next))
+    fail('next', `must be an array of {id, text, p}, got ${describe(json.next)}`);
 
   const declared = model.numExperts as number | undefined;
   const E = declared ?? (width >= 0 ? width : maxId + 1);
-  if (E < 1) fail('model.numExperts', 'missing, and no router logits or selections to infer it from');
-  if (declared !== undefined && width > declared) fail(widthAt, `has ${width} logits but model.numExperts is ${declared}`);
+  if (E < 1)
+    fail('model.numExperts', 'missing, and no router logits or selections to infer it from');
+  if (declared !== undefined && width > declared)
+    fail(widthAt, `has ${width} logits but model.numExperts is ${declared}`);
   layers.forEach((l, i) =>
     l.selected.forEach((s, t) => {
-      for (const e of s) if (e >= E) fail(`layers[${i}].selected[${t}]`, `expert ${e} out of range 0..${E - 1}`);
+      for (const e of s)
+        if (e >= E) fail(`layers[${i}].selected[${t}]`, `expert ${e} out of range 0..${E - 1}`);
     }),
   );
   return {
     ...json,
-    model: { ...model, id: model.id as string, numLayers: (model.numLayers as number | undefined) ?? layers.length },
+    model: {
+      ...model,
+      id: model.id as string,
+      numLayers: (model.numLayers as number | undefined) ?? layers.length,
+    },
     tokens,
     layers,
     numExperts: E,
