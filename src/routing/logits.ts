@@ -13,18 +13,36 @@ export function logSoftmaxRow(logits: Float32Array, V: number, r: number): Float
   return out;
 }
 
+/** log Σ exp of row r (no allocation: this runs on every token of every pass). */
+function logSumExpRow(logits: Float32Array, V: number, r: number): number {
+  let max = -Infinity;
+  for (let i = r * V; i < (r + 1) * V; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = r * V; i < (r + 1) * V; i++) sum += Math.exp(logits[i] - max);
+  return max + Math.log(sum);
+}
+
 /** [T-1] NLL in nats of token t+1 given tokens ≤ t, from logits [T × V]. */
 export function tokenLosses(logits: Float32Array, V: number, ids: ArrayLike<number>): number[] {
   const out: number[] = [];
-  for (let t = 0; t + 1 < ids.length; t++) out.push(-logSoftmaxRow(logits, V, t)[ids[t + 1]]);
+  for (let t = 0; t + 1 < ids.length; t++) out.push(logSumExpRow(logits, V, t) - logits[t * V + ids[t + 1]]);
   return out;
 }
 
-/** The N most likely next tokens after row r, with probabilities, best first. */
+/** The N most likely next tokens after row r, with probabilities, best first (ties: lower id). */
 export function topNext(logits: Float32Array, V: number, r: number, n: number): { id: number; p: number }[] {
-  const lp = logSoftmaxRow(logits, V, r);
-  const ids = Array.from({ length: V }, (_, i) => i).sort((a, b) => lp[b] - lp[a] || a - b);
-  return ids.slice(0, n).map((id) => ({ id, p: Math.exp(lp[id]) }));
+  const lse = logSumExpRow(logits, V, r);
+  // Keep a small sorted list instead of sorting the whole vocabulary.
+  const best: number[] = [];
+  for (let i = 0; i < V; i++) {
+    const z = logits[r * V + i];
+    if (best.length === n && z <= logits[r * V + best[n - 1]]) continue;
+    let j = best.length;
+    while (j > 0 && logits[r * V + best[j - 1]] < z) j--;
+    best.splice(j, 0, i);
+    if (best.length > n) best.pop();
+  }
+  return best.map((id) => ({ id, p: Math.exp(logits[r * V + id] - lse) }));
 }
 
 /** KL(p ‖ q) in nats between the softmax distributions of two logit rows. */

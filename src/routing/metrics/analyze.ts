@@ -147,7 +147,10 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
     if (want('hfAux')) {
       if (!hasLogits) out.hfAux = null;
       else {
-        const probs = traces.flatMap((t) => t.layers[l].routerLogits!.flatMap((z) => softmax(z)));
+        const probs = new Float64Array(selected.length * E); // [T × E] over all traces' tokens
+        let t = 0;
+        for (const tr of traces)
+          for (const z of tr.layers[l].routerLogits!) probs.set(softmax(z), E * t++);
         out.hfAux = hfAux(selected, probs, E);
       }
     }

@@ -31,6 +31,28 @@ function srpNaive(sel: number[][], m: number): number {
   return best;
 }
 
+/** SCH straight from the definition: sort the seen experts before every token. */
+function schNaive(sel: number[][], m: number, C: number): number {
+  const last = new Map<number, number>();
+  let hits = 0;
+  let total = 0;
+  sel.forEach((s, t) => {
+    const future = new Map<number, number>();
+    for (let u = t; u < Math.min(sel.length, t + m); u++)
+      for (const e of sel[u]) future.set(e, (future.get(e) ?? 0) + 1);
+    const ranked = [...last.keys()].sort(
+      (a, b) => (future.get(b) ?? 0) - (future.get(a) ?? 0) || last.get(b)! - last.get(a)! || a - b,
+    );
+    for (const e of s) {
+      total++;
+      const r = ranked.indexOf(e);
+      if ((r < 0 ? ranked.length : r) < C) hits++;
+    }
+    for (const e of s) last.set(e, t);
+  });
+  return total ? hits / total : 0;
+}
+
 describe('SRP (moe-lrc segment routing best performance)', () => {
   it('SRP(m=2) on a hand-worked 6-token trace, with its working per τ', () => {
     // windows: {0:2} {0:1,1:1} {1:2} {1:1,0:1} {0:1,2:1} → pair counts 2,1,1,2,1,1,1,1; acts = 10
@@ -120,5 +142,18 @@ describe('SCH (moe-lrc segment cache best hit rate)', () => {
       ),
     ).toBeCloseTo(4 / 6, 12);
     expect(sch([], 2, 1)).toBe(0);
+  });
+
+  it('the incremental SCH equals the sort-based definition on random traces (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uniqueArray(fc.integer({ min: 0, max: 7 }), { maxLength: 3 }), {
+          maxLength: 40,
+        }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 5 }),
+        (sel, m, C) => sch(sel, m, C) === schNaive(sel, m, C),
+      ),
+    );
   });
 });

@@ -95,25 +95,41 @@ export function srp(selected: number[][], m: number): number {
  */
 export function sch(selected: number[][], m: number, C: number): number {
   const T = selected.length;
-  const last = new Map<number, number>();
-  let hits = 0;
-  let total = 0;
-  const future = new Map<number, number>();
+  let maxId = -1;
+  for (const s of selected) for (const e of s) if (e > maxId) maxId = e;
+  const future = new Int32Array(maxId + 1); // uses in tokens t..t+m−1
+  const last = new Int32Array(maxId + 1).fill(-1); // last token that used e, −1 = never seen
+  const seen: number[] = [];
   const bump = (t: number, d: number) => {
-    if (t < T) for (const e of selected[t]) future.set(e, (future.get(e) ?? 0) + d);
+    if (t < T) for (const e of selected[t]) future[e] += d;
   };
   for (let u = 0; u < Math.min(m, T); u++) bump(u, 1);
+  let hits = 0;
+  let total = 0;
   for (let t = 0; t < T; t++) {
-    // future = uses in tokens t..t+m−1
-    const ranked = [...last.keys()].sort(
-      (a, b) => (future.get(b) ?? 0) - (future.get(a) ?? 0) || last.get(b)! - last.get(a)! || a - b,
-    );
-    const rank = new Map(ranked.map((e, i) => [e, i]));
     for (const e of selected[t]) {
       total++;
-      if ((rank.get(e) ?? ranked.length) < C) hits++;
+      if (last[e] < 0) {
+        if (seen.length < C) hits++; // first-ever access: rank = distinct experts seen before t
+        continue;
+      }
+      // rank of e = seen experts ordered before it by (future, last use) descending, then lower id
+      let rank = 0;
+      for (const x of seen) {
+        if (x === e) continue;
+        if (
+          future[x] > future[e] ||
+          (future[x] === future[e] && (last[x] > last[e] || (last[x] === last[e] && x < e)))
+        ) {
+          if (++rank >= C) break;
+        }
+      }
+      if (rank < C) hits++;
     }
-    for (const e of selected[t]) last.set(e, t);
+    for (const e of selected[t]) {
+      if (last[e] < 0) seen.push(e);
+      last[e] = t;
+    }
     bump(t, -1);
     bump(t + m, 1);
   }

@@ -58,12 +58,13 @@ export function hfAux(selected: number[][], probs: ArrayLike<number>, E: number)
   if (T === 0) return 0;
   if (probs.length < T * E)
     throw new Error(`hfAux: probs holds ${probs.length} values, expected T × E = ${T} × ${E}`);
+  const f = new Array<number>(E).fill(0); // tokens whose selection holds e
+  const P = new Array<number>(E).fill(0); // Σ_t p_t,e
+  selected.forEach((s, t) => {
+    for (let i = 0; i < s.length; i++) if (s.indexOf(s[i]) === i) f[s[i]]++;
+    for (let e = 0; e < E; e++) P[e] += probs[t * E + e];
+  });
   let loss = 0;
-  for (let e = 0; e < E; e++) {
-    const f = selected.filter((s) => s.includes(e)).length / T;
-    let P = 0;
-    for (let t = 0; t < T; t++) P += probs[t * E + e];
-    loss += f * (P / T);
-  }
+  for (let e = 0; e < E; e++) loss += (f[e] / T) * (P[e] / T);
   return E * loss;
 }
