@@ -20,7 +20,7 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   // A 128-token prompt: repeat a sentence, the page truncates to the model's context if needed.
-  const text = 'All human beings are born free and equal in dignity and rights. '.repeat(12);
+  const text = 'All human beings are born free and equal in dignity and rights. '.repeat(9);
   const q = new URLSearchParams({ q: text, ...(MODEL ? { model: MODEL } : {}) });
   const t0 = Date.now();
   await page.goto(`http://127.0.0.1:${PORT}/?${q}`);

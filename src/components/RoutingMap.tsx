@@ -1,4 +1,6 @@
-import { useMemo, useRef } from 'react';
+import { memo, useMemo, useRef } from 'react';
+import type { LayerEvent } from '../gpu/protocol';
+import type { Focus } from '../state/store';
 import type { KeyboardEvent } from 'react';
 import { useLab } from '../state/store';
 import { expertColor } from './colors';
@@ -20,7 +22,8 @@ export function RoutingMap() {
   const tokens = modified.summary?.tokens ?? [];
   const T = tokens.length || modified.layers.find(Boolean)?.T || 0;
   const L = manifest?.numLayers ?? modified.layers.length;
-  const changed = useMemo(() => new Set(diff?.layers.flatMap((d) => d.flippedTokens.map((t) => `${d.layer}:${t}`)) ?? []), [diff]);
+  // Per layer, the flipped tokens as a string key, so unchanged rows skip re-rendering.
+  const changedByLayer = useMemo(() => new Map(diff?.layers.map((d) => [d.layer, d.flippedTokens.join(',')]) ?? []), [diff]);
 
   const move = (e: KeyboardEvent<HTMLDivElement>) => {
     const d = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[e.key];
@@ -51,44 +54,19 @@ export function RoutingMap() {
               </span>
             ))}
           </div>
-          {Array.from({ length: L }, (_, l) => {
-            const ev = modified.layers[l];
-            return (
-              <div role="row" className="map-row" key={l}>
-                <span role="rowheader" className="map-layer">
-                  L{l}
-                  {ev?.skipped ? ' ⤼' : ''}
-                </span>
-                {Array.from({ length: T }, (_, t) => {
-                  const sel = ev?.selected[t] ?? [];
-                  const gates = ev?.gates[t] ?? [];
-                  const isFocus = focus.layer === l && focus.token === t;
-                  return (
-                    <button
-                      key={t}
-                      type="button"
-                      role="gridcell"
-                      data-testid="routing-cell"
-                      data-token={t}
-                      data-layer={l}
-                      data-experts={sel.join(',')}
-                      tabIndex={isFocus ? 0 : -1}
-                      className={`map-cell${isFocus ? ' is-focus' : ''}${changed.has(`${l}:${t}`) ? ' is-changed' : ''}${ev ? '' : ' is-pending'}`}
-                      aria-label={`layer ${l}, token ${t} "${tokens[t]?.text ?? ''}": experts ${sel.length ? sel.join(', ') : 'none'}`}
-                      onMouseEnter={() => hover({ layer: l, token: t })}
-                      onClick={() => pin({ layer: l, token: t })}
-                    >
-                      {sel.map((e, i) => (
-                        <span key={e} className="map-stripe" style={{ background: expertColor(e, ev!.E), flexGrow: Math.max(0.05, gates[i] ?? 0) }}>
-                          {e}
-                        </span>
-                      ))}
-                    </button>
-                  );
-                })}
-              </div>
-            );
-          })}
+          {Array.from({ length: L }, (_, l) => (
+            <MapRow
+              key={l}
+              layer={l}
+              ev={modified.layers[l]}
+              T={T}
+              tokens={tokens}
+              focusToken={focus.layer === l ? focus.token : -1}
+              changed={changedByLayer.get(l) ?? ''}
+              hover={hover}
+              pin={pin}
+            />
+          ))}
         </div>
       </div>
       {diff && (
@@ -99,3 +77,56 @@ export function RoutingMap() {
     </Panel>
   );
 }
+
+interface RowProps {
+  layer: number;
+  ev: LayerEvent | undefined;
+  T: number;
+  tokens: { id: number; text: string }[];
+  /** the focused token when the focus is in this row, else −1 */
+  focusToken: number;
+  /** flipped token indices joined by commas */
+  changed: string;
+  hover(f: Partial<Focus>): void;
+  pin(f: Partial<Focus>): void;
+}
+
+/** One layer of the map; memoised so a focus move or a new layer re-renders only the rows it touches. */
+const MapRow = memo(function MapRow({ layer: l, ev, T, tokens, focusToken, changed, hover, pin }: RowProps) {
+  const flipped = new Set(changed ? changed.split(',').map(Number) : []);
+  return (
+    <div role="row" className="map-row">
+      <span role="rowheader" className="map-layer">
+        L{l}
+        {ev?.skipped ? ' ⤼' : ''}
+      </span>
+      {Array.from({ length: T }, (_, t) => {
+        const sel = ev?.selected[t] ?? [];
+        const gates = ev?.gates[t] ?? [];
+        const isFocus = focusToken === t;
+        return (
+          <button
+            key={t}
+            type="button"
+            role="gridcell"
+            data-testid="routing-cell"
+            data-token={t}
+            data-layer={l}
+            data-experts={sel.join(',')}
+            tabIndex={isFocus ? 0 : -1}
+            className={`map-cell${isFocus ? ' is-focus' : ''}${flipped.has(t) ? ' is-changed' : ''}${ev ? '' : ' is-pending'}`}
+            aria-label={`layer ${l}, token ${t} "${tokens[t]?.text ?? ''}": experts ${sel.length ? sel.join(', ') : 'none'}`}
+            onMouseEnter={() => hover({ layer: l, token: t })}
+            onClick={() => pin({ layer: l, token: t })}
+          >
+            {sel.map((e, i) => (
+              <span key={e} className="map-stripe" style={{ background: expertColor(e, ev!.E), flexGrow: Math.max(0.05, gates[i] ?? 0) }}>
+                {e}
+              </span>
+            ))}
+          </button>
+        );
+      })}
+    </div>
+  );
+});

@@ -3,7 +3,7 @@
 // model, and every result written into the store.
 import { useLab, emptyPass } from './store';
 import { SHIPPED_MODELS } from '../models/registry';
-import type { BundleSource, Progress, WorkerReply, WorkerRequest } from '../gpu/protocol';
+import type { BundleSource, LayerEvent, Progress, WorkerReply, WorkerRequest } from '../gpu/protocol';
 
 type Req = WorkerRequest extends infer R ? (R extends { requestId: number } ? Omit<R, 'requestId'> : never) : never;
 
@@ -28,6 +28,30 @@ function progressLabel(p: Progress): { label: string; value: number } {
       return { label: `Token ${p.index} of ${p.count}`, value: p.index / p.count };
     case 'item':
       return { label: `${p.label} ${p.index} of ${p.count}`, value: p.index / p.count };
+  }
+}
+
+/**
+ * Layer events arrive faster than frames: queue them and write them to the store once per
+ * animation frame, so the views re-render once per frame rather than once per layer.
+ */
+const pendingLayers: { pass: 'baseline' | 'modified'; event: LayerEvent }[] = [];
+let frameRequested = false;
+
+function flushLayers(): void {
+  frameRequested = false;
+  if (pendingLayers.length === 0) return;
+  const s = useLab.getState();
+  const next = { baseline: [...s.baseline.layers], modified: [...s.modified.layers] };
+  for (const { pass, event } of pendingLayers.splice(0)) next[pass][event.layer] = event;
+  useLab.setState({ baseline: { ...s.baseline, layers: next.baseline }, modified: { ...s.modified, layers: next.modified } });
+}
+
+function queueLayer(pass: 'baseline' | 'modified', event: LayerEvent): void {
+  pendingLayers.push({ pass, event });
+  if (!frameRequested) {
+    frameRequested = true;
+    requestAnimationFrame(flushLayers);
   }
 }
 
@@ -60,14 +84,11 @@ function onReply(msg: WorkerReply) {
       useLab.setState({ manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, modified: emptyPass(), baseline: emptyPass(), diff: null, alignment: null });
       if (s.prompt.trim()) runPrompt();
       break;
-    case 'layer': {
-      const key = msg.pass === 'baseline' ? 'baseline' : 'modified';
-      const layers = [...useLab.getState()[key].layers];
-      layers[msg.event.layer] = msg.event;
-      useLab.setState({ [key]: { ...useLab.getState()[key], layers } } as Partial<typeof s>);
+    case 'layer':
+      queueLayer(msg.pass, msg.event);
       break;
-    }
     case 'forwarded':
+      flushLayers();
       // Performance marks: run request → results in the store → next frame painted (npm run bench reads them).
       requestAnimationFrame(() => performance.measure('moe-run', `moe-run-${msg.requestId}`));
       useLab.setState({
