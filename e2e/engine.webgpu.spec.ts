@@ -18,3 +18,9 @@ test('the fixture bundle runs on the WebGPU EP (SwiftShader here) and matches No
     expect(l.selected).toEqual(ref.layers[l.layer].selected);
   }
 });
+
+test('the page’s backend badge says webgpu when the WebGPU EP really ran', async ({ page }) => {
+  await page.goto('./?model=tiny-mixtral&q=Hello');
+  await expect(page.getByTestId('backend-badge')).toHaveText('webgpu', { timeout: 60_000 });
+  await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
+});
