@@ -127,7 +127,7 @@ describe('moe-lab analyze', () => {
       [six, '--metrics', 'srp,vibes'],
       '--metrics: unknown metric "vibes" (known: load, hfAux, srp, sch, cache, entropy, prefetch)',
     );
-    await usage([six, '--top', '3'], 'analyze: unknown option --top (known: --metrics, --m, --C)');
+    await usage([six, '--top', '3'], 'analyze: unknown option --top (known: --metrics, --m, --C, --stability)');
   });
 
   it('--metrics picks the metrics', async () => {

@@ -8,6 +8,7 @@ import {
   ANALYZE_METRICS,
   analyzeTraces,
   parseTrace,
+  traceStability,
   type Trace,
 } from '../../src/routing/metrics/index';
 
@@ -44,8 +45,8 @@ async function readTrace(file: string): Promise<Trace> {
 }
 
 export async function analyzeCommand(argv: string[]): Promise<object> {
-  const args = parseArgs(argv);
-  checkFlags(args, ['metrics', 'm', 'C'], 'analyze');
+  const args = parseArgs(argv, ['stability']);
+  checkFlags(args, ['metrics', 'm', 'C', 'stability'], 'analyze', ['stability']);
   if (args.positional.length === 0)
     throw new UsageError(
       'analyze: give one or more trace JSON files (from `moe-lab trace` or the page’s export)',
@@ -65,6 +66,15 @@ export async function analyzeCommand(argv: string[]): Promise<object> {
   const C = sizes(args, 'C', [1, 2, 4]);
   const traces: Trace[] = [];
   for (const f of args.positional) traces.push(await readTrace(f));
+  if (args.flags.has('stability')) {
+    // Routing stability between two runs of the same tokens (an intervention, a model variant).
+    if (traces.length !== 2) throw new UsageError('analyze --stability compares exactly two traces');
+    try {
+      return { stability: traceStability(traces[0], traces[1]) };
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   try {
     return analyzeTraces(traces, { metrics, m, C, names: args.positional });
   } catch (e) {

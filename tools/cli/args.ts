@@ -49,6 +49,7 @@ export function numberList(s: string | undefined, fallback: number[], flag: stri
   return xs;
 }
 
-export function checkFlags(args: Args, allowed: string[], command: string): void {
+export function checkFlags(args: Args, allowed: string[], command: string, booleans: string[] = []): void {
   for (const k of args.flags.keys()) if (!allowed.includes(k)) throw new UsageError(`${command}: unknown option --${k} (known: ${allowed.map((a) => `--${a}`).join(', ')})`);
+  for (const b of booleans) if (args.flags.get(b)?.some((v) => v !== 'true')) throw new UsageError(`${command}: --${b} takes no value`);
 }

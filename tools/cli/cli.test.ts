@@ -37,3 +37,20 @@ describe('moe-lab CLI', () => {
     expect(r4.stderr).toContain('unknown command "dance"');
   });
 });
+
+describe('moe-lab analyze --stability', () => {
+  it('reports per layer the unchanged share of top-k sets between two runs and the flipped tokens', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stab-'));
+    const text = 'Hello world, the router.';
+    const a = cli('trace', '--model', 'public/models/tiny-mixtral', '--text', text);
+    const b = cli('trace', '--model', 'public/models/tiny-mixtral', '--text', text, '--intervene', 'mask:layers=1,experts=3');
+    writeFileSync(join(dir, 'a.json'), JSON.stringify(a));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify(b));
+    const s = cli('analyze', '--stability', join(dir, 'a.json'), join(dir, 'b.json')).stability;
+    // Layer 0 is before the mask: nothing flips. Layer 1: exactly the tokens that had expert 3.
+    expect(s[0]).toEqual({ layer: 0, unchanged: 1, flipped: [] });
+    const had3 = a.layers[1].selected.flatMap((sel: number[], t: number) => (sel.includes(3) ? [t] : []));
+    expect(s[1].flipped).toEqual(had3);
+    expect(s[1].unchanged).toBeCloseTo(1 - had3.length / a.tokens.length, 12);
+  });
+});

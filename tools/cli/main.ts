@@ -6,6 +6,7 @@ const USAGE = `usage: moe-lab <command> [options]
   trace   --model <bundle dir|URL> (--text "<text>" | --text-file <path>) [--router <spec>]
           [--intervene <spec>]... [--loss] [--top N] [--backend wasm|node]
   analyze <trace.json>... [--metrics <list>] [--m 2,4,8] [--C 1,2,4]
+  analyze --stability <a.json> <b.json>   (top-k sets unchanged per layer between two runs)
   align   --model <bundle> [--probe <dir>] [--langs en,de,…] [--articles N]
           [--steer <lang> [--tau 0.05] [--lambda 0.5]]
   convert <hf checkpoint dir> <bundle dir> [--id ID] [--name NAME] [--no-fused]
