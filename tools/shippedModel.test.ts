@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readBundle } from './cli/nodeBundle';
+import { openLab, readBundle } from './cli/nodeBundle';
+import { loadMetrics } from '../src/routing/metrics/index';
 
 const DIR = 'public/models/babel-moe';
 
@@ -37,5 +38,22 @@ describe('shipped model babel-moe', () => {
       const { bitsPerByte, uniformBitsPerByte } = t.lossSummary;
       expect(bitsPerByte, `${probe.lang}: ${bitsPerByte} bits/byte vs uniform ${uniformBitsPerByte}`).toBeLessThan(0.8 * uniformBitsPerByte);
     }
+  });
+
+  it('has no collapsed router: every expert carries at least 2% of the probe tokens in every layer', async () => {
+    const lab = await openLab(DIR, 'node');
+    const selected: number[][][] = lab.manifest.layers.map(() => []);
+    for (const f of readdirSync(join(DIR, 'probes')).filter((x) => x.endsWith('.json'))) {
+      const probe = JSON.parse(readFileSync(join(DIR, 'probes', f), 'utf8'));
+      for (const a of probe.articles.slice(0, 4)) {
+        const p = await lab.pass(lab.encode(a.text).ids, 'native', [], 'load', {});
+        p.events.forEach((e, l) => selected[l].push(...e.selected));
+      }
+    }
+    selected.forEach((sel, l) => {
+      const m = loadMetrics(sel, 8);
+      const share = Math.min(...m.counts) / m.total;
+      expect(share, `layer ${l}: smallest expert share ${(share * 100).toFixed(2)}%`).toBeGreaterThanOrEqual(0.02);
+    });
   });
 });
