@@ -53,7 +53,7 @@ export function parseSafetensors(buf: ArrayBuffer | Uint8Array, fileName = 'mode
   return { tensors, metadata, data };
 }
 
-function f16ToF32(h: number): number {
+export function f16ToF32(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const m = h & 0x3ff;

@@ -13,7 +13,7 @@ export async function convertCommand(argv: string[]): Promise<object> {
   if (!src || !dst) throw new UsageError('convert: usage: moe-lab convert <hf checkpoint dir> <bundle dir> [--id ID] [--name NAME] [--no-fused]');
   if (!existsSync(src)) throw new UsageError(`convert: checkpoint folder "${src}" does not exist`);
   const dtype = one(args, 'dtype') ?? 'fp32';
-  if (dtype !== 'fp32') throw new UsageError(`convert: --dtype ${dtype} is not supported yet (fp32 only for now)`);
+  if (dtype !== 'fp32' && dtype !== 'fp16') throw new UsageError(`convert: --dtype ${dtype} is not supported yet (fp32 and fp16 are; q8/q4 are planned)`);
   const names = await readdir(src);
   const cache = new Map<string, Uint8Array>();
   for (const n of names) if (/\.(json|safetensors)$/.test(n)) cache.set(n, new Uint8Array(await readFile(join(src, n))));
@@ -32,6 +32,7 @@ export async function convertCommand(argv: string[]): Promise<object> {
     id,
     name: one(args, 'name'),
     fused: !has(args, 'no-fused'),
+    dtype,
     license: one(args, 'license'),
     source: one(args, 'source'),
     languages: one(args, 'languages')?.split(','),

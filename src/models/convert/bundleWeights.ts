@@ -3,6 +3,7 @@
 import onnxProto from 'onnx-proto';
 import type { LoadedBundle } from '../loader';
 import { fusedGraph, type GraphWeights, type MixtralDims } from './mixtral';
+import { f16ToF32 } from '../safetensors';
 
 const { onnx } = onnxProto;
 
@@ -10,11 +11,19 @@ function initializers(bytes: Uint8Array, file: string): Map<string, { data: Floa
   const model = onnx.ModelProto.decode(bytes);
   const out = new Map<string, { data: Float32Array; dims: number[] }>();
   for (const t of model.graph?.initializer ?? []) {
-    if (t.dataType !== onnx.TensorProto.DataType.FLOAT || !t.rawData || !t.name) continue;
+    if (!t.rawData || !t.name) continue;
     const raw = t.rawData;
-    const data = new Float32Array(raw.byteLength / 4);
-    new Uint8Array(data.buffer).set(raw);
-    out.set(t.name, { data, dims: (t.dims ?? []).map(Number) });
+    const dims = (t.dims ?? []).map(Number);
+    if (t.dataType === onnx.TensorProto.DataType.FLOAT) {
+      const data = new Float32Array(raw.byteLength / 4);
+      new Uint8Array(data.buffer).set(raw);
+      out.set(t.name, { data, dims });
+    } else if (t.dataType === onnx.TensorProto.DataType.FLOAT16 && t.name.endsWith('__f16')) {
+      // fp16-stored weight: the graph casts it back to float32 under the name without the suffix.
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      const data = Float32Array.from({ length: raw.byteLength / 2 }, (_, i) => f16ToF32(view.getUint16(2 * i, true)));
+      out.set(t.name.slice(0, -'__f16'.length), { data, dims });
+    }
   }
   if (out.size === 0) throw new Error(`${file}: no float initializers`);
   return out;
@@ -53,5 +62,5 @@ export function bundleWeights(bundle: LoadedBundle): GraphWeights {
 /** The whole model as one graph, rebuilt from a bundle's split graphs (for `moe-lab bench`). */
 export function fusedFromBundle(bundle: LoadedBundle): Uint8Array {
   if (bundle.manifest.architecture !== 'mixtral') throw new Error(`fused graph rebuild supports mixtral bundles, not ${bundle.manifest.architecture}`);
-  return fusedGraph(bundleWeights(bundle));
+  return fusedGraph(bundleWeights(bundle), bundle.manifest.dtype === 'fp16' ? 'fp16' : 'fp32');
 }

@@ -52,3 +52,31 @@ describe('fused graph rebuilt from a bundle', () => {
     expect(await sha256Hex(rebuilt)).toBe(await sha256Hex(b.files.get('fused.onnx')!));
   });
 });
+
+describe('fp16 weight storage', () => {
+  it('rounds float32 to binary16 correctly', async () => {
+    const { f32ToF16Bits } = await import('../onnx/builder');
+    // 1 → 0x3C00, −2 → 0xC000, 65504 (max) → 0x7BFF, 1e6 → inf 0x7C00, 2^−24 (smallest subnormal) → 0x0001
+    expect([1, -2, 65504, 1e6, 2 ** -24, 0].map(f32ToF16Bits)).toEqual([0x3c00, 0xc000, 0x7bff, 0x7c00, 0x0001, 0]);
+    // 1 + 2^−11 is halfway between 1 and 1 + 2^−10: ties to even → 1
+    expect(f32ToF16Bits(1 + 2 ** -11)).toBe(0x3c00);
+  });
+
+  it('halves the graphs and stays within bounds of the fp32 reference (errors measured in the test)', async () => {
+    const { Lab } = await import('../../gpu/lab');
+    const f32 = await convertBundle(readCheckpoint(`${FIXTURE_DIR}/hf`), { id: 'fx', fused: false });
+    const f16 = await convertBundle(readCheckpoint(`${FIXTURE_DIR}/hf`), { id: 'fx', fused: false, dtype: 'fp16' });
+    const size = (b: typeof f32) => [...b.files].filter(([p]) => p.endsWith('.onnx')).reduce((a, [, x]) => a + x.byteLength, 0);
+    expect(size(f16) / size(f32)).toBeLessThan(0.55);
+    expect(f16.manifest.dtype).toBe('fp16');
+    const lab = await Lab.open(ort as never, f16, ['cpu'], 'node');
+    const c = readReference().cases[0];
+    const p = await lab.pass(c.input_ids, 'native', [], 'fp16', {});
+    const routerErr = Math.max(...p.events.map((e) => maxAbsDiff(e.routerLogits, c.router_logits[e.layer].flat())));
+    const logitErr = maxAbsDiff(p.logits, c.logits.flat());
+    // Weights carry ~3 significant digits: router logits of scale ~1 move by ~1e-3.
+    expect(routerErr).toBeLessThan(2e-2);
+    expect(logitErr).toBeLessThan(5e-2);
+    expect(routerErr).toBeGreaterThan(0); // it really ran on the rounded weights
+  });
+});

@@ -154,11 +154,11 @@ function addAttnBlock(g: GraphBuilder, w: GraphWeights, i: number, hidden: strin
   const inNorm = g.init(`l${i}_input_norm`, w.inputNorm(i), [d.D]);
   const postNorm = g.init(`l${i}_post_norm`, w.postNorm(i), [d.D]);
   const a = w.attn(i);
-  const q = g.init(`l${i}_q`, a.q, [d.D, d.H * d.hd]);
-  const k = g.init(`l${i}_k`, a.k, [d.D, d.Hkv * d.hd]);
-  const v = g.init(`l${i}_v`, a.v, [d.D, d.Hkv * d.hd]);
-  const o = g.init(`l${i}_o`, a.o, [d.H * d.hd, d.D]);
-  const router = g.init(`l${i}_router`, w.routerT(i), [d.D, d.E]);
+  const q = g.weight(`l${i}_q`, a.q, [d.D, d.H * d.hd]);
+  const k = g.weight(`l${i}_k`, a.k, [d.D, d.Hkv * d.hd]);
+  const v = g.weight(`l${i}_v`, a.v, [d.D, d.Hkv * d.hd]);
+  const o = g.weight(`l${i}_o`, a.o, [d.H * d.hd, d.D]);
+  const router = g.weight(`l${i}_router`, w.routerT(i), [d.D, d.E]);
   const att = attention(g, rmsNorm(g, hidden, inNorm, d.eps), positions, { q, k, v, o }, { numHeads: d.H, numKvHeads: d.Hkv, headDim: d.hd, ropeTheta: d.theta }, past);
   const mid = g.o('Add', [hidden, att.out]);
   const moeIn = rmsNorm(g, mid, postNorm, d.eps);
@@ -168,25 +168,25 @@ function addAttnBlock(g: GraphBuilder, w: GraphWeights, i: number, hidden: strin
 function addMoeBlock(g: GraphBuilder, w: GraphWeights, i: number, moeIn: string, gates: string) {
   const { d } = w;
   const ex = w.experts(i);
-  const w1 = g.init(`l${i}_w1`, ex.w1, [d.D, d.E * d.I]);
-  const w3 = g.init(`l${i}_w3`, ex.w3, [d.D, d.E * d.I]);
-  const w2 = g.init(`l${i}_w2`, ex.w2, [d.E, d.I, d.D]);
+  const w1 = g.weight(`l${i}_w1`, ex.w1, [d.D, d.E * d.I]);
+  const w3 = g.weight(`l${i}_w3`, ex.w3, [d.D, d.E * d.I]);
+  const w2 = g.weight(`l${i}_w2`, ex.w2, [d.E, d.I, d.D]);
   return denseExperts(g, moeIn, gates, { w1, w3, w2 }, d.E, d.I, d.D);
 }
 
-function embedGraph(w: GraphWeights): Uint8Array {
+function embedGraph(w: GraphWeights, wt: WeightType): Uint8Array {
   const { d } = w;
-  const g = new GraphBuilder('embed');
+  const g = new GraphBuilder('embed', wt);
   const ids = g.input('input_ids', 'int64', ['B', 'T']);
-  const table = g.init('embed_tokens', w.embed(), [d.V, d.D]);
+  const table = g.weight('embed_tokens', w.embed(), [d.V, d.D]);
   g.o('Gather', [table, ids], { axis: 0 }, 'hidden');
   g.output('hidden', 'float32', ['B', 'T', d.D]);
   return g.build('token embedding');
 }
 
-function attnGraph(w: GraphWeights, i: number): Uint8Array {
+function attnGraph(w: GraphWeights, i: number, wt: WeightType): Uint8Array {
   const { d } = w;
-  const g = new GraphBuilder(`layer${i}.attn`);
+  const g = new GraphBuilder(`layer${i}.attn`, wt);
   const hidden = g.input('hidden', 'float32', ['B', 'T', d.D]);
   const positions = g.input('position_ids', 'int64', ['B', 'T']);
   const pk = g.input('past_key', 'float32', ['B', d.Hkv, 'P', d.hd]);
@@ -205,9 +205,9 @@ function attnGraph(w: GraphWeights, i: number): Uint8Array {
   return g.build(`layer ${i}: attention + residual + post-attention norm + router logits`);
 }
 
-function moeGraph(w: GraphWeights, i: number): Uint8Array {
+function moeGraph(w: GraphWeights, i: number, wt: WeightType): Uint8Array {
   const { d } = w;
-  const g = new GraphBuilder(`layer${i}.moe`);
+  const g = new GraphBuilder(`layer${i}.moe`, wt);
   const moeIn = g.input('moe_in', 'float32', ['B', 'T', d.D]);
   const gates = g.input('gates', 'float32', ['B', 'T', d.E]);
   const r = addMoeBlock(g, w, i, moeIn, gates);
@@ -221,12 +221,12 @@ function moeGraph(w: GraphWeights, i: number): Uint8Array {
 function addHead(g: GraphBuilder, w: GraphWeights, hidden: string, out: string) {
   const { d } = w;
   const norm = g.init('final_norm', w.finalNorm(), [d.D]);
-  const lm = g.init('lm_head', w.lmHeadT(), [d.D, d.V]);
+  const lm = g.weight('lm_head', w.lmHeadT(), [d.D, d.V]);
   g.o('MatMul', [rmsNorm(g, hidden, norm, d.eps), lm], {}, out);
 }
 
-function headGraph(w: GraphWeights): Uint8Array {
-  const g = new GraphBuilder('head');
+function headGraph(w: GraphWeights, wt: WeightType): Uint8Array {
+  const g = new GraphBuilder('head', wt);
   const hidden = g.input('hidden', 'float32', ['B', 'T', w.d.D]);
   addHead(g, w, hidden, 'logits');
   g.output('logits', 'float32', ['B', 'T', w.d.V]);
@@ -234,12 +234,12 @@ function headGraph(w: GraphWeights): Uint8Array {
 }
 
 /** The whole model as one graph with in-graph native routing: the benchmark floor. */
-export function fusedGraph(w: GraphWeights): Uint8Array {
+export function fusedGraph(w: GraphWeights, wt: WeightType = 'fp32'): Uint8Array {
   const { d } = w;
-  const g = new GraphBuilder('fused');
+  const g = new GraphBuilder('fused', wt);
   const ids = g.input('input_ids', 'int64', ['B', 'T']);
   const positions = g.input('position_ids', 'int64', ['B', 'T']);
-  const table = g.init('embed_tokens', w.embed(), [d.V, d.D]);
+  const table = g.weight('embed_tokens', w.embed(), [d.V, d.D]);
   let h = g.o('Gather', [table, ids], { axis: 0 });
   for (let i = 0; i < d.L; i++) {
     const a = addAttnBlock(g, w, i, h, positions);
@@ -255,7 +255,11 @@ export function fusedGraph(w: GraphWeights): Uint8Array {
   return g.build('whole model, native routing inside the graph (benchmark floor)');
 }
 
+export type WeightType = 'fp32' | 'fp16';
+
 export interface ConvertOptions {
+  /** storage of large weight matrices (compute is float32 either way) */
+  dtype?: WeightType;
   id: string;
   name?: string;
   fused?: boolean;
@@ -276,28 +280,29 @@ export interface Bundle {
 export async function convertMixtral(ck: Checkpoint, opts: ConvertOptions): Promise<Bundle> {
   const d = mixtralDims(ck.config);
   const w = new MixtralWeights(ck, d);
+  const wt: WeightType = opts.dtype ?? 'fp32';
   const files = new Map<string, Uint8Array>();
   const steps = 3 + 2 * d.L + (opts.fused === false ? 0 : 1);
   let step = 0;
   const progress = (s: string) => opts.onProgress?.(s, step++, steps);
 
   progress('embed.onnx');
-  files.set('embed.onnx', embedGraph(w));
+  files.set('embed.onnx', embedGraph(w, wt));
   const attn: string[] = [];
   const moe: string[] = [];
   for (let i = 0; i < d.L; i++) {
     progress(`layer${i}.attn.onnx`);
-    files.set(`layer${i}.attn.onnx`, attnGraph(w, i));
+    files.set(`layer${i}.attn.onnx`, attnGraph(w, i, wt));
     attn.push(`layer${i}.attn.onnx`);
     progress(`layer${i}.moe.onnx`);
-    files.set(`layer${i}.moe.onnx`, moeGraph(w, i));
+    files.set(`layer${i}.moe.onnx`, moeGraph(w, i, wt));
     moe.push(`layer${i}.moe.onnx`);
   }
   progress('head.onnx');
-  files.set('head.onnx', headGraph(w));
+  files.set('head.onnx', headGraph(w, wt));
   if (opts.fused !== false) {
     progress('fused.onnx');
-    files.set('fused.onnx', fusedGraph(w));
+    files.set('fused.onnx', fusedGraph(w, wt));
   }
 
   // routers.bin: per layer W_r [E × D] then the post-attention norm weight [D], float32 LE.
@@ -340,7 +345,7 @@ export async function convertMixtral(ck: Checkpoint, opts: ConvertOptions): Prom
     ropeTheta: d.theta,
     intermediateSize: d.I,
     maxContext: d.maxContext,
-    dtype: 'fp32',
+    dtype: wt,
     files: fileList,
     tokenizer: 'tokenizer.json',
     ...(ck.tokenizerConfig ? { tokenizerConfig: 'tokenizer_config.json' } : {}),

@@ -53,6 +53,38 @@ export function tensorProto(name: string, data: Float32Array | BigInt64Array | U
   return { name, dims, dataType: ELEM[dataType], rawData: rawBytes(data) };
 }
 
+/** IEEE 754 binary16 bits of a float32 value, round to nearest even. */
+export function f32ToF16Bits(v: number): number {
+  const f = new Float32Array([v]);
+  const x = new Uint32Array(f.buffer)[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rest > half || (rest === half && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
+  return sign | h;
+}
+
+export function float32ToFloat16(data: Float32Array): Uint16Array {
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = f32ToF16Bits(data[i]);
+  return out;
+}
+
 export class GraphBuilder {
   private nodes: onnxProto.onnx.INodeProto[] = [];
   private inits: onnxProto.onnx.ITensorProto[] = [];
@@ -61,7 +93,21 @@ export class GraphBuilder {
   private counter = 0;
   private constCache = new Map<string, string>();
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** storage type of large weights: fp16 halves the bundle; a Cast (folded by ORT at load) restores float32 */
+    readonly weightType: 'fp32' | 'fp16' = 'fp32',
+  ) {}
+
+  /**
+   * A weight matrix. In fp16 bundles it is stored as FLOAT16 (`<name>__f16`) and cast back to
+   * float32 in the graph, so every op still computes in float32 and only storage is halved.
+   */
+  weight(name: string, data: Float32Array, dims: number[]): string {
+    if (this.weightType === 'fp32') return this.init(name, data, dims);
+    this.inits.push(tensorProto(`${name}__f16`, float32ToFloat16(data), dims, 'float16'));
+    return this.o('Cast', [`${name}__f16`], { to: 1 }, name);
+  }
 
   input(name: string, elem: ElemType, dims: Dim[]): string {
     this.inputs.push(valueInfo(name, elem, dims));
