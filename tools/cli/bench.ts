@@ -63,6 +63,20 @@ export async function benchCommand(argv: string[]): Promise<object> {
     const f = stats(fusedT);
     rows.push({ tokens: n, splitP50Ms: r2(s.p50), splitP95Ms: r2(s.p95), fusedP50Ms: r2(f.p50), fusedP95Ms: r2(f.p95), ratioP50: r2(s.p50 / f.p50) });
   }
+  // Generation with the KV cache (greedy), tokens per second.
+  const prompt = 'All human beings are born free and equal in dignity and rights.';
+  const g0 = performance.now();
+  const gen = await lab.generate(prompt, { maxTokens: 32, temperature: 0, topP: 1, seed: 0 });
+  const genS = (performance.now() - g0) / 1000;
+  // Probe-set alignment run time (first 5 articles of every language), when the bundle has probes.
+  let alignS: number | null = null;
+  if (lab.probes.length) {
+    const { alignProbes } = await import('../../src/gpu/align');
+    const a0 = performance.now();
+    await alignProbes(lab, lab.probes, { maxArticles: 5 });
+    alignS = (performance.now() - a0) / 1000;
+  }
+  const mem = process.memoryUsage();
   return {
     model: m.id,
     backend: name,
@@ -70,5 +84,8 @@ export async function benchCommand(argv: string[]): Promise<object> {
     iterations: iters,
     sessionCreateMs: { split: r2(splitCreate), fused: r2(fusedCreate) },
     forward: rows,
+    generation: { tokens: gen.ids.length, seconds: r2(genS), tokensPerSecond: r2(gen.ids.length / genS) },
+    alignSecondsFor5ArticlesPerLanguage: alignS === null ? null : r2(alignS),
+    memoryMiB: { rss: r2(mem.rss / 2 ** 20), jsHeap: r2(mem.heapUsed / 2 ** 20), external: r2(mem.external / 2 ** 20) },
   };
 }
