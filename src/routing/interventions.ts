@@ -51,8 +51,9 @@ export function applyLogitInterventions(logits: Float32Array, T: number, E: numb
         break;
       case 'force':
         for (let t = 0; t < T; t++) {
+          // z_e = max(z) + ε over the whole row (DESIGN §5): an expert already on top is raised, never lowered.
           let max = -Infinity;
-          for (let e = 0; e < width; e++) if (!iv.experts.includes(slots[e])) max = Math.max(max, z[t * width + e]);
+          for (let e = 0; e < width; e++) max = Math.max(max, z[t * width + e]);
           if (max === -Infinity) max = 0;
           for (const e of iv.experts) z[t * width + e] = max + iv.params.eps;
         }
@@ -84,7 +85,10 @@ export function applyLogitInterventions(logits: Float32Array, T: number, E: numb
   return { logits: z, E: width, slotToExpert: slots };
 }
 
-/** Map a routing over slots back to real experts: gates of slots of the same expert add up. */
+/**
+ * Map a routing over slots back to real experts: gates of slots of the same expert add up. A
+ * token whose slots merged is re-sorted by its summed gates (stable), so experts stay best first.
+ */
 export function foldSlots(r: Routing, slotToExpert: Int32Array, E: number): Routing {
   const probs = new Float32Array(r.T * E);
   for (let t = 0; t < r.T; t++) for (let s = 0; s < r.E; s++) probs[t * E + slotToExpert[s]] += r.probs[t * r.E + s];
@@ -93,14 +97,25 @@ export function foldSlots(r: Routing, slotToExpert: Int32Array, E: number): Rout
   const gates: number[] = [];
   for (let t = 0; t < r.T; t++) {
     const seen = new Map<number, number>();
+    const start = experts.length;
+    let merged = false;
     for (let i = r.offsets[t]; i < r.offsets[t + 1]; i++) {
       const e = slotToExpert[r.experts[i]];
-      if (seen.has(e)) gates[seen.get(e)!] += r.gates[i];
-      else {
+      if (seen.has(e)) {
+        gates[seen.get(e)!] += r.gates[i];
+        merged = true;
+      } else {
         seen.set(e, experts.length);
         experts.push(e);
         gates.push(r.gates[i]);
       }
+    }
+    if (merged) {
+      const order = experts.slice(start).map((e, j) => ({ e, g: gates[start + j] })).sort((a, b) => b.g - a.g);
+      order.forEach((x, j) => {
+        experts[start + j] = x.e;
+        gates[start + j] = x.g;
+      });
     }
     offsets[t + 1] = experts.length;
   }

@@ -79,7 +79,7 @@ export function parseIntervention(spec: string): Intervention {
       if (new Set(experts).size !== experts.length) throw new SpecError(`bad intervention "${spec}": an expert is listed twice`);
     } else if (k in allowed) {
       const n = Number(v);
-      if (!Number.isFinite(n)) throw new SpecError(`bad intervention "${spec}": ${k} must be a number, got "${v}"`);
+      if (v === '' || !Number.isFinite(n)) throw new SpecError(`bad intervention "${spec}": ${k} must be a number, got "${v}"`);
       out[k] = n;
     } else {
       const known = ['layers', 'experts', ...Object.keys(allowed)];

@@ -10,7 +10,8 @@ import { isMasked, routingFrom, softmaxRows, topkChoices, type Choice } from './
 export function capacity(inp: RouteInput, k: number, cf: number): Routing & { capacity: number } {
   const { T, E } = inp;
   const p = softmaxRows(inp.logits, T, E);
-  const C = Math.ceil((cf * T * k) / E);
+  // Round away float noise first: 1.1·25·2/5 is 11.000000000000002 in binary, but C must be 11.
+  const C = Math.ceil(Number(((cf * T * k) / E).toPrecision(12)));
   const load = new Int32Array(E);
   const choices: Choice[] = topkChoices(p, T, E, k, true).map((c) => {
     const experts: number[] = [];

@@ -36,9 +36,11 @@ export function sigmoidBiasGrouped(inp: RouteInput, r: Extract<NativeRouter, { t
   for (let t = 0; t < T; t++) {
     const s = Array.from({ length: E }, (_, e) => (logits[t * E + e] === -Infinity ? 0 : 1 / (1 + Math.exp(-logits[t * E + e]))));
     const choice = s.map((v, e) => (logits[t * E + e] === -Infinity ? -Infinity : v + (r.correctionBias?.[e] ?? 0)));
+    // Sum of the two best unmasked scores of each group; a masked expert adds nothing (σ(−∞) = 0)
+    // instead of sinking its whole group; a group with no unmasked expert scores −∞.
     const groupScore = Array.from({ length: G }, (_, g) => {
-      const xs = choice.slice(g * per, (g + 1) * per).sort((a, b) => b - a);
-      return xs[0] + (per > 1 ? xs[1] : 0);
+      const xs = choice.slice(g * per, (g + 1) * per).filter((v) => v !== -Infinity).sort((a, b) => b - a);
+      return xs.length === 0 ? -Infinity : xs[0] + (per > 1 ? (xs[1] ?? 0) : 0);
     });
     const keep = groupScore.map((v, g) => [v, g]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, r.topkGroup).map((x) => x[1]);
     const masked = Float32Array.from(choice, (v, e) => (keep.includes(Math.floor(e / per)) ? v : v === -Infinity ? -Infinity : 0));
