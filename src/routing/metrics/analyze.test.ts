@@ -71,9 +71,9 @@ describe('analyzeTraces', () => {
     expect(l0.dropped).toBe(0);
     // HF aux: f = [3/6, 2/6, 1/6, 0], P = [¼, ¼, ¼, ¼] → 4 · ¼ · (3+2+1)/6 = 1
     expect(l0.hfAux).toBeCloseTo(1, 12);
-    // SRP(2) = 20/26 and SCH(2, 1) = 3/6, SCH(2, 2) = 5/6 (worked in consistency.test.ts)
+    // SRP(2) = 20/26 and SCH(2, 1) = 4/6, SCH(2, 2) = 5/6 (worked in consistency.test.ts)
     expect(l0.srp).toEqual({ '2': 20 / 26 });
-    expect(l0.sch!['2']['1']).toBeCloseTo(3 / 6, 12);
+    expect(l0.sch!['2']['1']).toBeCloseTo(4 / 6, 12);
     expect(l0.sch!['2']['2']).toBeCloseTo(5 / 6, 12);
     // Caches on 0,0,1,1,0,2. C = 1: 0 miss, 0 hit, 1 miss, 1 hit, 0 miss, 2 miss → 2/6 for every policy.
     // C = 2: 0 m, 0 h, 1 m, 1 h, 0 h, 2 m → 3/6 for every policy.
@@ -100,16 +100,13 @@ describe('analyzeTraces', () => {
     expect(l1.sch!['2']['1']).toBe(1);
     expect(l1.cache!.lru!['1']).toBeCloseTo(4 / 5, 12);
 
-    // Model-wide: counts summed over the MoE layers ([3,2,1,0] + [0,5,0,0]); the rest unweighted
-    // means over the two MoE layers (max/mean (2 + 4)/2 = 3, MaxVio (1 + 3)/2 = 2); hfAux over the
-    // layers that have it (layer 0 only).
+    // Model-wide: unweighted means over the two MoE layers; hfAux over the layers that have it.
     expect(r.model).toMatchObject({
       traces: 1,
       tokens: 6,
       numExperts: 4,
       numLayers: 2,
       moeLayers: 2,
-      counts: [3, 7, 1, 0],
       maxOverMean: 3,
       maxVio: 2,
       hfAux: expect.closeTo(1, 12),
@@ -128,8 +125,8 @@ describe('analyzeTraces', () => {
     expect(l0.srp!['2']).toBeCloseTo((6 * (20 / 26) + 2 * 1) / 8, 12);
     // no trace has 8 tokens: no window → null
     expect(l0.srp!['8']).toBeNull();
-    // SCH(2,1) of the short trace: first access at depth 0 hits, then hits → 1; (6·3/6 + 2·1)/8 = 5/8
-    expect(l0.sch!['2']['1']).toBeCloseTo(5 / 8, 12);
+    // SCH(2,1) of the short trace: first access at rank 0 hits, then hits → 1; (6·4/6 + 2·1)/8 = 6/8
+    expect(l0.sch!['2']['1']).toBeCloseTo(6 / 8, 12);
     expect(l0.hfAux).toBeNull(); // the short trace has no router logits
     expect(r.model.tokens).toBe(8);
   });

@@ -1,14 +1,13 @@
 // `moe-lab analyze`: the per-layer metrics of DESIGN.md §3/§6 for one or more traces of the same
 // model. Load metrics (counts, max/mean, CV, MaxVio, load entropy, mean active, dropped, HF aux)
-// pool the tokens of all traces (as if concatenated). Sequence metrics (SRP, SCH, caches) run on
-// each trace separately — windows and caches never straddle two texts — and are averaged weighted
-// by each trace's number of tokens (moe-lrc itself pools SRP's counts over sequences: srpPooled).
-// Values are exact (no rounding): JSON.stringify writes doubles that read back equal.
-import { traceNumExperts, type Trace } from './trace';
-import { aggregateLoad, hfAuxFromLogits, loadMetrics } from './load';
-import { schDetail, schFromDetail, srp } from './consistency';
+// pool the tokens of all traces. Sequence metrics (SRP, SCH, caches) run on each trace separately —
+// windows and caches never straddle two texts — and are averaged weighted by each trace's number
+// of tokens. Values are exact (no rounding): JSON.stringify writes doubles that read back equal.
+import type { Trace } from './trace';
+import { hfAux, loadMetrics } from './load';
+import { sch, srp } from './consistency';
 import { cacheHitRate, prefetchHitRate, CACHE_POLICIES, type CachePolicy } from './cache';
-import { tokenRouting } from './routing';
+import { softmax, tokenRouting } from './routing';
 
 /** the metrics `analyze` computes by default */
 export const ANALYZE_METRICS = ['load', 'hfAux', 'srp', 'sch', 'cache'];
@@ -59,8 +58,6 @@ export interface ModelAnalysis {
   numLayers: number;
   /** number of layers of kind "moe": the means below run over these */
   moeLayers: number;
-  /** [E] selections per expert summed over the MoE layers (metric "load") */
-  counts?: number[];
   maxOverMean?: number | null;
   cv?: number | null;
   maxVio?: number | null;
@@ -75,10 +72,7 @@ export interface ModelAnalysis {
 
 export interface Analysis {
   layers: LayerAnalysis[];
-  /**
-   * model-wide: counts summed over the MoE layers; every other number the unweighted mean over MoE
-   * layers of the per-layer value (layers where it is null skipped; null if none)
-   */
+  /** model-wide: the unweighted mean over MoE layers of each per-layer number (layers where it is null skipped; null if none) */
   model: ModelAnalysis;
 }
 
@@ -121,26 +115,24 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
   const Cs = checkSizes(opts.C ?? [1, 2, 4], 'C');
   const name = (i: number) => opts.names?.[i] ?? `trace ${i}`;
   const L = traces[0].layers.length;
-  const E = traceNumExperts(traces[0]);
+  const E = traces[0].numExperts;
   traces.forEach((t, i) => {
     if (t.layers.length !== L)
       throw new Error(`analyze: ${name(i)} has ${t.layers.length} layers but ${name(0)} has ${L}`);
-    if (traceNumExperts(t) !== E)
-      throw new Error(
-        `analyze: ${name(i)} has ${traceNumExperts(t)} experts but ${name(0)} has ${E}`,
-      );
+    if (t.numExperts !== E)
+      throw new Error(`analyze: ${name(i)} has ${t.numExperts} experts but ${name(0)} has ${E}`);
   });
-  const loads: ReturnType<typeof loadMetrics>[] = [];
 
   const layers = Array.from({ length: L }, (_, l): LayerAnalysis => {
     const out: LayerAnalysis = { index: traces[0].layers[l].index };
     const selected = traces.flatMap((t) => t.layers[l].selected);
     if (want('load')) {
-      const flags = traces.flatMap((t) =>
-        t.layers[l].selected.map((_, i) => (t.layers[l].dropped?.[i] ? 1 : 0)),
+      const lm = loadMetrics(selected, E);
+      const dropped = traces.flatMap((t) =>
+        t.layers[l].selected.map((s, i): number =>
+          s.length === 0 || t.layers[l].dropped?.[i] ? 1 : 0,
+        ),
       );
-      const lm = loadMetrics(selected, E, flags);
-      if (traces[0].layers[l].kind === 'moe') loads.push(lm);
       Object.assign(out, {
         counts: lm.counts,
         maxOverMean: lm.maxOverMean,
@@ -148,18 +140,19 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
         maxVio: lm.maxVio,
         loadEntropy: lm.loadEntropy,
         meanActive: lm.meanActive,
-        dropped: lm.dropped,
+        dropped: dropped.length ? dropped.reduce((a, b) => a + b, 0) / dropped.length : 0,
       });
     }
     const hasLogits = traces.every((t) => t.layers[l].routerLogits);
     if (want('hfAux')) {
-      out.hfAux = hasLogits
-        ? hfAuxFromLogits(
-            selected,
-            traces.flatMap((t) => t.layers[l].routerLogits!),
-            E,
-          )
-        : null;
+      if (!hasLogits) out.hfAux = null;
+      else {
+        const probs = new Float64Array(selected.length * E); // [T × E] over all traces' tokens
+        let t = 0;
+        for (const tr of traces)
+          for (const z of tr.layers[l].routerLogits!) probs.set(softmax(z), E * t++);
+        out.hfAux = hfAux(selected, probs, E);
+      }
     }
     if (want('entropy')) {
       if (!hasLogits) out.entropy = null;
@@ -178,25 +171,20 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
       out.srp = Object.fromEntries(
         ms.map((m) => [
           String(m),
-          weighted(traces, (t) => (t.tokens.length >= m ? srp(sel(t), m, E) : null)),
+          weighted(traces, (t) => (t.tokens.length >= m ? srp(sel(t), m) : null)),
         ]),
       );
     if (want('sch'))
       out.sch = Object.fromEntries(
-        ms.map((m) => {
-          const details = new Map(traces.map((t) => [t, schDetail(sel(t), m)]));
-          return [
-            String(m),
-            Object.fromEntries(
-              Cs.map((C) => [
-                String(C),
-                weighted(traces, (t) =>
-                  details.get(t)!.accesses ? schFromDetail(details.get(t)!, C) : null,
-                ),
-              ]),
-            ),
-          ];
-        }),
+        ms.map((m) => [
+          String(m),
+          Object.fromEntries(
+            Cs.map((C) => [
+              String(C),
+              weighted(traces, (t) => (accesses(sel(t)) ? sch(sel(t), m, C) : null)),
+            ]),
+          ),
+        ]),
       );
     if (want('cache') || (want('prefetch') && l > 0)) {
       const cache: LayerAnalysis['cache'] = {};
@@ -234,7 +222,6 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
     numLayers: L,
     moeLayers: moe.length,
   };
-  if (want('load')) model.counts = aggregateLoad(loads)?.counts ?? new Array<number>(E).fill(0);
   if (want('load'))
     for (const k of [
       'maxOverMean',

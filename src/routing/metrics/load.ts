@@ -1,5 +1,4 @@
 // Expert-load metrics of one layer (DESIGN.md §6), from per-token selections.
-import { softmax } from './routing';
 
 export interface LoadMetrics {
   /** [E] tokens routed to each expert */
@@ -14,28 +13,20 @@ export interface LoadMetrics {
   maxVio: number;
   /** H(counts/total) / log E */
   loadEntropy: number;
-  /** fraction of tokens with no expert or a set dropped flag */
+  /** fraction of tokens with no expert */
   dropped: number;
   /** selections per token */
   meanActive: number;
 }
 
-/**
- * selected: [T][k_t] (tokens × chosen experts) expert ids; E experts; droppedFlags: optional [T]
- * flags (a token counts as dropped when it has no expert OR its flag is set — a capacity router may
- * record the choice it could not serve). All ratios are 0 when their denominator is 0.
- */
-export function loadMetrics(
-  selected: number[][],
-  E: number,
-  droppedFlags?: ArrayLike<number | boolean>,
-): LoadMetrics {
+/** selected: [T][k_t] (tokens × chosen experts) expert ids; E experts. */
+export function loadMetrics(selected: number[][], E: number): LoadMetrics {
   const counts = new Array<number>(E).fill(0);
   let dropped = 0;
-  selected.forEach((s, t) => {
-    if (s.length === 0 || droppedFlags?.[t]) dropped++;
+  for (const s of selected) {
+    if (s.length === 0) dropped++;
     for (const e of s) counts[e]++;
-  });
+  }
   const total = counts.reduce((a, b) => a + b, 0);
   const T = selected.length;
   const ideal = total / E;
@@ -76,55 +67,4 @@ export function hfAux(selected: number[][], probs: ArrayLike<number>, E: number)
   let loss = 0;
   for (let e = 0; e < E; e++) loss += (f[e] / T) * (P[e] / T);
   return E * loss;
-}
-
-/**
- * hfAux from [T][E] (tokens × experts) router logits instead of probabilities: softmax per row
- * (masked −Infinity experts get 0), then hfAux.
- */
-export function hfAuxFromLogits(selected: number[][], logits: number[][], E: number): number {
-  if (logits.length !== selected.length)
-    throw new Error(`hfAux: ${logits.length} rows of logits for ${selected.length} tokens`);
-  const probs = new Float64Array(selected.length * E);
-  logits.forEach((z, t) => probs.set(softmax(z).slice(0, E), t * E));
-  return hfAux(selected, probs, E);
-}
-
-export interface ModelLoad {
-  /** [E] selections per expert summed over the layers given (the MoE layers) */
-  counts: number[];
-  /** number of layers averaged */
-  layers: number;
-  /** unweighted means over those layers of the per-layer numbers */
-  maxOverMean: number;
-  cv: number;
-  maxVio: number;
-  loadEntropy: number;
-  dropped: number;
-  meanActive: number;
-}
-
-/**
- * Model-wide load: counts summed over the given layers (pass only the MoE layers), every other
- * number the unweighted mean of the per-layer values (each layer counts once, whatever its token
- * count). Not recomputed from the summed counts: a model whose layers are each skewed towards a
- * different expert is imbalanced even when the sum is flat. null when no layer is given.
- */
-export function aggregateLoad(perLayer: LoadMetrics[]): ModelLoad | null {
-  if (perLayer.length === 0) return null;
-  const E = Math.max(...perLayer.map((l) => l.counts.length));
-  const counts = new Array<number>(E).fill(0);
-  for (const l of perLayer) l.counts.forEach((c, e) => (counts[e] += c));
-  const mean = (k: 'maxOverMean' | 'cv' | 'maxVio' | 'loadEntropy' | 'dropped' | 'meanActive') =>
-    perLayer.reduce((a, l) => a + l[k], 0) / perLayer.length;
-  return {
-    counts,
-    layers: perLayer.length,
-    maxOverMean: mean('maxOverMean'),
-    cv: mean('cv'),
-    maxVio: mean('maxVio'),
-    loadEntropy: mean('loadEntropy'),
-    dropped: mean('dropped'),
-    meanActive: mean('meanActive'),
-  };
 }

@@ -19,11 +19,8 @@ export interface TraceLayer {
   selected: number[][];
   /** [T][k_t] gate weights matching `selected` position by position */
   gates: number[][];
-  /**
-   * [T] 1 / true when no expert processed the token (capacity overflow, null experts only), else
-   * 0 / false. parseTrace writes 0/1.
-   */
-  dropped?: (number | boolean)[];
+  /** [T] 1 when no expert processed the token (capacity overflow, null experts only), else 0 */
+  dropped?: number[];
   /** true when a `skip` intervention bypassed this layer's MoE block */
   skipped?: boolean;
 }
@@ -53,29 +50,9 @@ export interface Trace {
   loss?: number[];
   /** next-token candidates after the last token, most likely first */
   next?: { id: number; text: string; p: number }[];
-  /**
-   * E, filled in by parseTrace: model.numExperts when given, else the widest router-logit row, else
-   * max selected id + 1. Optional so a trace built by hand in the DESIGN §3 shape type-checks; read
-   * it through traceNumExperts().
-   */
-  numExperts?: number;
+  /** E: model.numExperts when given, else the router-logit width, else max selected id + 1 */
+  numExperts: number;
   [k: string]: unknown;
-}
-
-/**
- * E of a trace: trace.numExperts (set by parseTrace), else model.numExperts, else the widest
- * router-logit row, else max selected id + 1 (at least 1).
- */
-export function traceNumExperts(trace: Trace): number {
-  if (trace.numExperts !== undefined) return trace.numExperts;
-  if (typeof trace.model.numExperts === 'number') return trace.model.numExperts;
-  let width = 0;
-  let maxId = -1;
-  for (const l of trace.layers) {
-    for (const row of l.routerLogits ?? []) width = Math.max(width, row.length);
-    for (const s of l.selected) for (const e of s) maxId = Math.max(maxId, e);
-  }
-  return Math.max(1, width || maxId + 1);
 }
 
 type Obj = Record<string, unknown>;
@@ -94,7 +71,7 @@ const describe = (v: unknown) =>
  * logits' nulls back to −Infinity, dropped flags as 0/1, `numExperts` resolved). Throws an Error
  * whose message starts with `name: <field path>: `.
  */
-export function parseTrace(json: unknown, name = 'trace'): Trace & { numExperts: number } {
+export function parseTrace(json: unknown, name = 'trace'): Trace {
   const fail = (path: string, msg: string): never => {
     throw new Error(`${name}: ${path}${path ? ': ' : ''}${msg}`);
   };
@@ -272,5 +249,5 @@ export function parseTrace(json: unknown, name = 'trace'): Trace & { numExperts:
     tokens,
     layers,
     numExperts: E,
-  } as Trace & { numExperts: number };
+  } as Trace;
 }
