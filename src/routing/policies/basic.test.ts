@@ -32,6 +32,15 @@ describe('topk', () => {
     expect(r.sel).toEqual([[0, 1], [2, 3]]);
     close(r.gates[1], [0.731059, 0.268941]);
   });
+
+  it('an unmasked expert whose float32 probability underflows to 0 is still chosen, a masked one never', () => {
+    // z = [0, −200, −∞, −300]: p = [1, e^−200 → 0 in float32, 0, 0]. k = 2 must still give two
+    // experts: 0 and the next best logit (1), never the masked 2; gates [1, 0] after renorm.
+    const r = route('topk:k=2', [[0, -200, NI, -300]]);
+    expect(r.sel).toEqual([[0, 1]]);
+    close(r.gates[0], [1, 0]);
+    expect(route('native', [[0, -200, NI, -300]]).sel).toEqual([[0, 1]]);
+  });
 });
 
 describe('topp', () => {

@@ -6,7 +6,7 @@ import { isMasked, routingFrom, softmaxRows, topkChoices, topkRow, type Choice }
 /** Top-k of p = softmax(z), gates renormalised over the k when renorm (Switch / Mixtral). */
 export function topk(inp: RouteInput, k: number, renorm: boolean): Routing {
   const p = softmaxRows(inp.logits, inp.T, inp.E);
-  return routingFrom(inp.T, inp.E, p, topkChoices(p, inp.T, inp.E, k, renorm));
+  return routingFrom(inp.T, inp.E, p, topkChoices(inp.logits, p, inp.T, inp.E, k, renorm));
 }
 
 /** Smallest prefix of experts by p whose mass exceeds p_thr; raw probabilities as gates. */
@@ -59,7 +59,7 @@ export function tsallisEntropy(p: ArrayLike<number>, q: number): number {
 export function tsallis(inp: RouteInput, q: number, threshold: number, k: number): Routing {
   const { T, E } = inp;
   const p = softmaxRows(inp.logits, T, E);
-  const top = topkChoices(p, T, E, k, true);
+  const top = topkChoices(inp.logits, p, T, E, k, true);
   const choices: Choice[] = [];
   for (let t = 0; t < T; t++) {
     const row = p.subarray(t * E, (t + 1) * E);
@@ -84,7 +84,7 @@ export function sample(inp: RouteInput, temperature: number, k: number, seed: nu
   const rng = createRng(mixSeed(seed, inp.layer));
   const noisy = new Float32Array(T * E);
   for (let i = 0; i < T * E; i++) noisy[i] = inp.logits[i] === -Infinity ? -Infinity : inp.logits[i] / temperature + rng.gumbel();
-  return routingFrom(T, E, p, topkChoices(p, T, E, k, true, noisy));
+  return routingFrom(T, E, p, topkChoices(inp.logits, p, T, E, k, true, noisy));
 }
 
 /**

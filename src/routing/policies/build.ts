@@ -22,11 +22,23 @@ export function routingFrom(T: number, E: number, probs: Float32Array, choices: 
   return { T, E, probs, offsets, experts: Int32Array.from(experts), gates: Float32Array.from(gates), dropped };
 }
 
-/** top-k of p per token, gates renormalised over the k when `renorm`. */
-export function topkChoices(p: Float32Array, T: number, E: number, k: number, renorm: boolean, score: Float32Array = p): Choice[] {
+/**
+ * top-k per token ranked by `score` (default the logits: same order as p = softmax(z), but an
+ * expert whose float32 probability underflows to 0 still ranks above a masked one), gates from p,
+ * renormalised over the k when `renorm`. Masked experts (logit −∞) are never chosen.
+ */
+export function topkChoices(
+  logits: Float32Array,
+  p: Float32Array,
+  T: number,
+  E: number,
+  k: number,
+  renorm: boolean,
+  score: Float32Array = logits,
+): Choice[] {
   const out: Choice[] = [];
   for (let t = 0; t < T; t++) {
-    const ex = topkRow(score, E, t, k).filter((e) => p[t * E + e] > 0 || score !== p);
+    const ex = topkRow(score, E, t, k).filter((e) => logits[t * E + e] !== -Infinity && score[t * E + e] !== -Infinity);
     const g = ex.map((e) => p[t * E + e]);
     const s = g.reduce((a, b) => a + b, 0);
     out.push({ experts: ex, gates: renorm && s > 0 ? g.map((x) => x / s) : g });

@@ -13,7 +13,7 @@ export function capacity(inp: RouteInput, k: number, cf: number): Routing & { ca
   // Round away float noise first: 1.1·25·2/5 is 11.000000000000002 in binary, but C must be 11.
   const C = Math.ceil(Number(((cf * T * k) / E).toPrecision(12)));
   const load = new Int32Array(E);
-  const choices: Choice[] = topkChoices(p, T, E, k, true).map((c) => {
+  const choices: Choice[] = topkChoices(inp.logits, p, T, E, k, true).map((c) => {
     const experts: number[] = [];
     const gates: number[] = [];
     c.experts.forEach((e, i) => {

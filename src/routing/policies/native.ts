@@ -5,7 +5,7 @@ import { routingFrom, softmaxRows, topkChoices, topkRow, type Choice } from './b
 /** Mixtral / Qwen-MoE / OLMoE: p = softmax(z); top-k of p; renormalise when normTopkProb. */
 export function softmaxTopk(inp: RouteInput, k: number, renorm: boolean): Routing {
   const p = softmaxRows(inp.logits, inp.T, inp.E);
-  return routingFrom(inp.T, inp.E, p, topkChoices(p, inp.T, inp.E, k, renorm));
+  return routingFrom(inp.T, inp.E, p, topkChoices(inp.logits, p, inp.T, inp.E, k, renorm));
 }
 
 /** Granite-MoE: top-k of the logits, then softmax over those k logits. */
