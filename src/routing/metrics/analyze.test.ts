@@ -133,10 +133,15 @@ describe('analyzeTraces', () => {
 
   it('opt-in metrics: per-token entropy/confidence and prefetch; a metric subset', () => {
     const r = analyzeTraces([six], { metrics: ['entropy', 'prefetch'], C: [1] });
-    // uniform logits over 4 experts: H = ln 4 nats, H/ln 4 = 1, confidence ¼
+    // uniform logits over 4 experts: H = ln 4 nats, H/ln 4 = 1, confidence ¼, margin ¼ − ¼ = 0
     expect(r.layers[0]).toEqual({
       index: 0,
-      entropy: { meanEntropy: Math.log(4), meanNormalisedEntropy: 1, meanConfidence: 0.25 },
+      entropy: {
+        meanEntropy: Math.log(4),
+        meanNormalisedEntropy: 1,
+        meanConfidence: 0.25,
+        meanMargin: 0,
+      },
     });
     // layer 1 prefetch (C = 1) from layer 0's routing: t0 miss; every later access of expert 1 hits → 4/5
     expect(r.layers[1]).toEqual({

@@ -47,8 +47,13 @@ export interface LayerAnalysis {
   sch?: Record<string, Record<string, number | null>>;
   /** {lru|lfu|belady[|prefetch]: {"<C>": hit rate}}; prefetch only with metric "prefetch" and from the second layer on */
   cache?: Partial<Record<CachePolicy | 'prefetch', Record<string, number | null>>>;
-  /** per-token routing entropy (nats, and / log E) and confidence, means over all tokens; null without logits */
-  entropy?: { meanEntropy: number; meanNormalisedEntropy: number; meanConfidence: number } | null;
+  /** per-token routing entropy (nats, and / log E), confidence and top-1 margin, means over all tokens; null without logits */
+  entropy?: {
+    meanEntropy: number;
+    meanNormalisedEntropy: number;
+    meanConfidence: number;
+    meanMargin: number;
+  } | null;
 }
 
 export interface ModelAnalysis {
@@ -163,6 +168,7 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
           meanEntropy: mean(r.entropy),
           meanNormalisedEntropy: mean(r.normalisedEntropy),
           meanConfidence: mean(r.confidence),
+          meanMargin: mean(r.margin),
         };
       }
     }

@@ -26,5 +26,19 @@ describe('per-token routing entropy and confidence', () => {
     expect(r.normalisedEntropy[0]).toBeCloseTo(1, 12);
     expect(r.normalisedEntropy[1]).toBeCloseTo(0.405639, 6);
     expect(r.confidence).toEqual([0.25, expect.closeTo(0.75, 12), 1]);
+    // margin = top-1 − top-2 probability: 1/4 − 1/4, 3/4 − 1/4, 1 − 0
+    expect(r.margin).toEqual([0, expect.closeTo(0.5, 12), 1]);
+  });
+
+  it('top-1 margin: a tie at the top gives 0, a single expert gives its probability 1, all masked 0', () => {
+    // [1, 1, 0] → p = [e, e, 1]/(2e + 1): the two best tie
+    expect(tokenRouting([[1, 1, 0]]).margin).toEqual([0]);
+    expect(tokenRouting([[2]]).margin).toEqual([1]);
+    expect(tokenRouting([[-Infinity, -Infinity]])).toEqual({
+      entropy: [0],
+      normalisedEntropy: [0],
+      confidence: [0],
+      margin: [0],
+    });
   });
 });

@@ -36,6 +36,8 @@ export interface TokenRouting {
   normalisedEntropy: number[];
   /** [T] router confidence max_e softmax(z_t)_e */
   confidence: number[];
+  /** [T] top-1 margin: largest minus second-largest probability (= confidence when E = 1) */
+  margin: number[];
 }
 
 /** Per-token routing entropy and confidence from [T][E] (tokens × experts) router logits. */
@@ -43,14 +45,23 @@ export function tokenRouting(logits: number[][]): TokenRouting {
   const entropy: number[] = [];
   const normalisedEntropy: number[] = [];
   const confidence: number[] = [];
+  const margin: number[] = [];
   for (const z of logits) {
     const p = softmax(z);
     const h = entropyNats(p);
-    let max = -Infinity;
-    for (const x of p) if (x > max) max = x;
+    // Probabilities are ≥ 0, so 0 is a safe floor for both (and the answer for E < 2).
+    let first = 0;
+    let second = 0;
+    for (const x of p) {
+      if (x > first) {
+        second = first;
+        first = x;
+      } else if (x > second) second = x;
+    }
     entropy.push(h);
     normalisedEntropy.push(z.length > 1 ? h / Math.log(z.length) : 0);
-    confidence.push(p.length ? max : 0);
+    confidence.push(first);
+    margin.push(first - second);
   }
-  return { entropy, normalisedEntropy, confidence };
+  return { entropy, normalisedEntropy, confidence, margin };
 }
