@@ -9,6 +9,11 @@ const USAGE = `usage: moe-lab <command> [options]
   analyze --stability <a.json> <b.json>   (top-k sets unchanged per layer between two runs)
   align   --model <bundle> [--probe <dir>] [--langs en,de,…] [--articles N]
           [--steer <lang> [--tau 0.05] [--lambda 0.5]]
+  attribute --model <bundle> (--a "<text>" | --a-file <path> | --a-probe <lang>)...
+          (--b "<text>" | --b-file <path> | --b-probe <lang>)... [--articles N] [--top N]
+          [--tau 0.1] [--lambda 0.5]   (experts ranked per layer by freq(A) − freq(B))
+  coupling --model <bundle> [--layers 0,2-3|*] [--perturb] [--seed N]
+          [--text "<text>" | --text-file <path>]   (router–expert coupling per layer)
   convert <hf checkpoint dir> <bundle dir> [--id ID] [--name NAME] [--no-fused]
   bench   [--model <bundle>] [--backend wasm|node] [--tokens 16,128,256] [--iters N]`;
 
@@ -21,6 +26,8 @@ async function lazy(name: string): Promise<Command | undefined> {
     convert: async () => (await import('./convert')).convertCommand,
     analyze: async () => (await import('./analyze')).analyzeCommand,
     align: async () => (await import('./align')).alignCommand,
+    attribute: async () => (await import('./attribute')).attributeCommand,
+    coupling: async () => (await import('./coupling')).couplingCommand,
   };
   return table[name]?.();
 }
