@@ -14,6 +14,7 @@ import { CoActivationView } from './CoActivationView';
 import { CacheView } from './CacheView';
 import { AttributionView } from './AttributionView';
 import { CouplingView } from './CouplingView';
+import { EntropyView } from './EntropyView';
 import { Footer } from './Footer';
 import { useUrlSync } from '../state/useUrlSync';
 
@@ -39,6 +40,7 @@ export function App() {
         </section>
         <aside className="lab-side" aria-label="Details">
           <RouterScores />
+          <EntropyView />
           <ExpertLoad />
           <NextToken />
           <CoActivationView />

@@ -66,14 +66,14 @@ export function CouplingView() {
           <p className="stat">
             row dominance <strong data-testid="row-dominance">{rowDominance(res.M).toFixed(3)}</strong>, column dominance{' '}
             <strong data-testid="col-dominance">{columnDominance(res.M).toFixed(3)}</strong>, router rows’ mean off-diagonal cosine{' '}
-            <strong>{meanOffDiagonalCosine(res.R).toFixed(3)}</strong>
+            <strong data-testid="router-cosine">{meanOffDiagonalCosine(res.R).toFixed(3)}</strong>
           </p>
           <ExportButtons svg={svgRef} name={`coupling-L${layer}`} />
         </>
       )}
       {corr !== null && (
         <p className="stat" title="Pearson correlation over (token, expert) pairs of the current run">
-          corr(router p, expert output norm) on this prompt: <strong>{corr.toFixed(3)}</strong>
+          corr(router p, expert output norm) on this prompt: <strong data-testid="score-norm-corr">{corr.toFixed(3)}</strong>
         </p>
       )}
     </Panel>

@@ -1,0 +1,193 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { interpolateBlues, select } from 'd3';
+import { useLab } from '../state/store';
+import type { LayerEvent } from '../gpu/protocol';
+import { tokenRouting, type TokenRouting } from '../routing/metrics/index';
+import { Panel } from './Panel';
+import { ExportButtons } from './ExportButtons';
+
+const W = 320;
+const ROW = 14;
+const LEFT = 24;
+
+type Measure = 'normalisedEntropy' | 'margin';
+
+const SOURCE =
+  'Per-token routing entropy H(softmax(z)) and confidence max p, DESIGN.md §6 (the tokens a flat router is unsure about are the ones top-p routing gives more experts: Huang et al. 2024, “Harder Tasks Need More Experts: Dynamic Routing in MoE Models”)';
+
+/** [T][E] (tokens × experts) router logits of one layer event. */
+const logitRows = (ev: LayerEvent) =>
+  Array.from({ length: ev.T }, (_, t) =>
+    Array.from(ev.routerLogits.subarray(t * ev.E, (t + 1) * ev.E)),
+  );
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+interface Cell {
+  layer: number;
+  token: number;
+  v: number;
+}
+
+/**
+ * Router uncertainty per token and layer: entropy of the router softmax (nats and / log E), the
+ * top-1 probability and its margin over the runner-up, as a layers × tokens grid plus the focused
+ * token's numbers and per-layer means (the same numbers as `moe-lab analyze --metrics entropy`).
+ */
+export function EntropyView() {
+  const layers = useLab((s) => s.modified.layers);
+  const tokens = useLab((s) => s.modified.summary?.tokens);
+  const focus = useLab((s) => s.focus);
+  const pin = useLab((s) => s.pin);
+  const hover = useLab((s) => s.hover);
+  const [measure, setMeasure] = useState<Measure>('normalisedEntropy');
+  const svgRef = useRef<SVGSVGElement>(null);
+  // Per layer index (sparse while the pass streams in).
+  const stats = useMemo(
+    () =>
+      layers.map((ev): TokenRouting | undefined => (ev ? tokenRouting(logitRows(ev)) : undefined)),
+    [layers],
+  );
+  const T = layers.find(Boolean)?.T ?? 0;
+  const L = layers.length;
+
+  useEffect(() => {
+    if (!svgRef.current) return;
+    const cells: Cell[] = [];
+    stats.forEach((s, l) => s?.[measure].forEach((v, t) => cells.push({ layer: l, token: t, v })));
+    const w = T ? (W - LEFT) / T : 0;
+    const svg = select(svgRef.current);
+    svg
+      .selectAll<SVGTextElement, number>('text.row-label')
+      .data(
+        Array.from({ length: L }, (_, l) => l),
+        (l) => l,
+      )
+      .join('text')
+      .attr('class', 'row-label')
+      .attr('x', LEFT - 4)
+      .attr('y', (l) => l * ROW + ROW - 4)
+      .attr('text-anchor', 'end')
+      .attr('font-size', 9)
+      .text((l) => `L${l}`);
+    svg
+      .selectAll<SVGRectElement, Cell>('rect.ent-cell')
+      .data(cells, (d) => `${d.layer}:${d.token}`)
+      .join('rect')
+      .attr('class', 'ent-cell')
+      .attr('data-layer', (d) => d.layer)
+      .attr('data-token', (d) => d.token)
+      .attr('data-v', (d) => d.v.toFixed(4))
+      .attr('x', (d) => LEFT + d.token * w)
+      .attr('y', (d) => d.layer * ROW)
+      .attr('width', Math.max(0.5, w - (w > 3 ? 1 : 0)))
+      .attr('height', ROW - 2)
+      .attr('fill', (d) => interpolateBlues(0.1 + 0.9 * d.v))
+      .on('mouseenter', (_, d) => hover({ token: d.token, layer: d.layer }))
+      .on('click', (_, d) => pin({ token: d.token, layer: d.layer }))
+      .selectAll('title')
+      .data((d) => [d])
+      .join('title')
+      .text((d) => {
+        const s = stats[d.layer]!;
+        return `token ${d.token}, layer ${d.layer}: H = ${s.entropy[d.token].toFixed(3)} nats (${s.normalisedEntropy[d.token].toFixed(3)} of log E), top-1 p = ${s.confidence[d.token].toFixed(3)}, margin ${s.margin[d.token].toFixed(3)}`;
+      });
+    svg.select('rect.ent-focus').raise();
+  }, [stats, measure, T, L, hover, pin]);
+
+  // The focus outline is its own cheap update: moving the focus does not rejoin the grid.
+  useEffect(() => {
+    if (!svgRef.current) return;
+    const w = T ? (W - LEFT) / T : 0;
+    select(svgRef.current)
+      .selectAll<SVGRectElement, number>('rect.ent-focus')
+      .data(T && focus.layer < L && focus.token < T ? [0] : [])
+      .join('rect')
+      .attr('class', 'ent-focus')
+      .attr('x', LEFT + focus.token * w)
+      .attr('y', focus.layer * ROW)
+      .attr('width', Math.max(1, w - (w > 3 ? 1 : 0)))
+      .attr('height', ROW - 2)
+      .attr('fill', 'none')
+      .attr('stroke', '#d62728')
+      .attr('stroke-width', 1.5)
+      .attr('pointer-events', 'none')
+      .raise();
+  }, [T, L, focus.layer, focus.token]);
+
+  const cur = stats[focus.layer];
+  const t = focus.token;
+  const tokenText = tokens?.[t]?.text;
+
+  return (
+    <Panel title="Routing entropy and confidence" testId="entropy-view">
+      {T === 0 ? (
+        <p className="placeholder">How sure the router is, per token and layer, after a run.</p>
+      ) : (
+        <>
+          <p className="hint" title={SOURCE}>
+            Router uncertainty per token (columns) and layer (rows); darker ={' '}
+            {measure === 'margin' ? 'larger top-1 margin (surer)' : 'higher entropy (less sure)'}.{' '}
+            <label>
+              colour by{' '}
+              <select
+                data-testid="entropy-measure"
+                value={measure}
+                onChange={(e) => setMeasure(e.target.value as Measure)}
+              >
+                <option value="normalisedEntropy">entropy / log E</option>
+                <option value="margin">top-1 margin</option>
+              </select>
+            </label>
+          </p>
+          <svg
+            ref={svgRef}
+            viewBox={`0 0 ${W} ${L * ROW}`}
+            className="chart"
+            role="img"
+            aria-label={`routing ${measure === 'margin' ? 'top-1 margin' : 'entropy'} per token and layer`}
+          />
+          {cur && t < cur.entropy.length && (
+            <p
+              className="stat"
+              data-testid="entropy-token"
+              title="H = −Σ p log p of p = softmax(router logits); margin = largest − second-largest p"
+            >
+              token {t}
+              {tokenText !== undefined && <> “{tokenText}”</>}, layer {focus.layer}: H ={' '}
+              <strong data-testid="entropy-h">{cur.entropy[t].toFixed(3)}</strong> nats (
+              <strong data-testid="entropy-hnorm">{cur.normalisedEntropy[t].toFixed(3)}</strong> of
+              log E), top-1 p{' '}
+              <strong data-testid="entropy-conf">{cur.confidence[t].toFixed(3)}</strong>, margin{' '}
+              <strong data-testid="entropy-margin">{cur.margin[t].toFixed(3)}</strong>
+            </p>
+          )}
+          <table className="align-table" data-testid="entropy-table">
+            <thead>
+              <tr>
+                <th>layer</th>
+                <th title="mean over tokens of H(softmax(z)) in nats">H</th>
+                <th title="mean of H / log E (0 = one expert certain, 1 = uniform)">H / log E</th>
+                <th title="mean top-1 probability">top-1 p</th>
+                <th title="mean of top-1 − top-2 probability">margin</th>
+              </tr>
+            </thead>
+            <tbody>
+              {stats.map((s, l) =>
+                s ? (
+                  <tr key={l} data-layer={l}>
+                    <td>L{l}</td>
+                    {[s.entropy, s.normalisedEntropy, s.confidence, s.margin].map((xs, i) => (
+                      <td key={i}>{mean(xs).toFixed(3)}</td>
+                    ))}
+                  </tr>
+                ) : null,
+              )}
+            </tbody>
+          </table>
+          <ExportButtons svg={svgRef} name="routing-entropy" />
+        </>
+      )}
+    </Panel>
+  );
+}
