@@ -4,6 +4,7 @@
 // averaged over articles. The page's alignment view and `moe-lab align` both run this.
 import { jsdBits, meanRoutingVector } from '../routing/metrics/index';
 import type { Lab } from './lab';
+import { modelExperts } from '../models/manifest';
 import { Cancelled } from './engine';
 import type { Progress } from './protocol';
 import type { ProbeFile } from './probes';
@@ -33,7 +34,7 @@ export async function alignProbes(
   const articles = refProbe.articles.map((a) => a.id).filter((id) => probes.every((p) => p.articles.some((a) => a.id === id))).slice(0, opts.maxArticles ?? Infinity);
   if (articles.length === 0) throw new Error('the probe files share no article ids: they are not parallel');
   const L = lab.manifest.numLayers;
-  const E = lab.manifest.layers[0].numExperts;
+  const E = modelExperts(lab.manifest);
   const policy = lab.policy('native');
   // vectors[lang][article][layer] = mean routing vector
   const vectors: Record<string, number[][][]> = {};

@@ -160,7 +160,8 @@ export class Engine {
     return {
       mid: out.hidden_mid.data as Float32Array,
       moeIn: out.moe_in.data as Float32Array,
-      logits: out.router_logits.data as Float32Array,
+      // dense layers have no router: their attention graph gives no router_logits
+      logits: (out.router_logits?.data as Float32Array | undefined) ?? new Float32Array(0),
       key: out.present_key.data as Float32Array,
       value: out.present_value.data as Float32Array,
     };
@@ -168,6 +169,11 @@ export class Engine {
 
   async runMoe(layer: number, moeIn: Float32Array, gates: Float32Array, T: number): Promise<{ out: Float32Array; norms: Float32Array }> {
     const E = this.manifest.layers[layer].numExperts;
+    if (this.manifest.layers[layer].kind === 'dense') {
+      // A dense layer's graph is the plain MLP: moe_in → moe_out, no gates, no expert norms.
+      const r = await this.moe[layer].run({ moe_in: this.f32(moeIn, [1, T, this.D]) });
+      return { out: r.moe_out.data as Float32Array, norms: new Float32Array(0) };
+    }
     const r = await this.moe[layer].run({ moe_in: this.f32(moeIn, [1, T, this.D]), gates: this.f32(gates, [1, T, E]) });
     return { out: r.moe_out.data as Float32Array, norms: r.expert_norms.data as Float32Array };
   }
@@ -192,6 +198,7 @@ export class Engine {
       event.gates = event.gates.map(() => []);
       return { out: a.mid.slice(), event };
     }
+    if (spec.kind === 'dense') return this.denseStep(layer, T, a, router);
     const repeats = router.repeats(layer);
     let h = a.mid.slice();
     let moeIn = a.moeIn;
@@ -210,6 +217,38 @@ export class Engine {
     }
     if (repeats === 0) h = a.mid.slice();
     return { out: h, event: first! };
+  }
+
+  /**
+   * A dense layer: no router, so no routing and no logit interventions; `skip` bypasses its MLP
+   * and `repeat` re-applies it (re-normalising the residual stream in JS). Its event has E = 0
+   * and empty selections, the trace JSON's spelling of a dense layer.
+   */
+  private async denseStep(layer: number, T: number, a: { mid: Float32Array; moeIn: Float32Array }, router: LayerRouter): Promise<{ out: Float32Array; event: LayerEvent }> {
+    const skipped = router.skips(layer);
+    const repeats = skipped ? 0 : router.repeats(layer);
+    const h = a.mid.slice();
+    let moeIn = a.moeIn;
+    for (let r = 0; r < repeats; r++) {
+      if (r > 0) moeIn = this.routerWeights.norm(layer, h, T, this.manifest.rmsNormEps);
+      const moe = await this.runMoe(layer, moeIn, new Float32Array(0), T);
+      for (let i = 0; i < h.length; i++) h[i] += moe.out[i];
+    }
+    const empty = new Float32Array(0);
+    const event: LayerEvent = {
+      layer,
+      kind: 'dense',
+      T,
+      E: 0,
+      routerLogits: empty,
+      probs: empty,
+      selected: Array.from({ length: T }, () => []),
+      gates: Array.from({ length: T }, () => []),
+      expertNorms: empty,
+      dropped: new Uint8Array(T),
+      ...(skipped ? { skipped } : {}),
+    };
+    return { out: h, event };
   }
 
   /**
@@ -314,8 +353,10 @@ type Io = { inputs: string[]; outputs: string[] };
 function expectedIo(m: Manifest, file: string): Io {
   if (file === m.graphs.embed) return { inputs: ['input_ids'], outputs: ['hidden'] };
   if (file === m.graphs.head) return { inputs: ['hidden'], outputs: ['logits'] };
-  if (m.graphs.attn.includes(file)) return { inputs: ['hidden', 'position_ids', 'past_key', 'past_value'], outputs: ['hidden_mid', 'moe_in', 'router_logits', 'present_key', 'present_value'] };
-  return { inputs: ['moe_in', 'gates'], outputs: ['moe_out', 'expert_norms'] };
+  const a = m.graphs.attn.indexOf(file);
+  const dense = m.layers[a >= 0 ? a : m.graphs.moe.indexOf(file)]?.kind === 'dense';
+  if (a >= 0) return { inputs: ['hidden', 'position_ids', 'past_key', 'past_value'], outputs: ['hidden_mid', 'moe_in', ...(dense ? [] : ['router_logits']), 'present_key', 'present_value'] };
+  return dense ? { inputs: ['moe_in'], outputs: ['moe_out'] } : { inputs: ['moe_in', 'gates'], outputs: ['moe_out', 'expert_norms'] };
 }
 
 /** A graph whose inputs/outputs do not match the manifest's contract is named with the difference. */

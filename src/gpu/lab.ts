@@ -6,6 +6,7 @@ import type { Intervention, RouterPolicy } from '../routing/types';
 import { klLogits, sampleNext, tokenLosses, topNext } from '../routing/logits';
 import { createRng } from '../routing/rng';
 import type { LoadedBundle } from '../models/loader';
+import { modelExperts } from '../models/manifest';
 import { LabTokenizer } from '../models/tokenizer';
 import { Cancelled, Engine, type Ort } from './engine';
 import { LayerRouter } from './layerRouter';
@@ -60,7 +61,7 @@ export class Lab {
   policy(spec: string): RouterPolicy {
     let p = this.policies.get(spec);
     if (!p) {
-      p = createPolicy(spec, { native: this.manifest.router, numExperts: this.manifest.layers[0].numExperts });
+      p = createPolicy(spec, { native: this.manifest.router, numExperts: modelExperts(this.manifest) });
       this.policies.set(spec, p);
     }
     return p;
@@ -189,6 +190,7 @@ export async function routeTexts(lab: Lab, texts: string[], signal?: { aborted: 
  */
 export async function couplingMatrix(lab: Lab, layer: number, perturb: boolean, seed = 0): Promise<{ M: number[][]; R: number[][] }> {
   const m = lab.manifest;
+  if (m.layers[layer].kind === 'dense') throw new Error(`layer ${layer} is dense: it has no router and no experts to couple`);
   const E = m.layers[layer].numExperts;
   const D = m.hiddenSize;
   const W = lab.engine.routerWeights.weight(layer);

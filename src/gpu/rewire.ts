@@ -6,6 +6,7 @@ import type { Intervention, RouterPolicy } from '../routing/types';
 import { layerInRange } from '../routing/index';
 import { tokenLosses } from '../routing/logits';
 import { createRng } from '../routing/rng';
+import { modelExperts } from '../models/manifest';
 import type { Engine } from './engine';
 import type { Progress } from './protocol';
 
@@ -28,7 +29,7 @@ export async function fitRewire(
 ): Promise<RewireFit> {
   const m = engine.manifest;
   const layers = m.layers.map((_, l) => l).filter((l) => layerInRange(l, rw.layers));
-  const E = m.layers[0].numExperts;
+  const E = modelExperts(m);
   const steps = Math.max(1, Math.round(rw.params.steps ?? 8));
   const lr = rw.params.lr ?? 0.5;
   const c = rw.params.c ?? 0.1;

@@ -25,16 +25,22 @@ export class RouterWeights {
     return this.view(this.manifest.routerWeights.layers[layer].weight, E * this.manifest.hiddenSize, `layer ${layer} router weight`);
   }
 
-  /** RMSNorm of [T × D] states with the layer's post-attention norm weight. */
+  /** The layer's post-attention norm of [T × D] states: RMSNorm, or LayerNorm with bias (manifest `norm`). */
   norm(layer: number, h: Float32Array, T: number, eps: number): Float32Array {
     const D = this.manifest.hiddenSize;
-    const w = this.view(this.manifest.routerWeights.layers[layer].norm, D, `layer ${layer} norm weight`);
+    const idx = this.manifest.routerWeights.layers[layer];
+    const w = this.view(idx.norm, D, `layer ${layer} norm weight`);
+    const layerNorm = this.manifest.norm === 'layer';
+    if (layerNorm && idx.normBias === undefined) throw new Error(`${this.manifest.routerWeights.file}: layer ${layer} has a LayerNorm but no normBias offset`);
+    const b = layerNorm ? this.view(idx.normBias!, D, `layer ${layer} norm bias`) : undefined;
     const out = new Float32Array(T * D);
     for (let t = 0; t < T; t++) {
+      let mean = 0;
+      if (b) for (let i = 0; i < D; i++) mean += h[t * D + i] / D;
       let ss = 0;
-      for (let i = 0; i < D; i++) ss += h[t * D + i] * h[t * D + i];
+      for (let i = 0; i < D; i++) ss += (h[t * D + i] - mean) ** 2;
       const inv = 1 / Math.sqrt(ss / D + eps);
-      for (let i = 0; i < D; i++) out[t * D + i] = h[t * D + i] * inv * w[i];
+      for (let i = 0; i < D; i++) out[t * D + i] = (h[t * D + i] - mean) * inv * w[i] + (b ? b[i] : 0);
     }
     return out;
   }

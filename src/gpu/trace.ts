@@ -1,5 +1,5 @@
 // A pass → the trace JSON of DESIGN.md §3 (also what the page exports and imports).
-import type { Manifest } from '../models/manifest';
+import { modelExperts, type Manifest } from '../models/manifest';
 import type { PassResult } from './lab';
 import type { BackendName } from './protocol';
 
@@ -15,7 +15,7 @@ export function traceJson(m: Manifest, backend: BackendName, pass: PassResult, o
   const { summary, events } = pass;
   const T = summary.tokens.length;
   const out: Record<string, unknown> = {
-    model: { id: m.id, name: m.name, architecture: m.architecture, numLayers: m.numLayers, numExperts: m.layers[0].numExperts, topK: m.router.topK, vocabSize: m.vocabSize },
+    model: { id: m.id, name: m.name, architecture: m.architecture, numLayers: m.numLayers, numExperts: modelExperts(m), topK: m.router.topK, vocabSize: m.vocabSize },
     backend,
     router: summary.router,
     interventions: summary.interventions,
@@ -23,7 +23,8 @@ export function traceJson(m: Manifest, backend: BackendName, pass: PassResult, o
     layers: events.map((e) => ({
       index: e.layer,
       kind: e.kind,
-      routerLogits: Array.from({ length: T }, (_, t) => Array.from(e.routerLogits.subarray(t * e.E, (t + 1) * e.E), round)),
+      // a dense layer has no router: no routerLogits, empty selections
+      ...(e.kind === 'dense' ? {} : { routerLogits: Array.from({ length: T }, (_, t) => Array.from(e.routerLogits.subarray(t * e.E, (t + 1) * e.E), round)) }),
       selected: e.selected,
       gates: e.gates.map((g) => g.map(round)),
       ...(e.dropped.some((d) => d) ? { dropped: Array.from(e.dropped) } : {}),

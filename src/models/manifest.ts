@@ -11,6 +11,11 @@ export interface BundleFile {
   sha256: string;
 }
 
+/**
+ * A layer's feed-forward block. Dense layers (Qwen-MoE decoder_sparse_step / mlp_only_layers) have
+ * numExperts = topK = 0: their attention graph has no router_logits output and their moe graph
+ * takes moe_in only (no gates) and gives moe_out only (no expert_norms).
+ */
 export interface LayerSpec {
   kind: 'moe' | 'dense';
   numExperts: number;
@@ -28,6 +33,8 @@ export interface RouterWeightsIndex {
     bias?: number;
     /** byte offset of the post-attention norm weight [D] (so JS can re-route a repeated block) */
     norm: number;
+    /** byte offset of the post-attention norm bias [D] (LayerNorm models) */
+    normBias?: number;
   }[];
 }
 
@@ -45,6 +52,8 @@ export interface Manifest {
   layers: LayerSpec[];
   router: NativeRouter;
   rmsNormEps: number;
+  /** the block norms: RMSNorm (default) or LayerNorm with bias (PhiMoE); eps is rmsNormEps either way */
+  norm?: 'rms' | 'layer';
   /** RoPE base (optional for older bundles: then read back from the attention graphs) */
   ropeTheta?: number;
   intermediateSize?: number;
@@ -127,12 +136,15 @@ export function validateManifest(json: unknown): Manifest {
   json.layers.forEach((l: unknown, i: number) => {
     need(isObj(l), `layers[${i}] must be an object`);
     need(l.kind === 'moe' || l.kind === 'dense', `layers[${i}].kind must be "moe" or "dense", got ${JSON.stringify(l.kind)}`);
-    const E = int(l, 'numExperts');
-    const k = int(l, 'topK');
+    const dense = l.kind === 'dense';
+    const E = int(l, 'numExperts', dense ? 0 : 1);
+    const k = int(l, 'topK', dense ? 0 : 1);
     need(k <= E, `layers[${i}].topK (${k}) exceeds numExperts (${E})`);
     int(l, 'sharedExperts', 0);
   });
 
+  need(json.norm === undefined || json.norm === 'rms' || json.norm === 'layer', `"norm" must be "rms" or "layer", got ${JSON.stringify(json.norm)}`);
+  need(json.layers.some((l: Obj) => l.kind === 'moe'), '"layers" has no layer of kind "moe"');
   need(isObj(json.router) && ROUTER_TYPES.includes(json.router.type as string), `"router.type" must be one of ${ROUTER_TYPES.join(', ')}, got ${JSON.stringify(isObj(json.router) ? json.router.type : json.router)}`);
   int(json.router, 'topK');
 
@@ -172,4 +184,9 @@ export function validateManifest(json: unknown): Manifest {
   });
   void D;
   return json as unknown as Manifest;
+}
+
+/** The model's expert count: that of its first MoE layer (dense layers have none). */
+export function modelExperts(m: Pick<Manifest, 'layers'>): number {
+  return m.layers.find((l) => l.kind === 'moe')?.numExperts ?? 0;
 }

@@ -38,3 +38,28 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/** A family fixture's reference (training/families/make_fixtures.py): dense layers hold null. */
+export interface FamilyCase {
+  name: string;
+  text: string | null;
+  input_ids: number[];
+  router_logits: (number[][] | null)[];
+  selected: (number[][] | null)[];
+  gates: (number[][] | null)[];
+  hidden_out: number[][][];
+  logits: number[][];
+  loss: number[];
+}
+
+export interface FamilyReference {
+  seed: number;
+  layer_kinds: ('moe' | 'dense')[];
+  cases: FamilyCase[];
+}
+
+export const familyDir = (family: string) => `training/fixtures/tiny-${family}`;
+
+export function readFamilyReference(family: string): FamilyReference {
+  return JSON.parse(readFileSync(join(familyDir(family), 'reference.json'), 'utf8'));
+}

@@ -1,11 +1,13 @@
 // Converter entry point: picks the family converter from config.json's model_type.
 import type { Checkpoint } from './checkpoint';
 import { convertMixtral, type Bundle, type ConvertOptions } from './mixtral';
+import { convertQwen3Moe } from './qwen3_moe';
 
 export type { Bundle, ConvertOptions };
 
 const FAMILIES: Record<string, (ck: Checkpoint, o: ConvertOptions) => Promise<Bundle>> = {
   mixtral: convertMixtral,
+  qwen3_moe: convertQwen3Moe,
 };
 
 export async function convertBundle(ck: Checkpoint, opts: ConvertOptions): Promise<Bundle> {

@@ -53,6 +53,18 @@ export interface AttentionWeights {
   o: string;
 }
 
+/** Family variations of attention; all optional, absent = Mixtral/Llama behaviour. */
+export interface AttentionOptions {
+  /** [out] bias initializers of the projections (Qwen2-MoE q/k/v, PhiMoE all four) */
+  bias?: { q?: string; k?: string; v?: string; o?: string };
+  /** RMSNorm on q and k: per head over head_dim (Qwen3-MoE) or over the whole projection (OLMoE) */
+  qkNorm?: { mode: 'head' | 'full'; q: string; k: string; eps: number };
+  /** clamp q, k, v to [−clip, clip] after the norms (OLMoE clip_qkv) */
+  clip?: number;
+  /** score scale, default 1/√head_dim (Granite: attention_multiplier) */
+  scale?: number;
+}
+
 export interface AttentionDims {
   numHeads: number;
   numKvHeads: number;
@@ -73,12 +85,35 @@ export function attention(
   w: AttentionWeights,
   dims: AttentionDims,
   past?: { key: string; value: string },
+  opts: AttentionOptions = {},
 ): { out: string; key: string; value: string } {
   const { numHeads: H, numKvHeads: Hkv, headDim: hd, ropeTheta } = dims;
   const rep = H / Hkv;
-  const q5 = g.o('Transpose', [g.o('Reshape', [linear(g, x, w.q), g.ints([0, 0, Hkv, rep, hd])])], { perm: [0, 2, 3, 1, 4] });
-  const k4 = g.o('Transpose', [g.o('Reshape', [linear(g, x, w.k), g.ints([0, 0, Hkv, hd])])], { perm: [0, 2, 1, 3] });
-  const v4 = g.o('Transpose', [g.o('Reshape', [linear(g, x, w.v), g.ints([0, 0, Hkv, hd])])], { perm: [0, 2, 1, 3] });
+  const { bias, qkNorm, clip } = opts;
+  let q = linear(g, x, w.q, bias?.q);
+  let k = linear(g, x, w.k, bias?.k);
+  let v = linear(g, x, w.v, bias?.v);
+  if (qkNorm?.mode === 'full') {
+    // OLMoE: RMSNorm over the whole q (H·hd) and k (Hkv·hd) projections, before the head split
+    q = rmsNorm(g, q, qkNorm.q, qkNorm.eps);
+    k = rmsNorm(g, k, qkNorm.k, qkNorm.eps);
+  }
+  if (clip !== undefined) {
+    // OLMoE clip_qkv: clamp after the norms, before RoPE
+    const lo = g.scalar(-clip);
+    const hi = g.scalar(clip);
+    [q, k, v] = [q, k, v].map((t) => g.o('Clip', [t, lo, hi]));
+  }
+  let q5 = g.o('Reshape', [q, g.ints([0, 0, Hkv, rep, hd])]);
+  let k4 = g.o('Reshape', [k, g.ints([0, 0, Hkv, hd])]);
+  if (qkNorm?.mode === 'head') {
+    // Qwen3-MoE: RMSNorm over head_dim of every head (weights [hd]), before RoPE
+    q5 = rmsNorm(g, q5, qkNorm.q, qkNorm.eps);
+    k4 = rmsNorm(g, k4, qkNorm.k, qkNorm.eps);
+  }
+  q5 = g.o('Transpose', [q5], { perm: [0, 2, 3, 1, 4] });
+  k4 = g.o('Transpose', [k4], { perm: [0, 2, 1, 3] });
+  const v4 = g.o('Transpose', [g.o('Reshape', [v, g.ints([0, 0, Hkv, hd])])], { perm: [0, 2, 1, 3] });
 
   const { cos, sin } = ropeTables(g, positions, hd, ropeTheta);
   const cos4 = g.o('Unsqueeze', [cos, g.ints([1])]); // [B,1,T,hd]
@@ -92,7 +127,7 @@ export function attention(
   const vAll = past ? g.o('Concat', [past.value, v4], { axis: 2 }) : v4;
 
   const kT = g.o('Unsqueeze', [g.o('Transpose', [kAll], { perm: [0, 1, 3, 2] }), g.ints([2])]); // [B,Hkv,1,hd,S]
-  const scores = g.o('Mul', [g.o('MatMul', [qr, kT]), g.scalar(1 / Math.sqrt(hd))]); // [B,Hkv,rep,T,S]
+  const scores = g.o('Mul', [g.o('MatMul', [qr, kT]), g.scalar(opts.scale ?? 1 / Math.sqrt(hd))]); // [B,Hkv,rep,T,S]
 
   // Causal mask from absolute positions: key j is hidden from query position p when j > p.
   const S = g.o('Gather', [g.o('Shape', [kAll]), g.ints([2])], { axis: 0 });
@@ -106,7 +141,7 @@ export function attention(
   const vB = g.o('Unsqueeze', [vAll, g.ints([2])]); // [B,Hkv,1,S,hd]
   const ctx = g.o('MatMul', [probs, vB]); // [B,Hkv,rep,T,hd]
   const merged = g.o('Reshape', [g.o('Transpose', [ctx], { perm: [0, 3, 1, 2, 4] }), g.ints([0, 0, H * hd])]);
-  return { out: linear(g, merged, w.o), key: kAll, value: vAll };
+  return { out: linear(g, merged, w.o, bias?.o), key: kAll, value: vAll };
 }
 
 export interface ExpertWeights {
@@ -136,4 +171,28 @@ export function denseExperts(g: GraphBuilder, x: string, gates: string, w: Exper
   const norms = g.o('Sqrt', [g.o('ReduceSumSquare', [yBTED], { axes: [-1], keepdims: 0 })]);
   const mixed = g.o('MatMul', [g.o('Unsqueeze', [gates, g.ints([2])]), yBTED]); // [B,T,1,D]
   return { out: g.o('Squeeze', [mixed, g.ints([2])]), norms };
+}
+
+/** nn.LayerNorm over the last axis: (x − mean) / sqrt(var + eps) · weight + bias (biased variance). */
+export function layerNorm(g: GraphBuilder, x: string, weight: string, bias: string, eps: number): string {
+  const c = g.o('Sub', [x, g.o('ReduceMean', [x], { axes: [-1], keepdims: 1 })]);
+  const v = g.o('ReduceMean', [g.o('Mul', [c, c])], { axes: [-1], keepdims: 1 });
+  const std = g.o('Sqrt', [g.o('Add', [v, g.scalar(eps)])]);
+  return g.o('Add', [g.o('Mul', [g.o('Div', [c, std]), weight]), bias]);
+}
+
+export interface MlpWeights {
+  /** [D × I] gate_proj (transposed) */
+  gate: string;
+  /** [D × I] up_proj (transposed) */
+  up: string;
+  /** [I × D] down_proj (transposed) */
+  down: string;
+}
+
+/** One SwiGLU MLP: down(silu(gate x) · up x) — dense layers and shared experts. */
+export function swiglu(g: GraphBuilder, x: string, w: MlpWeights): string {
+  const h1 = g.o('MatMul', [x, w.gate]);
+  const act = g.o('Mul', [g.o('Mul', [h1, g.o('Sigmoid', [h1])]), g.o('MatMul', [x, w.up])]);
+  return g.o('MatMul', [act, w.down]);
 }

@@ -1,0 +1,305 @@
+// Generic split-bundle writer for HF MoE decoder families (DESIGN.md §2). A family file reads its
+// config.json into a DecoderSpec and its tensors into DecoderWeights; this file turns them into
+// embed / layer{i}.attn / layer{i}.moe / head graphs, routers.bin and the manifest. Every family
+// multiplier lives inside the graphs so the engine stays generic:
+//   embed:  hidden = embed_tokens[ids] · embeddingMultiplier
+//   attn:   hidden_mid = hidden + attn(norm(hidden)) · residualMultiplier; moe_in = norm(hidden_mid)
+//   moe:    moe_out = (Σ gates·experts(moe_in) + shared) · residualMultiplier   (engine adds hidden_mid)
+//   head:   logits = (norm(hidden) @ lm_head + bias) / logitsScaling
+// Dense layers (no router) get an attention graph without router_logits and a moe graph that is
+// the plain MLP: moe_in → moe_out, no gates input, no expert_norms output.
+import { GraphBuilder } from '../onnx/builder';
+import { attention, denseExperts, layerNorm, linear, rmsNorm, swiglu, transpose2d, type AttentionOptions } from '../onnx/blocks';
+import type { LayerSpec, Manifest } from '../manifest';
+import { BUNDLE_FORMAT } from '../manifest';
+import type { NativeRouter } from '../../routing/types';
+import { sha256Hex } from '../hash';
+import type { Checkpoint } from './checkpoint';
+import type { Bundle, ConvertOptions, WeightType } from './mixtral';
+
+export type LayerPlan =
+  | { kind: 'moe'; E: number; k: number; I: number; shared?: { I: number; gated: boolean } }
+  | { kind: 'dense'; I: number };
+
+export interface DecoderSpec {
+  architecture: string;
+  V: number;
+  D: number;
+  L: number;
+  H: number;
+  Hkv: number;
+  hd: number;
+  eps: number;
+  theta: number;
+  maxContext: number;
+  norm: 'rms' | 'layer';
+  router: NativeRouter;
+  layers: LayerPlan[];
+  /** RMSNorm on q/k: per head (Qwen3-MoE) or over the whole projection (OLMoE) */
+  qkNorm?: 'head' | 'full';
+  clipQkv?: number;
+  embeddingMultiplier?: number;
+  /** replaces 1/√head_dim as the attention score scale (Granite) */
+  attentionMultiplier?: number;
+  residualMultiplier?: number;
+  /** logits are divided by this (Granite) */
+  logitsScaling?: number;
+}
+
+export interface NormWeights {
+  w: Float32Array;
+  /** LayerNorm bias */
+  b?: Float32Array;
+}
+
+/** Tensors in graph layout: linear weights as [in × out]. */
+export interface DecoderWeights {
+  /** [V × D] */
+  embed(): Float32Array;
+  inputNorm(i: number): NormWeights;
+  postNorm(i: number): NormWeights;
+  finalNorm(): NormWeights;
+  attn(i: number): {
+    q: Float32Array;
+    k: Float32Array;
+    v: Float32Array;
+    o: Float32Array;
+    bias?: { q?: Float32Array; k?: Float32Array; v?: Float32Array; o?: Float32Array };
+    qNorm?: Float32Array;
+    kNorm?: Float32Array;
+  };
+  /** [E × D] router rows as stored in the checkpoint */
+  router(i: number): Float32Array;
+  /** stacked experts: w1ᵀ/w3ᵀ [D × E·I], w2ᵀ [E × I × D] */
+  experts(i: number): { w1: Float32Array; w3: Float32Array; w2: Float32Array };
+  /** shared expert [D × Is], [D × Is], [Is × D] and its sigmoid gate [D × 1] */
+  shared(i: number): { gate: Float32Array; up: Float32Array; down: Float32Array; gateW?: Float32Array };
+  /** the MLP of a dense layer */
+  dense(i: number): { gate: Float32Array; up: Float32Array; down: Float32Array };
+  /** [D × V] and bias [V] */
+  lmHead(): { w: Float32Array; b?: Float32Array };
+}
+
+function addNorm(g: GraphBuilder, s: DecoderSpec, x: string, name: string, n: NormWeights): string {
+  const w = g.init(`${name}`, n.w, [s.D]);
+  if (s.norm === 'rms') return rmsNorm(g, x, w, s.eps);
+  if (!n.b) throw new Error(`${name}: LayerNorm without a bias`);
+  return layerNorm(g, x, w, g.init(`${name}_bias`, n.b, [s.D]), s.eps);
+}
+
+function scaled(g: GraphBuilder, x: string, m: number | undefined): string {
+  return m === undefined || m === 1 ? x : g.o('Mul', [x, g.scalar(m)]);
+}
+
+function embedGraph(s: DecoderSpec, w: DecoderWeights, wt: WeightType): Uint8Array {
+  const g = new GraphBuilder('embed', wt);
+  const ids = g.input('input_ids', 'int64', ['B', 'T']);
+  const table = g.weight('embed_tokens', w.embed(), [s.V, s.D]);
+  const h = g.o('Gather', [table, ids], { axis: 0 });
+  g.o('Identity', [scaled(g, h, s.embeddingMultiplier)], {}, 'hidden');
+  g.output('hidden', 'float32', ['B', 'T', s.D]);
+  return g.build('token embedding');
+}
+
+function attnGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType): Uint8Array {
+  const g = new GraphBuilder(`layer${i}.attn`, wt);
+  const plan = s.layers[i];
+  const hidden = g.input('hidden', 'float32', ['B', 'T', s.D]);
+  const positions = g.input('position_ids', 'int64', ['B', 'T']);
+  const pk = g.input('past_key', 'float32', ['B', s.Hkv, 'P', s.hd]);
+  const pv = g.input('past_value', 'float32', ['B', s.Hkv, 'P', s.hd]);
+  const a = w.attn(i);
+  const qd = s.H * s.hd;
+  const kd = s.Hkv * s.hd;
+  const names = {
+    q: g.weight(`l${i}_q`, a.q, [s.D, qd]),
+    k: g.weight(`l${i}_k`, a.k, [s.D, kd]),
+    v: g.weight(`l${i}_v`, a.v, [s.D, kd]),
+    o: g.weight(`l${i}_o`, a.o, [qd, s.D]),
+  };
+  const opts: AttentionOptions = {};
+  if (a.bias) {
+    const b = a.bias;
+    opts.bias = {
+      ...(b.q ? { q: g.init(`l${i}_q_bias`, b.q, [qd]) } : {}),
+      ...(b.k ? { k: g.init(`l${i}_k_bias`, b.k, [kd]) } : {}),
+      ...(b.v ? { v: g.init(`l${i}_v_bias`, b.v, [kd]) } : {}),
+      ...(b.o ? { o: g.init(`l${i}_o_bias`, b.o, [s.D]) } : {}),
+    };
+  }
+  if (s.qkNorm) {
+    const head = s.qkNorm === 'head';
+    opts.qkNorm = { mode: s.qkNorm, q: g.init(`l${i}_q_norm`, a.qNorm!, [head ? s.hd : qd]), k: g.init(`l${i}_k_norm`, a.kNorm!, [head ? s.hd : kd]), eps: s.eps };
+  }
+  if (s.clipQkv !== undefined) opts.clip = s.clipQkv;
+  if (s.attentionMultiplier !== undefined) opts.scale = s.attentionMultiplier;
+  const x = addNorm(g, s, hidden, `l${i}_input_norm`, w.inputNorm(i));
+  const att = attention(g, x, positions, names, { numHeads: s.H, numKvHeads: s.Hkv, headDim: s.hd, ropeTheta: s.theta }, { key: pk, value: pv }, opts);
+  g.o('Add', [hidden, scaled(g, att.out, s.residualMultiplier)], {}, 'hidden_mid');
+  const moeIn = addNorm(g, s, 'hidden_mid', `l${i}_post_norm`, w.postNorm(i));
+  g.o('Identity', [moeIn], {}, 'moe_in');
+  g.o('Identity', [att.key], {}, 'present_key');
+  g.o('Identity', [att.value], {}, 'present_value');
+  g.output('hidden_mid', 'float32', ['B', 'T', s.D]);
+  g.output('moe_in', 'float32', ['B', 'T', s.D]);
+  if (plan.kind === 'moe') {
+    const router = g.weight(`l${i}_router`, transpose2d(w.router(i), plan.E, s.D), [s.D, plan.E]);
+    g.o('Identity', [linear(g, 'moe_in', router)], {}, 'router_logits');
+    g.output('router_logits', 'float32', ['B', 'T', plan.E]);
+  }
+  g.output('present_key', 'float32', ['B', s.Hkv, 'S', s.hd]);
+  g.output('present_value', 'float32', ['B', s.Hkv, 'S', s.hd]);
+  return g.build(`layer ${i}: attention + residual + post-attention norm${plan.kind === 'moe' ? ' + router logits' : ''}`);
+}
+
+function mlpNames(g: GraphBuilder, prefix: string, m: { gate: Float32Array; up: Float32Array; down: Float32Array }, D: number, I: number) {
+  return {
+    gate: g.weight(`${prefix}_gate`, m.gate, [D, I]),
+    up: g.weight(`${prefix}_up`, m.up, [D, I]),
+    down: g.weight(`${prefix}_down`, m.down, [I, D]),
+  };
+}
+
+function moeGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType): Uint8Array {
+  const g = new GraphBuilder(`layer${i}.moe`, wt);
+  const plan = s.layers[i];
+  const moeIn = g.input('moe_in', 'float32', ['B', 'T', s.D]);
+  if (plan.kind === 'dense') {
+    const y = swiglu(g, moeIn, mlpNames(g, `l${i}_mlp`, w.dense(i), s.D, plan.I));
+    g.o('Identity', [scaled(g, y, s.residualMultiplier)], {}, 'moe_out');
+    g.output('moe_out', 'float32', ['B', 'T', s.D]);
+    return g.build(`layer ${i}: dense SwiGLU MLP (no router)`);
+  }
+  const gates = g.input('gates', 'float32', ['B', 'T', plan.E]);
+  const ex = w.experts(i);
+  const r = denseExperts(
+    g,
+    moeIn,
+    gates,
+    { w1: g.weight(`l${i}_w1`, ex.w1, [s.D, plan.E * plan.I]), w3: g.weight(`l${i}_w3`, ex.w3, [s.D, plan.E * plan.I]), w2: g.weight(`l${i}_w2`, ex.w2, [plan.E, plan.I, s.D]) },
+    plan.E,
+    plan.I,
+    s.D,
+  );
+  let out = r.out;
+  if (plan.shared) {
+    // Qwen2-MoE: shared expert always on, weighted by sigmoid(shared_expert_gate · x)
+    const sw = w.shared(i);
+    let y = swiglu(g, moeIn, mlpNames(g, `l${i}_shared`, sw, s.D, plan.shared.I));
+    if (plan.shared.gated) y = g.o('Mul', [g.o('Sigmoid', [g.o('MatMul', [moeIn, g.init(`l${i}_shared_gate_w`, sw.gateW!, [s.D, 1])])]), y]);
+    out = g.o('Add', [out, y]);
+  }
+  g.o('Identity', [scaled(g, out, s.residualMultiplier)], {}, 'moe_out');
+  g.o('Identity', [r.norms], {}, 'expert_norms');
+  g.output('moe_out', 'float32', ['B', 'T', s.D]);
+  g.output('expert_norms', 'float32', ['B', 'T', plan.E]);
+  return g.build(`layer ${i}: SwiGLU experts mixed by dense gates${plan.shared ? ' + shared expert' : ''}`);
+}
+
+function headGraph(s: DecoderSpec, w: DecoderWeights, wt: WeightType): Uint8Array {
+  const g = new GraphBuilder('head', wt);
+  const hidden = g.input('hidden', 'float32', ['B', 'T', s.D]);
+  const lm = w.lmHead();
+  const x = addNorm(g, s, hidden, 'final_norm', w.finalNorm());
+  let y = linear(g, x, g.weight('lm_head', lm.w, [s.D, s.V]), lm.b ? g.init('lm_head_bias', lm.b, [s.V]) : undefined);
+  if (s.logitsScaling !== undefined && s.logitsScaling !== 1) y = g.o('Div', [y, g.scalar(s.logitsScaling)]);
+  g.o('Identity', [y], {}, 'logits');
+  g.output('logits', 'float32', ['B', 'T', s.V]);
+  return g.build('final norm + LM head');
+}
+
+const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** Build the bundle of a decoder family. */
+export async function convertDecoder(ck: Checkpoint, s: DecoderSpec, w: DecoderWeights, opts: ConvertOptions): Promise<Bundle> {
+  const wt: WeightType = opts.dtype ?? 'fp32';
+  const files = new Map<string, Uint8Array>();
+  const steps = 3 + 2 * s.L;
+  let step = 0;
+  const progress = (name: string) => opts.onProgress?.(name, step++, steps);
+  progress('embed.onnx');
+  files.set('embed.onnx', embedGraph(s, w, wt));
+  const attn: string[] = [];
+  const moe: string[] = [];
+  for (let i = 0; i < s.L; i++) {
+    progress(`layer${i}.attn.onnx`);
+    files.set(`layer${i}.attn.onnx`, attnGraph(s, w, i, wt));
+    attn.push(`layer${i}.attn.onnx`);
+    progress(`layer${i}.moe.onnx`);
+    files.set(`layer${i}.moe.onnx`, moeGraph(s, w, i, wt));
+    moe.push(`layer${i}.moe.onnx`);
+  }
+  progress('head.onnx');
+  files.set('head.onnx', headGraph(s, w, wt));
+
+  // routers.bin, per layer: W_r [E × D] (nothing for a dense layer), post-attention norm weight [D]
+  // and, for LayerNorm models, its bias [D]; float32 little-endian.
+  progress('routers.bin');
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  const put = (a: Float32Array) => {
+    const at = offset;
+    chunks.push(bytesOf(a));
+    offset += a.byteLength;
+    return at;
+  };
+  const layersIdx: Manifest['routerWeights']['layers'] = [];
+  for (let i = 0; i < s.L; i++) {
+    const plan = s.layers[i];
+    const weight = put(plan.kind === 'moe' ? w.router(i) : new Float32Array(0));
+    const n = w.postNorm(i);
+    const norm = put(n.w);
+    layersIdx.push({ weight, norm, ...(s.norm === 'layer' ? { normBias: put(n.b!) } : {}) });
+  }
+  const routers = new Uint8Array(offset);
+  let at = 0;
+  for (const c of chunks) {
+    routers.set(c, at);
+    at += c.byteLength;
+  }
+  files.set('routers.bin', routers);
+  files.set('tokenizer.json', ck.tokenizerJson);
+  if (ck.tokenizerConfig) files.set('tokenizer_config.json', ck.tokenizerConfig);
+  for (const [name, bytes] of opts.probes ?? []) files.set(`probes/${name}`, bytes);
+  const probeLangs = [...(opts.probes?.keys() ?? [])].map((n) => n.replace(/\.json$/, ''));
+
+  const layers: LayerSpec[] = s.layers.map((p) =>
+    p.kind === 'moe' ? { kind: 'moe', numExperts: p.E, topK: p.k, sharedExperts: p.shared ? 1 : 0 } : { kind: 'dense', numExperts: 0, topK: 0, sharedExperts: 0 },
+  );
+  const fileList = [];
+  for (const [path, bytes] of files) fileList.push({ path, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) });
+  const firstMoe = s.layers.find((p) => p.kind === 'moe');
+  const cfg = ck.config;
+  const manifest: Manifest = {
+    format: BUNDLE_FORMAT,
+    id: opts.id,
+    name: opts.name ?? opts.id,
+    architecture: s.architecture,
+    vocabSize: s.V,
+    hiddenSize: s.D,
+    numLayers: s.L,
+    numHeads: s.H,
+    numKvHeads: s.Hkv,
+    headDim: s.hd,
+    layers,
+    router: s.router,
+    rmsNormEps: s.eps,
+    ...(s.norm === 'layer' ? { norm: 'layer' as const } : {}),
+    ropeTheta: s.theta,
+    ...(firstMoe ? { intermediateSize: firstMoe.I } : {}),
+    maxContext: s.maxContext,
+    dtype: wt,
+    files: fileList,
+    tokenizer: 'tokenizer.json',
+    ...(ck.tokenizerConfig ? { tokenizerConfig: 'tokenizer_config.json' } : {}),
+    graphs: { embed: 'embed.onnx', attn, moe, head: 'head.onnx' },
+    routerWeights: { file: 'routers.bin', layers: layersIdx },
+    ...(probeLangs.length ? { probes: 'probes/' } : {}),
+    ...(opts.languages || probeLangs.length ? { languages: opts.languages ?? probeLangs } : {}),
+    ...(opts.license ? { license: opts.license } : {}),
+    ...(opts.source ? { source: opts.source } : {}),
+    ...(typeof cfg.bos_token_id === 'number' ? { bosTokenId: cfg.bos_token_id } : {}),
+    ...(typeof cfg.eos_token_id === 'number' ? { eosTokenId: cfg.eos_token_id } : {}),
+  };
+  return { manifest, files };
+}
