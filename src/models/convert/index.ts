@@ -2,12 +2,20 @@
 import type { Checkpoint } from './checkpoint';
 import { convertMixtral, type Bundle, type ConvertOptions } from './mixtral';
 import { convertQwen3Moe } from './qwen3_moe';
+import { convertOlmoe } from './olmoe';
+import { convertGranitemoe } from './granitemoe';
+import { convertQwen2Moe } from './qwen2_moe';
+import { convertPhimoe } from './phimoe';
 
 export type { Bundle, ConvertOptions };
 
 const FAMILIES: Record<string, (ck: Checkpoint, o: ConvertOptions) => Promise<Bundle>> = {
   mixtral: convertMixtral,
   qwen3_moe: convertQwen3Moe,
+  olmoe: convertOlmoe,
+  granitemoe: convertGranitemoe,
+  qwen2_moe: convertQwen2Moe,
+  phimoe: convertPhimoe,
 };
 
 export async function convertBundle(ck: Checkpoint, opts: ConvertOptions): Promise<Bundle> {
