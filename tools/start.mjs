@@ -3,7 +3,8 @@
 // production build with the COOP/COEP headers on http://127.0.0.1:4173 (PORT overrides).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, preview } from 'vite';
+import { build } from 'vite';
+import { serveStatic } from './serve.mjs';
 
 const port = Number(process.env.PORT ?? 4173);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
@@ -28,6 +29,10 @@ if (built < sources || process.env.MOE_LAB_REBUILD) {
   console.log('moe-lab start: building the app …');
   await build({ logLevel: 'warn' });
 }
-const server = await preview({ preview: { port, host: '127.0.0.1', strictPort: true } });
+try {
+  await serveStatic('dist', { port });
+} catch (e) {
+  console.error(`moe-lab start: cannot serve on 127.0.0.1:${port} (${e.code === 'EADDRINUSE' ? 'the port is in use; set PORT to another one' : e.message})`);
+  process.exit(1);
+}
 console.log(`MoE Routing Lab is serving the production build at http://127.0.0.1:${port}/`);
-server.printUrls?.();

@@ -83,6 +83,8 @@ export type WorkerRequest =
       preferBackend?: BackendName;
       /** absolute URL of the folder serving ORT's wasm files (default: ../ort/ from the worker) */
       ortBase?: string;
+      /** WASM threads (page URL `?threads=N`; default min(4, cores)); fixed once ORT has started */
+      threads?: number;
     }
   | {
       type: 'forward';
@@ -121,7 +123,15 @@ export type BundleSource =
   | { kind: 'files'; files: { name: string; data: ArrayBuffer }[] };
 
 export type WorkerReply =
-  | { type: 'loaded'; requestId: number; manifest: Manifest; backend: BackendName; backendNote: string | null }
+  | {
+      type: 'loaded';
+      requestId: number;
+      manifest: Manifest;
+      backend: BackendName;
+      backendNote: string | null;
+      /** where the load time went: bundle download + checks, waiting for ORT's runtime, session creation */
+      timings?: { downloadMs: number; runtimeWaitMs: number; sessionsMs: number };
+    }
   | { type: 'progress'; requestId: number; progress: Progress }
   | { type: 'layer'; requestId: number; pass: 'baseline' | 'modified'; event: LayerEvent }
   | { type: 'forwarded'; requestId: number; summary: ForwardSummary; baseline?: ForwardSummary; diff?: CounterfactualDiff }

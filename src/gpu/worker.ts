@@ -9,6 +9,7 @@ import { Cancelled } from './engine';
 import { alignProbes } from './align';
 import { steeringExperiment } from './steering';
 import type { WorkerReply, WorkerRequest } from './protocol';
+import { warmupModel } from './warmup';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -24,25 +25,30 @@ function post(msg: WorkerReply, transfer: Transferable[] = []) {
 
 type OrtModule = typeof OrtWeb;
 let ortModule: Promise<OrtModule> | null = null;
+let ortWarm: Promise<unknown> = Promise.resolve();
 
 /**
  * Without a WebGPU adapter we load ORT's plain WASM build (half the size of the WebGPU one, so
  * it compiles twice as fast); with one, the WebGPU build, which also carries the WASM EP.
  */
-async function loadOrt(base?: string): Promise<OrtModule> {
+async function loadOrt(base?: string, threads?: number): Promise<OrtModule> {
   ortModule ??= (async () => {
     const gpu = (await probeWebGpu()) === null;
     const ort = (gpu ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm')) as unknown as OrtModule;
-    configureOrt(ort, base);
+    configureOrt(ort, base, threads);
+    // Not awaited here: the runtime compiles while the bundle downloads (see warmup.ts).
+    ortWarm = ort.InferenceSession.create(warmupModel(), { executionProviders: ['wasm'] })
+      .then((s) => s.release())
+      .catch(() => undefined); // a real failure resurfaces, with its message, on the model's own sessions
     return ort;
   })();
   return ortModule;
 }
 
-function configureOrt(ort: OrtModule, base?: string) {
+function configureOrt(ort: OrtModule, base?: string, threads?: number) {
   ort.env.wasm.wasmPaths = base ?? new URL(import.meta.env.DEV ? '/ort/' : '../ort/', self.location.href).href;
   // Threads need SharedArrayBuffer, which needs a cross-origin isolated page (COOP/COEP).
-  ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1;
+  ort.env.wasm.numThreads = self.crossOriginIsolated ? (threads ?? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1))) : 1;
   ort.env.wasm.proxy = false;
 }
 
@@ -57,13 +63,25 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' }>)
   const progress = (p: import('./protocol').Progress) => post({ type: 'progress', requestId: req.requestId, progress: p });
   try {
     if (req.type === 'load') {
-      const ort = await loadOrt(req.ortBase);
+      const t0 = performance.now();
+      const ort = await loadOrt(req.ortBase, req.threads);
       const fetcher = req.source.kind === 'url' ? urlFetcher(req.source.url) : filesFetcher(req.source.files);
-      const bundle = await loadBundle(fetcher, (p) => progress({ status: 'download', file: p.file, loaded: p.loaded, total: p.total }));
+      // Byte progress arrives per network chunk: post at most every 50 ms (and the last one).
+      let lastPost = 0;
+      const bundle = await loadBundle(fetcher, (p) => {
+        const t = performance.now();
+        if (t - lastPost < 50 && p.loaded < p.total) return;
+        lastPost = t;
+        progress({ status: 'download', file: p.file, loaded: p.loaded, total: p.total });
+      });
+      const downloaded = performance.now();
+      await ortWarm;
+      const warm = performance.now();
       const { value, choice } = await withBackend(req.preferBackend, (c) => Lab.open(ort as never, bundle, c.executionProviders, c.backend, progress));
       // Only now replace the old model: a failed load keeps the last good one working.
       lab = value;
-      post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note });
+      const timings = { downloadMs: downloaded - t0, runtimeWaitMs: warm - downloaded, sessionsMs: performance.now() - warm };
+      post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note, timings });
       return;
     }
     if (!lab) throw new Error('no model is loaded yet');

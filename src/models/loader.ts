@@ -35,22 +35,30 @@ export async function loadBundle(fetchFile: FetchFile, onProgress?: (p: LoadProg
   const manifest = validateManifest(json);
   const total = manifest.files.reduce((a, f) => a + f.bytes, 0);
   if (total > MAX_BUNDLE_BYTES) throw new BundleError('manifest.json', `lists ${(total / 1024 ** 2).toFixed(0)} MiB of files, over the ${MAX_BUNDLE_BYTES / 1024 ** 3} GiB limit of a browser tab`);
-  const files = new Map<string, Uint8Array>();
-  let done = 0;
-  for (const f of manifest.files) {
-    let bytes: Uint8Array;
-    try {
-      bytes = await fetchFile(f.path, (loaded) => onProgress?.({ file: f.path, loaded: done + loaded, total }));
-    } catch (e) {
-      throw new BundleError(f.path, `cannot be read (${(e as Error).message})`);
-    }
-    if (bytes.byteLength !== f.bytes) throw new BundleError(f.path, `has ${bytes.byteLength} bytes, the manifest says ${f.bytes}`);
-    const sha = await sha256Hex(bytes);
-    if (sha !== f.sha256) throw new BundleError(f.path, `sha256 ${sha.slice(0, 12)}… does not match the manifest's ${f.sha256.slice(0, 12)}… (corrupt or stale file)`);
-    files.set(f.path, bytes);
-    done += f.bytes;
-    onProgress?.({ file: f.path, loaded: done, total });
-  }
+  // All files at once: the transfers overlap, and each file is hashed as soon as it arrives.
+  const loaded = new Map<string, number>();
+  let sum = 0;
+  const report = (path: string, n: number) => {
+    sum += n - (loaded.get(path) ?? 0);
+    loaded.set(path, n);
+    onProgress?.({ file: path, loaded: sum, total });
+  };
+  const entries = await Promise.all(
+    manifest.files.map(async (f): Promise<[string, Uint8Array]> => {
+      let bytes: Uint8Array;
+      try {
+        bytes = await fetchFile(f.path, (n) => report(f.path, n));
+      } catch (e) {
+        throw new BundleError(f.path, `cannot be read (${(e as Error).message})`);
+      }
+      if (bytes.byteLength !== f.bytes) throw new BundleError(f.path, `has ${bytes.byteLength} bytes, the manifest says ${f.bytes}`);
+      const sha = await sha256Hex(bytes);
+      if (sha !== f.sha256) throw new BundleError(f.path, `sha256 ${sha.slice(0, 12)}… does not match the manifest's ${f.sha256.slice(0, 12)}… (corrupt or stale file)`);
+      report(f.path, f.bytes);
+      return [f.path, bytes];
+    }),
+  );
+  const files = new Map(entries);
   return { manifest, files };
 }
 

@@ -80,7 +80,7 @@ function onReply(msg: WorkerReply) {
       break;
     case 'loaded':
       lastGood = pendingLoad;
-      performance.measure('moe-load', `moe-load-${msg.requestId}`);
+      performance.measure('moe-load', { start: `moe-load-${msg.requestId}`, detail: msg.timings });
       useLab.setState({ manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, modified: emptyPass(), baseline: emptyPass(), diff: null, alignment: null });
       if (s.prompt.trim()) runPrompt();
       break;
@@ -140,7 +140,18 @@ export function restart(reason: string): void {
   worker = null;
   const source = lastGood;
   useLab.setState({ error: `${reason}; restarted it${source ? ' and reloaded the last good model' : ''}`, running: false, progress: null });
-  if (source) send({ type: 'load', source, ortBase: ortBase() }, 'load');
+  if (source) send({ type: 'load', source, ...loadOptions() }, 'load');
+}
+
+/** Worker settings from the page URL: `?backend=wasm` skips WebGPU, `?threads=N` sets WASM threads. */
+function loadOptions(): { ortBase: string; preferBackend?: 'wasm'; threads?: number } {
+  const q = new URLSearchParams(location.search);
+  const threads = Number(q.get('threads'));
+  return {
+    ortBase: ortBase(),
+    ...(q.get('backend') === 'wasm' ? { preferBackend: 'wasm' as const } : {}),
+    ...(Number.isInteger(threads) && threads >= 1 && threads <= 16 ? { threads } : {}),
+  };
 }
 
 function ortBase(): string {
@@ -165,9 +176,8 @@ export function sourceForModel(modelId: string, modelUrl: string | null): Bundle
 
 export function loadModel(source: BundleSource): void {
   pendingLoad = source;
-  const preferBackend = new URLSearchParams(location.search).get('backend') === 'wasm' ? 'wasm' : undefined;
   useLab.setState({ loading: true, progress: { label: 'Loading model', value: 0 } });
-  send({ type: 'load', source, ortBase: ortBase(), preferBackend }, 'load');
+  send({ type: 'load', source, ...loadOptions() }, 'load');
 }
 
 export function runPrompt(): void {
