@@ -26,7 +26,7 @@ export function AttributionView() {
     setBusy(true);
     try {
       const lines = (s: string) => s.split('\n').map((x) => x.trim()).filter(Boolean);
-      const E = manifest.layers[0].numExperts;
+      const E = Math.max(...manifest.layers.map((s) => s.numExperts));
       const ra = await ask({ type: 'route-texts', texts: lines(a) });
       const rb = await ask({ type: 'route-texts', texts: lines(b) });
       if (ra.type === 'routed-texts' && rb.type === 'routed-texts') setFreq({ A: routingFrequency(ra.runs, E), B: routingFrequency(rb.runs, E) });

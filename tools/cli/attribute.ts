@@ -104,7 +104,8 @@ export async function attributeCommand(argv: string[]): Promise<object> {
         `set ${s.toUpperCase()} has no text (only blank lines): give ${SOURCES(s)}`,
       );
 
-  const E = lab.manifest.layers[0].numExperts;
+  // The widest layer: a model may start with dense layers (DeepSeek's first_k_dense).
+  const E = Math.max(...lab.manifest.layers.map((s) => s.numExperts));
   const notices: string[] = [];
   const route = async (s: 'a' | 'b') => {
     sets[s].forEach((text, i) =>
