@@ -14,6 +14,8 @@ const USAGE = `usage: moe-lab <command> [options]
           [--tau 0.1] [--lambda 0.5]   (experts ranked per layer by freq(A) − freq(B))
   coupling --model <bundle> [--layers 0,2-3|*] [--perturb] [--seed N]
           [--text "<text>" | --text-file <path>]   (router–expert coupling per layer)
+  import  <file> --format hf|vllm|sglang|megatron [--tokens <ids.npy|json>] [--experts E]
+          [--step N] [--logits <logits_rank0.bin>] [--model-id ID] [-o trace.json]
   convert <hf checkpoint dir> <bundle dir> [--id ID] [--name NAME] [--no-fused]
   bench   [--model <bundle>] [--backend wasm|node] [--tokens 16,128,256] [--iters N]`;
 
@@ -26,6 +28,7 @@ async function lazy(name: string): Promise<Command | undefined> {
     convert: async () => (await import('./convert')).convertCommand,
     analyze: async () => (await import('./analyze')).analyzeCommand,
     align: async () => (await import('./align')).alignCommand,
+    import: async () => (await import('./import')).importCommand,
     attribute: async () => (await import('./attribute')).attributeCommand,
     coupling: async () => (await import('./coupling')).couplingCommand,
   };

@@ -42,7 +42,11 @@ const short = parseTrace({
 describe('analyzeTraces', () => {
   it('reports exactly the contract keys per layer, worked by hand on a 6-token trace', () => {
     const r = analyzeTraces([six], { m: [2], C: [1, 2] });
-    expect(Object.keys(r)).toEqual(['layers', 'model']);
+    // Layer 1 has no router logits: hfAux is null there, and a note says why.
+    expect(Object.keys(r)).toEqual(['layers', 'model', 'notes']);
+    expect(r.notes).toEqual([
+      'hfAux skipped (null) for layer 1: the trace has no router logits there (captures that record expert ids only)',
+    ]);
     const [l0, l1] = r.layers;
     expect(Object.keys(l0)).toEqual([
       'index',

@@ -79,6 +79,8 @@ export interface Analysis {
   layers: LayerAnalysis[];
   /** model-wide: the unweighted mean over MoE layers of each per-layer number (layers where it is null skipped; null if none) */
   model: ModelAnalysis;
+  /** what could not be computed and why (e.g. imported traces without router logits) */
+  notes?: string[];
 }
 
 function checkSizes(xs: number[], what: string): number[] {
@@ -266,5 +268,18 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
       ]),
     );
   }
-  return { layers, model };
+  // Engine traces (vLLM, SGLang, Megatron) may hold expert ids only: say what was skipped.
+  const noLogits = traces[0].layers
+    .filter((l, i) => l.kind === 'moe' && !traces.every((t) => t.layers[i].routerLogits))
+    .map((l) => l.index);
+  const skipped = (['hfAux', 'entropy'] as const).filter((m) => want(m));
+  const notes =
+    noLogits.length && skipped.length
+      ? [
+          `${skipped.join(' and ')} skipped (null) for layer${noLogits.length > 1 ? 's' : ''} ${noLogits.join(', ')}: ${
+            traces.length > 1 ? 'some trace has' : 'the trace has'
+          } no router logits there (captures that record expert ids only)`,
+        ]
+      : [];
+  return notes.length ? { layers, model, notes } : { layers, model };
 }

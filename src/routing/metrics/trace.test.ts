@@ -45,6 +45,14 @@ describe('parseTrace', () => {
     expect(t.layers[0].dropped).toEqual([false, true]);
   });
 
+  it('accepts engine captures without router logits or gates (expert ids only)', () => {
+    const t = base();
+    t.layers = [{ index: 3, kind: 'moe', selected: [[2, 0], [1, 2]] }];
+    const p = parseTrace(t);
+    expect(p.layers[0]).toEqual({ index: 3, kind: 'moe', selected: [[2, 0], [1, 2]] });
+    expect(p.numExperts).toBe(3);
+  });
+
   it('names the file and the field of every problem', () => {
     const bad = (patch: (t: ReturnType<typeof base>) => void) => {
       const t = base();

@@ -17,8 +17,11 @@ export interface TraceLayer {
   routerLogits?: number[][];
   /** [T][k_t] (tokens × chosen experts) expert ids per token, best first */
   selected: number[][];
-  /** [T][k_t] gate weights matching `selected` position by position */
-  gates: number[][];
+  /**
+   * [T][k_t] gate weights matching `selected` position by position; absent when the capture did
+   * not record them (traces imported from vLLM, SGLang or Megatron hold expert ids only)
+   */
+  gates?: number[][];
   /** [T] 1 when no expert processed the token (capacity overflow, null experts only), else 0 */
   dropped?: number[];
   /** true when a `skip` intervention bypassed this layer's MoE block */
@@ -128,7 +131,7 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
         `${at}.selected`,
         `must list ${T} tokens, got ${Array.isArray(l.selected) ? l.selected.length : describe(l.selected)}`,
       );
-    if (!Array.isArray(l.gates) || l.gates.length !== T)
+    if (l.gates !== undefined && (!Array.isArray(l.gates) || l.gates.length !== T))
       return fail(
         `${at}.gates`,
         `must list ${T} tokens, got ${Array.isArray(l.gates) ? l.gates.length : describe(l.gates)}`,
@@ -147,7 +150,7 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
       });
       return s.slice() as number[];
     });
-    const gates = (l.gates as unknown[]).map((g, t): number[] => {
+    const gates = (l.gates as unknown[] | undefined)?.map((g, t): number[] => {
       if (!Array.isArray(g) || g.length !== selected[t].length)
         return fail(
           `${at}.gates[${t}]`,
@@ -164,7 +167,7 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
       index: (l.index as number | undefined) ?? i,
       kind: l.kind === 'dense' ? 'dense' : 'moe',
       selected,
-      gates,
+      ...(gates ? { gates } : {}),
     };
     if (l.routerLogits !== undefined) {
       if (!Array.isArray(l.routerLogits) || l.routerLogits.length !== T)
