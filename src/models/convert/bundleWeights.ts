@@ -1,9 +1,13 @@
 // Weights read back from a bundle's own split graphs, so the fused benchmark graph can be built
-// from any bundle (shipped bundles leave fused.onnx out to stay small).
+// from any bundle (shipped bundles leave fused.onnx out to stay small), and a bundle can be
+// converted again (to another dtype) through an in-memory HF checkpoint.
 import onnxProto from 'onnx-proto';
 import type { LoadedBundle } from '../loader';
 import { fusedGraph, type GraphWeights, type MixtralDims } from './mixtral';
-import { f16ToF32 } from '../safetensors';
+import { f16ToF32, writeSafetensors } from '../safetensors';
+import { transpose2d } from '../onnx/blocks';
+import { Checkpoint } from './checkpoint';
+import { dequantizeMatMulWeight, type QuantBits } from '../onnx/quant';
 
 const { onnx } = onnxProto;
 
@@ -25,8 +29,38 @@ function initializers(bytes: Uint8Array, file: string): Map<string, { data: Floa
       out.set(t.name.slice(0, -'__f16'.length), { data, dims });
     }
   }
+  dequantizedWeights(model, out);
   if (out.size === 0) throw new Error(`${file}: no float initializers`);
   return out;
+}
+
+/**
+ * q8/q4 weights, dequantised from their MatMulNBits nodes: <name>__q<bits> ([K × N]) or
+ * <name>__e<e>__q<bits> (expert e of an [E × K × N] weight), as the builder writes them.
+ */
+function dequantizedWeights(model: onnxProto.onnx.IModelProto, out: Map<string, { data: Float32Array; dims: number[] }>): void {
+  const raw = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t.rawData ?? new Uint8Array(0)]));
+  const experts = new Map<string, { parts: Float32Array[]; KN: number[] }>();
+  for (const node of model.graph?.node ?? []) {
+    if (node.opType !== 'MatMulNBits') continue;
+    const attr = Object.fromEntries((node.attribute ?? []).map((a) => [a.name, Number(a.i)]));
+    const [, bName, sName, zName] = node.input ?? [];
+    const m = /^(.*?)(?:__e(\d+))?__q[48]$/.exec(bName ?? '');
+    if (!m) continue;
+    const scalesRaw = raw.get(sName)!;
+    const scales = new Float32Array(scalesRaw.byteLength / 4);
+    new Uint8Array(scales.buffer).set(scalesRaw);
+    const bits = attr.bits as QuantBits;
+    const nBlocks = Math.ceil(attr.K / attr.block_size);
+    const w = dequantizeMatMulWeight({ bits, blockSize: attr.block_size, K: attr.K, N: attr.N, nBlocks, blobSize: (attr.block_size * bits) / 8, packed: raw.get(bName)!, scales, zeroPoints: raw.get(zName)! });
+    if (m[2] === undefined) out.set(m[1], { data: w, dims: [attr.K, attr.N] });
+    else (experts.get(m[1]) ?? experts.set(m[1], { parts: [], KN: [attr.K, attr.N] }).get(m[1])!).parts[Number(m[2])] = w;
+  }
+  for (const [name, { parts, KN }] of experts) {
+    const data = new Float32Array(parts.length * KN[0] * KN[1]);
+    parts.forEach((p, e) => data.set(p, e * p.length));
+    out.set(name, { data, dims: [parts.length, ...KN] });
+  }
 }
 
 export function bundleWeights(bundle: LoadedBundle): GraphWeights {
@@ -62,5 +96,75 @@ export function bundleWeights(bundle: LoadedBundle): GraphWeights {
 /** The whole model as one graph, rebuilt from a bundle's split graphs (for `moe-lab bench`). */
 export function fusedFromBundle(bundle: LoadedBundle): Uint8Array {
   if (bundle.manifest.architecture !== 'mixtral') throw new Error(`fused graph rebuild supports mixtral bundles, not ${bundle.manifest.architecture}`);
-  return fusedGraph(bundleWeights(bundle), bundle.manifest.dtype === 'fp16' ? 'fp16' : 'fp32');
+  return fusedGraph(bundleWeights(bundle), bundle.manifest.dtype);
+}
+
+/**
+ * A mixtral bundle as the HF checkpoint it came from (config.json, model.safetensors with HF
+ * tensor names, tokenizer files), so `convert` can re-emit it in another dtype. The router rows
+ * come from routers.bin (float32 in every dtype); fp16/q8/q4 weights come back dequantised.
+ */
+export function checkpointFromBundle(bundle: LoadedBundle): Checkpoint {
+  const m = bundle.manifest;
+  if (m.architecture !== 'mixtral') throw new Error(`bundle ${m.id}: re-converting a ${m.architecture} bundle is not supported (mixtral only)`);
+  const w = bundleWeights(bundle);
+  const { d } = w;
+  const t: Record<string, { data: Float32Array; shape: number[] }> = {};
+  // [in × out] (graph layout) → [out × in] (PyTorch Linear.weight)
+  const lin = (name: string, wt: Float32Array, inp: number, out: number) => (t[name] = { data: transpose2d(wt, inp, out), shape: [out, inp] });
+  t['model.embed_tokens.weight'] = { data: w.embed(), shape: [d.V, d.D] };
+  const routers = bundle.files.get(m.routerWeights.file)!;
+  for (let i = 0; i < d.L; i++) {
+    const p = `model.layers.${i}`;
+    t[`${p}.input_layernorm.weight`] = { data: w.inputNorm(i), shape: [d.D] };
+    t[`${p}.post_attention_layernorm.weight`] = { data: w.postNorm(i), shape: [d.D] };
+    const a = w.attn(i);
+    lin(`${p}.self_attn.q_proj.weight`, a.q, d.D, d.H * d.hd);
+    lin(`${p}.self_attn.k_proj.weight`, a.k, d.D, d.Hkv * d.hd);
+    lin(`${p}.self_attn.v_proj.weight`, a.v, d.D, d.Hkv * d.hd);
+    lin(`${p}.self_attn.o_proj.weight`, a.o, d.H * d.hd, d.D);
+    const off = routers.byteOffset + m.routerWeights.layers[i].weight;
+    t[`${p}.block_sparse_moe.gate.weight`] = { data: new Float32Array(routers.buffer.slice(off, off + d.E * d.D * 4)), shape: [d.E, d.D] };
+    const ex = w.experts(i);
+    for (let e = 0; e < d.E; e++) {
+      // w1ᵀ/w3ᵀ hold expert e in columns e·I … e·I + I − 1 of [D × E·I]
+      const g = new Float32Array(d.I * d.D);
+      const u = new Float32Array(d.I * d.D);
+      for (let r = 0; r < d.I; r++)
+        for (let c = 0; c < d.D; c++) {
+          g[r * d.D + c] = ex.w1[c * d.E * d.I + e * d.I + r];
+          u[r * d.D + c] = ex.w3[c * d.E * d.I + e * d.I + r];
+        }
+      t[`${p}.block_sparse_moe.experts.${e}.w1.weight`] = { data: g, shape: [d.I, d.D] };
+      t[`${p}.block_sparse_moe.experts.${e}.w3.weight`] = { data: u, shape: [d.I, d.D] };
+      lin(`${p}.block_sparse_moe.experts.${e}.w2.weight`, ex.w2.subarray(e * d.I * d.D, (e + 1) * d.I * d.D), d.I, d.D);
+    }
+  }
+  t['model.norm.weight'] = { data: w.finalNorm(), shape: [d.D] };
+  lin('lm_head.weight', w.lmHeadT(), d.D, d.V);
+  const config = {
+    model_type: 'mixtral',
+    vocab_size: d.V,
+    hidden_size: d.D,
+    intermediate_size: d.I,
+    num_hidden_layers: d.L,
+    num_attention_heads: d.H,
+    num_key_value_heads: d.Hkv,
+    head_dim: d.hd,
+    max_position_embeddings: d.maxContext,
+    rms_norm_eps: d.eps,
+    rope_theta: d.theta,
+    num_local_experts: d.E,
+    num_experts_per_tok: d.k,
+    tie_word_embeddings: false,
+    ...(m.bosTokenId !== undefined ? { bos_token_id: m.bosTokenId } : {}),
+    ...(m.eosTokenId !== undefined ? { eos_token_id: m.eosTokenId } : {}),
+  };
+  const files = new Map<string, Uint8Array>([
+    ['config.json', new TextEncoder().encode(JSON.stringify(config))],
+    ['model.safetensors', writeSafetensors(t)],
+    ['tokenizer.json', bundle.files.get(m.tokenizer)!],
+  ]);
+  if (m.tokenizerConfig) files.set('tokenizer_config.json', bundle.files.get(m.tokenizerConfig)!);
+  return Checkpoint.fromFiles({ get: (n) => files.get(n), names: () => [...files.keys()] });
 }

@@ -143,7 +143,8 @@ function attnGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType)
   g.output('hidden_mid', 'float32', ['B', 'T', s.D]);
   g.output('moe_in', 'float32', ['B', 'T', s.D]);
   if (plan.kind === 'moe') {
-    const router = g.weight(`l${i}_router`, transpose2d(w.router(i), plan.E, s.D), [s.D, plan.E]);
+    // float32 in every dtype: routing must stay faithful (E·D values)
+    const router = g.weight(`l${i}_router`, transpose2d(w.router(i), plan.E, s.D), [s.D, plan.E], { exact: true });
     g.o('Identity', [linear(g, 'moe_in', router)], {}, 'router_logits');
     g.output('router_logits', 'float32', ['B', 'T', plan.E]);
   }

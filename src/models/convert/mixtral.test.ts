@@ -67,7 +67,8 @@ describe('fp16 weight storage', () => {
     const f32 = await convertBundle(readCheckpoint(`${FIXTURE_DIR}/hf`), { id: 'fx', fused: false });
     const f16 = await convertBundle(readCheckpoint(`${FIXTURE_DIR}/hf`), { id: 'fx', fused: false, dtype: 'fp16' });
     const size = (b: typeof f32) => [...b.files].filter(([p]) => p.endsWith('.onnx')).reduce((a, [, x]) => a + x.byteLength, 0);
-    expect(size(f16) / size(f32)).toBeLessThan(0.55);
+    // routers stay float32 (routing must stay faithful), the rest is halved
+    expect(size(f16) / size(f32)).toBeLessThan(0.57);
     expect(f16.manifest.dtype).toBe('fp16');
     const lab = await Lab.open(ort as never, f16, ['cpu'], 'node');
     const c = readReference().cases[0];

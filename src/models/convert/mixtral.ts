@@ -3,7 +3,7 @@
 // softmax → top-k → renormalise, experts w2(silu(w1 x) · w3 x). Accepts per-expert tensors
 // (block_sparse_moe.experts.{j}.w1/w2/w3) and the fused layout (mlp.experts.gate_up_proj
 // [E, 2I, H] with gate rows first, mlp.experts.down_proj [E, H, I]).
-import { GraphBuilder } from '../onnx/builder';
+import { GraphBuilder, type WeightDtype } from '../onnx/builder';
 import { attention, denseExperts, linear, rmsNorm, transpose2d } from '../onnx/blocks';
 import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
@@ -158,7 +158,8 @@ function addAttnBlock(g: GraphBuilder, w: GraphWeights, i: number, hidden: strin
   const k = g.weight(`l${i}_k`, a.k, [d.D, d.Hkv * d.hd]);
   const v = g.weight(`l${i}_v`, a.v, [d.D, d.Hkv * d.hd]);
   const o = g.weight(`l${i}_o`, a.o, [d.H * d.hd, d.D]);
-  const router = g.weight(`l${i}_router`, w.routerT(i), [d.D, d.E]);
+  // Router logits decide the routing the lab is about: float32 in every dtype (E·D values).
+  const router = g.weight(`l${i}_router`, w.routerT(i), [d.D, d.E], { exact: true });
   const att = attention(g, rmsNorm(g, hidden, inNorm, d.eps), positions, { q, k, v, o }, { numHeads: d.H, numKvHeads: d.Hkv, headDim: d.hd, ropeTheta: d.theta }, past);
   const mid = g.o('Add', [hidden, att.out]);
   const moeIn = rmsNorm(g, mid, postNorm, d.eps);
@@ -255,10 +256,10 @@ export function fusedGraph(w: GraphWeights, wt: WeightType = 'fp32'): Uint8Array
   return g.build('whole model, native routing inside the graph (benchmark floor)');
 }
 
-export type WeightType = 'fp32' | 'fp16';
+export type WeightType = WeightDtype;
 
 export interface ConvertOptions {
-  /** storage of large weight matrices (compute is float32 either way) */
+  /** storage of large weight matrices: fp32, fp16 (float32 compute) or q8/q4 (MatMulNBits) */
   dtype?: WeightType;
   id: string;
   name?: string;

@@ -2,6 +2,7 @@
 // weights as raw little-endian initializers and names every intermediate uniquely so several
 // blocks can be composed into one graph (the fused benchmark model) with the same code.
 import onnxProto from 'onnx-proto';
+import { quantizeMatMulWeight, type QuantBits } from './quant';
 
 const { onnx } = onnxProto;
 
@@ -9,13 +10,24 @@ export const OPSET = 15;
 export const IR_VERSION = 8;
 
 export type Dim = number | string;
-export type ElemType = 'float32' | 'int64' | 'float16';
+export type ElemType = 'float32' | 'int64' | 'float16' | 'uint8';
 
 const ELEM: Record<ElemType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   int64: onnx.TensorProto.DataType.INT64,
   float16: onnx.TensorProto.DataType.FLOAT16,
+  uint8: onnx.TensorProto.DataType.UINT8,
 };
+
+/** Storage of large weights: float32, binary16, or block-wise 8/4-bit (com.microsoft.MatMulNBits). */
+export type WeightDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+
+export const MS_DOMAIN = 'com.microsoft';
+
+export interface WeightOptions {
+  /** keep float32 whatever the dtype (router weights: routing must stay faithful) */
+  exact?: boolean;
+}
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | { tensor: onnxProto.onnx.ITensorProto };
 
@@ -41,13 +53,15 @@ function valueInfo(name: string, elem: ElemType, dims: Dim[]): onnxProto.onnx.IV
   };
 }
 
-function rawBytes(data: Float32Array | BigInt64Array | Uint16Array): Uint8Array {
+type RawData = Float32Array | BigInt64Array | Uint16Array | Uint8Array;
+
+function rawBytes(data: RawData): Uint8Array {
   // Copy so the initializer owns exactly its bytes (the view may sit inside a larger buffer).
   return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
 }
 
-export function tensorProto(name: string, data: Float32Array | BigInt64Array | Uint16Array, dims: number[], elem?: ElemType): onnxProto.onnx.ITensorProto {
-  const dataType = elem ?? (data instanceof Float32Array ? 'float32' : data instanceof BigInt64Array ? 'int64' : 'float16');
+export function tensorProto(name: string, data: RawData, dims: number[], elem?: ElemType): onnxProto.onnx.ITensorProto {
+  const dataType = elem ?? (data instanceof Float32Array ? 'float32' : data instanceof BigInt64Array ? 'int64' : data instanceof Uint8Array ? 'uint8' : 'float16');
   const n = dims.reduce((a, b) => a * b, 1);
   if (n !== data.length) throw new Error(`tensor ${name}: ${data.length} values do not fill dims [${dims.join(', ')}] (${n})`);
   return { name, dims, dataType: ELEM[dataType], rawData: rawBytes(data) };
@@ -92,21 +106,69 @@ export class GraphBuilder {
   private outputs: onnxProto.onnx.IValueInfoProto[] = [];
   private counter = 0;
   private constCache = new Map<string, string>();
+  /** q8/q4 weights whose storage depends on their consumer (see `op`) */
+  private deferred = new Map<string, { data: Float32Array; dims: number[]; float: boolean; quantized: boolean }>();
 
   constructor(
     readonly name: string,
     /** storage type of large weights: fp16 halves the bundle; a Cast (folded by ORT at load) restores float32 */
-    readonly weightType: 'fp32' | 'fp16' = 'fp32',
+    readonly weightType: WeightDtype = 'fp32',
+    /** K values per quantisation block (q8/q4) */
+    readonly blockSize = 32,
   ) {}
 
   /**
    * A weight matrix. In fp16 bundles it is stored as FLOAT16 (`<name>__f16`) and cast back to
    * float32 in the graph, so every op still computes in float32 and only storage is halved.
+   * In q8/q4 bundles, a 2D [K × N] or 3D [E × K × N] weight used as B of a MatMul becomes
+   * com.microsoft.MatMulNBits (see `op`); used any other way (Gather of an embedding table) it
+   * is stored as fp16. `exact` keeps float32 in every dtype.
    */
-  weight(name: string, data: Float32Array, dims: number[]): string {
-    if (this.weightType === 'fp32') return this.init(name, data, dims);
+  weight(name: string, data: Float32Array, dims: number[], opts: WeightOptions = {}): string {
+    if (this.weightType === 'fp32' || opts.exact) return this.init(name, data, dims);
+    if (this.weightType === 'fp16' || dims.length < 2 || dims.length > 3) return this.fp16Weight(name, data, dims);
+    this.deferred.set(name, { data, dims, float: false, quantized: false });
+    return name;
+  }
+
+  private fp16Weight(name: string, data: Float32Array, dims: number[]): string {
     this.inits.push(tensorProto(`${name}__f16`, float32ToFloat16(data), dims, 'float16'));
     return this.o('Cast', [`${name}__f16`], { to: 1 }, name);
+  }
+
+  /** Initialisers of one quantised [K × N] matrix, named <base>__q<bits>, __scales, __zp. */
+  private quantInits(base: string, w: Float32Array, K: number, N: number, bits: QuantBits): string[] {
+    const q = quantizeMatMulWeight(w, K, N, bits, this.blockSize);
+    this.inits.push(tensorProto(`${base}__q${bits}`, q.packed, [N, q.nBlocks, q.blobSize], 'uint8'));
+    this.inits.push(tensorProto(`${base}__scales`, q.scales, [N * q.nBlocks]));
+    this.inits.push(tensorProto(`${base}__zp`, q.zeroPoints, [q.zeroPoints.length], 'uint8'));
+    return [`${base}__q${bits}`, `${base}__scales`, `${base}__zp`];
+  }
+
+  /**
+   * x @ W with W quantised: MatMulNBits for [K × N]; for [E × K × N] (batched per expert, x is
+   * [E, M, K]) one MatMulNBits per expert, stacked back to [E, M, N].
+   */
+  private quantMatMul(x: string, w: string, outs: string[]): string[] {
+    const d = this.deferred.get(w)!;
+    const bits: QuantBits = this.weightType === 'q8' ? 8 : 4;
+    const [K, N] = d.dims.slice(-2);
+    const attrs = { K, N, bits, block_size: this.blockSize };
+    if (d.dims.length === 2) {
+      const inits = d.quantized ? [`${w}__q${bits}`, `${w}__scales`, `${w}__zp`] : this.quantInits(w, d.data, K, N, bits);
+      d.quantized = true;
+      return this.op('MatMulNBits', [x, ...inits], attrs, outs, MS_DOMAIN);
+    }
+    const E = d.dims[0];
+    const parts: string[] = [];
+    for (let e = 0; e < E; e++) {
+      const base = `${w}__e${e}`;
+      const inits = d.quantized ? [`${base}__q${bits}`, `${base}__scales`, `${base}__zp`] : this.quantInits(base, d.data.subarray(e * K * N, (e + 1) * K * N), K, N, bits);
+      const xe = this.o('Gather', [x, this.intScalar(e)], { axis: 0 }); // [M, K]
+      parts.push(this.o('Unsqueeze', [this.op('MatMulNBits', [xe, ...inits], attrs, 1, MS_DOMAIN)[0], this.ints([0])]));
+    }
+    d.quantized = true;
+    return this.op('Concat', parts, { axis: 0 }, outs);
   }
 
   input(name: string, elem: ElemType, dims: Dim[]): string {
@@ -160,6 +222,15 @@ export class GraphBuilder {
   op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs: number | string[] = 1, domain?: string): string[] {
     const id = this.counter++;
     const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => `${opType}_${id}_${i}`) : outputs;
+    // q8/q4 weights: a MatMul with one as B runs quantised; any other consumer gets its fp16 copy.
+    if (opType === 'MatMul' && !domain && this.deferred.has(inputs[1]) && !this.deferred.has(inputs[0])) return this.quantMatMul(inputs[0], inputs[1], outs);
+    for (const name of inputs) {
+      const d = this.deferred.get(name);
+      if (d && !d.float) {
+        d.float = true;
+        this.fp16Weight(name, d.data, d.dims);
+      }
+    }
     this.nodes.push({
       opType,
       input: inputs,
@@ -179,7 +250,7 @@ export class GraphBuilder {
   build(docString = ''): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: OPSET }, ...(this.nodes.some((n) => n.domain === MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
       producerName: 'moe-routing-lab',
       producerVersion: '1',
       docString,
