@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { interpolateOranges, select } from 'd3';
 import { useLab } from '../state/store';
 import { ask } from '../state/engineClient';
-import { columnDominance, meanOffDiagonalCosine, pearson, rowDominance } from '../routing/metrics/index';
+import { columnDominance, meanOffDiagonalCosine, rowDominance } from '../routing/metrics/index';
 import { Panel } from './Panel';
 import { ExportButtons } from './ExportButtons';
 import { drawExpertMatrix } from './charts';
@@ -19,16 +19,15 @@ const MARGIN = 22;
 export function CouplingView() {
   const layer = useLab((s) => s.focus.layer);
   const manifest = useLab((s) => s.manifest);
-  const ev = useLab((s) => s.modified.layers[s.focus.layer]);
   const setError = useLab((s) => s.setError);
-  const [res, setRes] = useState<{ layer: number; M: number[][]; R: number[][] } | null>(null);
+  const [res, setRes] = useState<{ layer: number; M: number[][]; R: number[][]; corr: number | null } | null>(null);
   const [perturb, setPerturb] = useState(false);
   const svgRef = useRef<SVGSVGElement>(null);
 
   const run = async () => {
     try {
       const r = await ask({ type: 'coupling', layer, perturb, seed: 0 });
-      if (r.type === 'coupled') setRes({ layer: r.layer, M: r.M, R: r.R });
+      if (r.type === 'coupled') setRes({ layer: r.layer, M: r.M, R: r.R, corr: r.scoreNormCorrelation });
     } catch (e) {
       setError((e as Error).message);
     }
@@ -45,9 +44,6 @@ export function CouplingView() {
       title: (d) => `proxy ${d.i} (router row) through expert ${d.j}: ‖output‖ = ${d.v.toFixed(3)}`,
     });
   }, [res]);
-
-  // Correlation of router probability with expert output norm over (token, expert) pairs of the run.
-  const corr = ev && ev.T * ev.E > 2 ? pearson(Array.from(ev.probs), Array.from(ev.expertNorms)) : null;
 
   return (
     <Panel title={`Router–expert coupling — layer ${layer}`} testId="coupling-view">
@@ -68,13 +64,13 @@ export function CouplingView() {
             <strong data-testid="col-dominance">{columnDominance(res.M).toFixed(3)}</strong>, router rows’ mean off-diagonal cosine{' '}
             <strong data-testid="router-cosine">{meanOffDiagonalCosine(res.R).toFixed(3)}</strong>
           </p>
+          {res.corr !== null && (
+            <p className="stat" title="Pearson correlation over every (token, expert) pair of the prompt's last run: each expert is run on every token for this">
+              corr(router p, expert output norm) on this prompt: <strong data-testid="score-norm-corr">{res.corr.toFixed(3)}</strong>
+            </p>
+          )}
           <ExportButtons svg={svgRef} name={`coupling-L${layer}`} />
         </>
-      )}
-      {corr !== null && (
-        <p className="stat" title="Pearson correlation over (token, expert) pairs of the current run">
-          corr(router p, expert output norm) on this prompt: <strong data-testid="score-norm-corr">{corr.toFixed(3)}</strong>
-        </p>
       )}
     </Panel>
   );

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 describe('split engine vs PyTorch reference', () => {
-  it('reproduces router logits, selections, gates, expert norms, final logits and loss within 1e-4', async () => {
+  it('reproduces router logits, selections, gates, routed experts\' norms, final logits and loss within 1e-4', async () => {
     for (const c of ref.cases) {
       const p = await lab.pass(c.input_ids, 'native', [], `ref-${c.name}`, {});
       expect(p.events).toHaveLength(3);
@@ -25,10 +25,15 @@ describe('split engine vs PyTorch reference', () => {
         expect(maxAbsDiff(e.probs, c.router_probs[e.layer].flat())).toBeLessThan(1e-4);
         expect(e.selected).toEqual(c.selected[e.layer]);
         expect(maxAbsDiff(e.gates.flat(), c.gates[e.layer].flat())).toBeLessThan(1e-4);
-        expect(maxAbsDiff(e.expertNorms, c.expert_out_norms[e.layer].flat())).toBeLessThan(1e-4);
+        // Experts run only on their routed tokens: the reference norm where one ran, 0 elsewhere.
+        const E = e.E;
+        const want = c.expert_out_norms[e.layer].flat().map((v, i) => (e.selected[Math.floor(i / E)].includes(i % E) ? v : 0));
+        expect(maxAbsDiff(e.expertNorms, want)).toBeLessThan(1e-4);
       }
       expect(maxAbsDiff(p.logits, c.logits.flat())).toBeLessThan(1e-4);
       expect(maxAbsDiff(p.summary.loss, c.loss)).toBeLessThan(1e-4);
+      // Coupling analyses run every expert on every token: PyTorch's norms of all experts.
+      for (const e of p.events) expect(maxAbsDiff((await lab.engine.allExpertNorms(e.layer, `ref-${c.name}`))!.norms, c.expert_out_norms[e.layer].flat())).toBeLessThan(1e-4);
     }
   });
 

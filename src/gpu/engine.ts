@@ -292,6 +292,19 @@ export class Engine {
     return { events, logits, from: sameIds ? from : 0, ms: now() - t0 };
   }
 
+  /**
+   * Every expert of `layer` on every token of the slot's last forward (gates of 1: the routed
+   * graph then runs all experts), as [T × E] output norms and the router probabilities [T × E].
+   * Coupling analyses need the experts a token was not routed to as well.
+   */
+  async allExpertNorms(layer: number, slot = 'modified'): Promise<{ norms: Float32Array; probs: Float32Array } | undefined> {
+    const s = this.cache.get(slot)?.layers[layer];
+    if (!s || this.manifest.layers[layer].kind === 'dense') return undefined;
+    const T = s.event.T;
+    const { norms } = await this.runMoe(layer, s.moeIn, new Float32Array(T * s.event.E).fill(1), T);
+    return { norms, probs: s.event.probs };
+  }
+
   /** The KV cache of a slot's last forward, to continue generation from. */
   kvOf(slot = 'default'): { key: Float32Array; value: Float32Array }[] | undefined {
     return this.cache.get(slot)?.layers.map((s) => ({ key: s.key4, value: s.value4 }));

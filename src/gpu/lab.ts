@@ -11,7 +11,7 @@ import { LabTokenizer } from '../models/tokenizer';
 import { Cancelled, Engine, type Ort } from './engine';
 import { LayerRouter } from './layerRouter';
 import { fitRewire } from './rewire';
-import { perturbationRadii } from '../routing/metrics/coupling';
+import { pearson, perturbationRadii } from '../routing/metrics/coupling';
 import { parseProbeFile, type ProbeFile } from './probes';
 import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent, NextToken, Progress } from './protocol';
 
@@ -188,7 +188,7 @@ export async function routeTexts(lab: Lab, texts: string[], signal?: { aborted: 
  * U(1 ± ε_i), ε_i = min_j ‖R_i − R_j‖ / (2‖R_i‖)) is fed to the layer's own MoE graph as a proxy
  * token; M[i][j] = expert j's output norm on proxy i.
  */
-export async function couplingMatrix(lab: Lab, layer: number, perturb: boolean, seed = 0): Promise<{ M: number[][]; R: number[][] }> {
+export async function couplingMatrix(lab: Lab, layer: number, perturb: boolean, seed = 0): Promise<{ M: number[][]; R: number[][]; scoreNormCorrelation: number | null }> {
   const m = lab.manifest;
   if (m.layers[layer].kind === 'dense') throw new Error(`layer ${layer} is dense: it has no router and no experts to couple`);
   const E = m.layers[layer].numExperts;
@@ -201,8 +201,12 @@ export async function couplingMatrix(lab: Lab, layer: number, perturb: boolean, 
     const eps = perturbationRadii(R);
     for (let i = 0; i < E; i++) for (let d = 0; d < D; d++) x[i * D + d] *= 1 + eps[i] * (2 * rng.next() - 1);
   }
-  const { norms } = await lab.engine.runMoe(layer, x, new Float32Array(E * E), E);
-  return { M: Array.from({ length: E }, (_, i) => Array.from(norms.subarray(i * E, (i + 1) * E))), R };
+  // Gates of 1 run every expert on every proxy token (the routed graph skips zero gates).
+  const { norms } = await lab.engine.runMoe(layer, x, new Float32Array(E * E).fill(1), E);
+  // On the real tokens of the last run, when there is one: Pearson r over (token, expert) pairs.
+  const real = await lab.engine.allExpertNorms(layer);
+  const scoreNormCorrelation = real && real.probs.length > 2 ? pearson(Array.from(real.probs), Array.from(real.norms)) : null;
+  return { M: Array.from({ length: E }, (_, i) => Array.from(norms.subarray(i * E, (i + 1) * E))), R, scoreNormCorrelation };
 }
 
 /** Routing flips per layer, next-token KL and per-token loss change between two passes. */

@@ -139,7 +139,15 @@ export type WorkerReply =
   | { type: 'generated'; requestId: number; text: string; tokens: { id: number; text: string }[] }
   | { type: 'aligned'; requestId: number; result: AlignResult }
   | { type: 'routed-texts'; requestId: number; runs: number[][][][] }
-  | { type: 'coupled'; requestId: number; layer: number; M: number[][]; R: number[][] }
+  | {
+      type: 'coupled';
+      requestId: number;
+      layer: number;
+      M: number[][];
+      R: number[][];
+      /** Pearson r of router probability and expert output norm over the last run's (token, expert) pairs */
+      scoreNormCorrelation: number | null;
+    }
   | { type: 'steered'; requestId: number; result: SteerResult }
   | { type: 'error'; requestId: number; message: string }
   | { type: 'cancelled'; requestId: number };

@@ -91,7 +91,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' }>)
     }
     if (req.type === 'coupling') {
       const c = await couplingMatrix(lab, req.layer, req.perturb, req.seed);
-      post({ type: 'coupled', requestId: req.requestId, layer: req.layer, M: c.M, R: c.R });
+      post({ type: 'coupled', requestId: req.requestId, layer: req.layer, M: c.M, R: c.R, scoreNormCorrelation: c.scoreNormCorrelation });
       return;
     }
     if (req.type === 'steer') {

@@ -9,7 +9,6 @@ import { couplingMatrix } from '../../src/gpu/lab';
 import {
   columnDominance,
   meanOffDiagonalCosine,
-  pearson,
   perturbationRadii,
   rowDominance,
 } from '../../src/routing/metrics/index';
@@ -80,8 +79,7 @@ export async function couplingCommand(argv: string[]): Promise<object> {
   const run = text === undefined ? undefined : await lab.run(text, {});
   const out = [];
   for (const l of layers) {
-    const { M, R } = await couplingMatrix(lab, l, perturb, seed);
-    const ev = run?.modified.events[l];
+    const { M, R, scoreNormCorrelation } = await couplingMatrix(lab, l, perturb, seed);
     out.push({
       index: l,
       M,
@@ -89,13 +87,8 @@ export async function couplingCommand(argv: string[]): Promise<object> {
       columnDominance: columnDominance(M),
       routerRowCosine: meanOffDiagonalCosine(R),
       ...(perturb ? { epsilon: perturbationRadii(R) } : {}),
-      // Pearson over all (token, expert) pairs; null when there are too few pairs.
-      ...(ev
-        ? {
-            scoreNormCorrelation:
-              ev.T * ev.E > 2 ? pearson(Array.from(ev.probs), Array.from(ev.expertNorms)) : null,
-          }
-        : {}),
+      // Pearson over all (token, expert) pairs, every expert run on every token; null when too few pairs.
+      ...(run ? { scoreNormCorrelation } : {}),
     });
   }
   return {

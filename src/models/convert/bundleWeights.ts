@@ -6,6 +6,7 @@ import type { LoadedBundle } from '../loader';
 import { fusedGraph, type GraphWeights, type MixtralDims } from './mixtral';
 import { f16ToF32, writeSafetensors } from '../safetensors';
 import { transpose2d } from '../onnx/blocks';
+import { sideBySide } from '../onnx/routedExperts';
 import { Checkpoint } from './checkpoint';
 import { dequantizeMatMulWeight, type QuantBits } from '../onnx/quant';
 
@@ -73,12 +74,19 @@ export function bundleWeights(bundle: LoadedBundle): GraphWeights {
     return t;
   };
   const E = m.layers[0].numExperts;
-  const I = m.intermediateSize ?? get('l0_w1').dims[1] / E;
+  const I = m.intermediateSize ?? (inits.has('l0_w1') ? get('l0_w1').dims[1] / E : get('l0_w1_e0').dims[1]);
   // inv_freq[1] = θ^(−2/hd) → θ = inv_freq[1]^(−hd/2)
   const theta = m.ropeTheta ?? (() => {
     const name = [...inits.keys()].find((k) => k.startsWith('rope_inv_freq_'))!;
     return Math.round(Math.pow(get(name).data[1], -m.headDim / 2));
   })();
+  // Bundles since routed experts store each expert's matrices apart (l<i>_w1_e<e> …).
+  const perExpert = (i: number) => {
+    const part = (w: string) => Array.from({ length: E }, (_, e) => get(`l${i}_${w}_e${e}`).data);
+    const w2 = new Float32Array(E * I * m.hiddenSize);
+    part('w2').forEach((b, e) => w2.set(b, e * b.length));
+    return { w1: sideBySide(part('w1'), I, m.hiddenSize), w3: sideBySide(part('w3'), I, m.hiddenSize), w2 };
+  };
   const d: MixtralDims = { V: m.vocabSize, D: m.hiddenSize, L: m.numLayers, H: m.numHeads, Hkv: m.numKvHeads, hd: m.headDim, I, E, k: m.router.topK, eps: m.rmsNormEps, theta, maxContext: m.maxContext };
   return {
     d,
@@ -87,7 +95,7 @@ export function bundleWeights(bundle: LoadedBundle): GraphWeights {
     postNorm: (i) => get(`l${i}_post_norm`).data,
     attn: (i) => ({ q: get(`l${i}_q`).data, k: get(`l${i}_k`).data, v: get(`l${i}_v`).data, o: get(`l${i}_o`).data }),
     routerT: (i) => get(`l${i}_router`).data,
-    experts: (i) => ({ w1: get(`l${i}_w1`).data, w3: get(`l${i}_w3`).data, w2: get(`l${i}_w2`).data }),
+    experts: (i) => (inits.has(`l${i}_w1`) ? { w1: get(`l${i}_w1`).data, w3: get(`l${i}_w3`).data, w2: get(`l${i}_w2`).data } : perExpert(i)),
     finalNorm: () => get('final_norm').data,
     lmHeadT: () => get('lm_head').data,
   };

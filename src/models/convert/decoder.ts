@@ -9,7 +9,8 @@
 // Dense layers (no router) get an attention graph without router_logits and a moe graph that is
 // the plain MLP: moe_in → moe_out, no gates input, no expert_norms output.
 import { GraphBuilder } from '../onnx/builder';
-import { attention, denseExperts, layerNorm, linear, rmsNorm, swiglu, transpose2d, type AttentionOptions } from '../onnx/blocks';
+import { routedExperts, expertWeights } from '../onnx/routedExperts';
+import { attention, layerNorm, linear, rmsNorm, swiglu, transpose2d, type AttentionOptions } from '../onnx/blocks';
 import type { LayerSpec, Manifest } from '../manifest';
 import { BUNDLE_FORMAT } from '../manifest';
 import type { NativeRouter } from '../../routing/types';
@@ -172,16 +173,7 @@ function moeGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType):
     return g.build(`layer ${i}: dense SwiGLU MLP (no router)`);
   }
   const gates = g.input('gates', 'float32', ['B', 'T', plan.E]);
-  const ex = w.experts(i);
-  const r = denseExperts(
-    g,
-    moeIn,
-    gates,
-    { w1: g.weight(`l${i}_w1`, ex.w1, [s.D, plan.E * plan.I]), w3: g.weight(`l${i}_w3`, ex.w3, [s.D, plan.E * plan.I]), w2: g.weight(`l${i}_w2`, ex.w2, [plan.E, plan.I, s.D]) },
-    plan.E,
-    plan.I,
-    s.D,
-  );
+  const r = routedExperts(g, moeIn, gates, expertWeights(g, `l${i}`, w.experts(i), plan.E, plan.I, s.D), s.D);
   let out = r.out;
   if (plan.shared) {
     // Qwen2-MoE: shared expert always on, weighted by sigmoid(shared_expert_gate · x)
@@ -194,7 +186,7 @@ function moeGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType):
   g.o('Identity', [r.norms], {}, 'expert_norms');
   g.output('moe_out', 'float32', ['B', 'T', s.D]);
   g.output('expert_norms', 'float32', ['B', 'T', plan.E]);
-  return g.build(`layer ${i}: SwiGLU experts mixed by dense gates${plan.shared ? ' + shared expert' : ''}`);
+  return g.build(`layer ${i}: SwiGLU experts on their routed tokens${plan.shared ? ' + shared expert' : ''}`);
 }
 
 function headGraph(s: DecoderSpec, w: DecoderWeights, wt: WeightType): Uint8Array {

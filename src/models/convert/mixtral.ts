@@ -4,7 +4,8 @@
 // (block_sparse_moe.experts.{j}.w1/w2/w3) and the fused layout (mlp.experts.gate_up_proj
 // [E, 2I, H] with gate rows first, mlp.experts.down_proj [E, H, I]).
 import { GraphBuilder, type WeightDtype } from '../onnx/builder';
-import { attention, denseExperts, linear, rmsNorm, transpose2d } from '../onnx/blocks';
+import { routedExperts, expertWeights } from '../onnx/routedExperts';
+import { attention, linear, rmsNorm, transpose2d } from '../onnx/blocks';
 import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
 import type { LayerSpec, Manifest } from '../manifest';
@@ -168,11 +169,7 @@ function addAttnBlock(g: GraphBuilder, w: GraphWeights, i: number, hidden: strin
 
 function addMoeBlock(g: GraphBuilder, w: GraphWeights, i: number, moeIn: string, gates: string) {
   const { d } = w;
-  const ex = w.experts(i);
-  const w1 = g.weight(`l${i}_w1`, ex.w1, [d.D, d.E * d.I]);
-  const w3 = g.weight(`l${i}_w3`, ex.w3, [d.D, d.E * d.I]);
-  const w2 = g.weight(`l${i}_w2`, ex.w2, [d.E, d.I, d.D]);
-  return denseExperts(g, moeIn, gates, { w1, w3, w2 }, d.E, d.I, d.D);
+  return routedExperts(g, moeIn, gates, expertWeights(g, `l${i}`, w.experts(i), d.E, d.I, d.D), d.D);
 }
 
 function embedGraph(w: GraphWeights, wt: WeightType): Uint8Array {
@@ -216,7 +213,7 @@ function moeGraph(w: GraphWeights, i: number, wt: WeightType): Uint8Array {
   g.o('Identity', [r.norms], {}, 'expert_norms');
   g.output('moe_out', 'float32', ['B', 'T', d.D]);
   g.output('expert_norms', 'float32', ['B', 'T', d.E]);
-  return g.build(`layer ${i}: SwiGLU experts mixed by dense gates`);
+  return g.build(`layer ${i}: SwiGLU experts on their routed tokens`);
 }
 
 function addHead(g: GraphBuilder, w: GraphWeights, hidden: string, out: string) {

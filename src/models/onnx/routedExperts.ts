@@ -43,3 +43,33 @@ export function routedExperts(g: GraphBuilder, x: string, gates: string, experts
     norms: g.o('Reshape', [norms, g.o('Concat', [shapeBT, g.ints([E])], { axis: 0 })]),
   };
 }
+
+/** Expert e's [D × I] block of a side-by-side [D × E·I] matrix (columns e·I … e·I + I − 1). */
+export function expertColumns(w: Float32Array, e: number, E: number, I: number, D: number): Float32Array {
+  const out = new Float32Array(D * I);
+  for (let d = 0; d < D; d++) out.set(w.subarray(d * E * I + e * I, d * E * I + (e + 1) * I), d * I);
+  return out;
+}
+
+/** The inverse of expertColumns over all experts: [D × I] blocks → [D × E·I]. */
+export function sideBySide(blocks: Float32Array[], I: number, D: number): Float32Array {
+  const E = blocks.length;
+  const out = new Float32Array(D * E * I);
+  blocks.forEach((b, e) => {
+    for (let d = 0; d < D; d++) out.set(b.subarray(d * I, (d + 1) * I), d * E * I + e * I);
+  });
+  return out;
+}
+
+/**
+ * Registers each expert's matrices as its own weight (`<prefix>_w1_e<e>` …), so quantised
+ * dtypes quantise them one by one and routedExperts can multiply by them directly.
+ * `w1`/`w3` are [D × E·I] side by side, `w2` is [E × I × D].
+ */
+export function expertWeights(g: GraphBuilder, prefix: string, ex: { w1: Float32Array; w3: Float32Array; w2: Float32Array }, E: number, I: number, D: number): ExpertMatrices[] {
+  return Array.from({ length: E }, (_, e) => ({
+    gate: g.weight(`${prefix}_w1_e${e}`, expertColumns(ex.w1, e, E, I, D), [D, I]),
+    up: g.weight(`${prefix}_w3_e${e}`, expertColumns(ex.w3, e, E, I, D), [D, I]),
+    down: g.weight(`${prefix}_w2_e${e}`, ex.w2.slice(e * I * D, (e + 1) * I * D), [I, D]),
+  }));
+}
