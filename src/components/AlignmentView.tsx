@@ -4,6 +4,7 @@ import { useLab } from '../state/store';
 import { ask, runAlign } from '../state/engineClient';
 import type { SteerResult } from '../gpu/steering';
 import { Panel } from './Panel';
+import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
 
 const W = 320;
@@ -16,6 +17,7 @@ const M = { top: 18, right: 8, bottom: 8, left: 34 };
  * and English's. Darker = more divergent. Computed on the model's held-out UDHR probes.
  */
 export function AlignmentView() {
+  const imported = useLab((s) => s.imported);
   const manifest = useLab((s) => s.manifest);
   const result = useLab((s) => s.alignment);
   const aligning = useLab((s) => s.aligning);
@@ -73,7 +75,7 @@ export function AlignmentView() {
   }, [result, langs, H]);
 
   return (
-    <Panel title="Cross-lingual alignment" testId="alignment-view">
+    <Panel title="Cross-lingual alignment" testId="alignment-view" disabled={disabledReason(imported, 'model')}>
       {!manifest?.probes ? (
         <p className="placeholder">This model ships no parallel probe texts (probes/), so there is nothing to align.</p>
       ) : (

@@ -3,12 +3,14 @@ import { useLab } from '../state/store';
 import { ask, runPrompt } from '../state/engineClient';
 import { contrastiveRanking, routingFrequency, steeringSpecs } from '../routing/metrics/index';
 import { Panel } from './Panel';
+import { disabledReason } from './needsModel';
 
 /**
  * Contrastive expert attribution: route two text sets (one text per line), rank experts per layer
  * by routing-frequency difference, and turn the ranking into a steering intervention in one click.
  */
 export function AttributionView() {
+  const imported = useLab((s) => s.imported);
   const manifest = useLab((s) => s.manifest);
   const setInterventions = useLab((s) => s.setInterventions);
   const interventions = useLab((s) => s.interventions);
@@ -46,7 +48,7 @@ export function AttributionView() {
   };
 
   return (
-    <Panel title="Contrastive expert attribution" testId="attribution-view">
+    <Panel title="Contrastive expert attribution" testId="attribution-view" disabled={disabledReason(imported, 'model')}>
       <div className="attr-inputs">
         <label>
           set A (one text per line)

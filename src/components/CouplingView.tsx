@@ -4,6 +4,7 @@ import { useLab } from '../state/store';
 import { ask } from '../state/engineClient';
 import { columnDominance, meanOffDiagonalCosine, rowDominance } from '../routing/metrics/index';
 import { Panel } from './Panel';
+import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
 import { drawExpertMatrix } from './charts';
 
@@ -17,6 +18,7 @@ const MARGIN = 22;
  * output norm on the current run's tokens.
  */
 export function CouplingView() {
+  const imported = useLab((s) => s.imported);
   const layer = useLab((s) => s.focus.layer);
   const manifest = useLab((s) => s.manifest);
   const setError = useLab((s) => s.setError);
@@ -46,7 +48,7 @@ export function CouplingView() {
   }, [res]);
 
   return (
-    <Panel title={`Router–expert coupling — layer ${layer}`} testId="coupling-view">
+    <Panel title={`Router–expert coupling — layer ${layer}`} testId="coupling-view" disabled={disabledReason(imported, 'model')}>
       <p className="hint" title="ERC: do router rows and experts agree? (Router-Expert Coupling; proxy tokens = router rows)">
         Each router row is fed to every expert as a proxy token; a strong diagonal means router and experts are coupled.
       </p>

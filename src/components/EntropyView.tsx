@@ -4,6 +4,7 @@ import { useLab } from '../state/store';
 import type { LayerEvent } from '../gpu/protocol';
 import { tokenRouting, type TokenRouting } from '../routing/metrics/index';
 import { Panel } from './Panel';
+import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
 
 const W = 320;
@@ -35,6 +36,7 @@ interface Cell {
  * token's numbers and per-layer means (the same numbers as `moe-lab analyze --metrics entropy`).
  */
 export function EntropyView() {
+  const imported = useLab((s) => s.imported);
   const layers = useLab((s) => s.modified.layers);
   const tokens = useLab((s) => s.modified.summary?.tokens);
   const focus = useLab((s) => s.focus);
@@ -120,7 +122,7 @@ export function EntropyView() {
   const tokenText = tokens?.[t]?.text;
 
   return (
-    <Panel title="Routing entropy and confidence" testId="entropy-view">
+    <Panel title="Routing entropy and confidence" testId="entropy-view" disabled={disabledReason(imported, 'logits')}>
       {T === 0 ? (
         <p className="placeholder">How sure the router is, per token and layer, after a run.</p>
       ) : (

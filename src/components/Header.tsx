@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import { SHIPPED_MODELS } from '../models/registry';
 import { useLab } from '../state/store';
 import { loadModel, sourceForModel } from '../state/engineClient';
+import { closeTrace, openTraceFiles } from '../state/importTrace';
 
 /** Title, model picker (shipped models, a bundle URL, or a bundle folder from disk) and backend badge. */
 export function Header() {
@@ -66,6 +67,7 @@ export function Header() {
             onChange={(e) => openFolder(e.target.files)}
           />
         </label>
+        <TracePicker />
         <BackendBadge />
       </div>
     </header>
@@ -79,5 +81,34 @@ function BackendBadge() {
     <span className={`badge badge-${backend ?? 'none'}`} data-testid="backend-badge" title={note ?? 'The inference backend that ran the last pass'} aria-label={`Backend: ${backend ?? 'not started'}${note ? ` (${note})` : ''}`}>
       {backend ?? 'no backend yet'}
     </span>
+  );
+}
+
+/**
+ * Open a trace captured elsewhere: the lab's trace JSON, or an engine capture (vLLM routed_experts
+ * .npy with its token ids, HF capture JSON, SGLang JSON, Megatron .jsonl + logits .bin), picked
+ * together. While it is open the header names it; × (or running a prompt) goes back to the model.
+ */
+function TracePicker() {
+  const imported = useLab((s) => s.imported);
+  const open = async (files: FileList | null) => {
+    if (!files || files.length === 0) return;
+    openTraceFiles(await Promise.all(Array.from(files, async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))));
+  };
+  return (
+    <>
+      <label className="folder-pick" title="Open a routing trace: trace JSON, or a vLLM .npy (+ token ids), HF capture JSON, SGLang JSON, Megatron .jsonl (+ logits .bin)">
+        Open trace…
+        <input type="file" data-testid="trace-file" multiple accept=".json,.jsonl,.npy,.bin" onChange={(e) => void open(e.target.files).finally(() => (e.target.value = ''))} />
+      </label>
+      {imported && (
+        <span className="badge badge-trace" data-testid="imported-trace" title={`Imported from ${imported.engine}${imported.hasLogits ? '' : ' (no router logits)'}${imported.hasGates ? '' : ' (no gate weights)'}`}>
+          trace: {imported.name}
+          <button type="button" aria-label="Close the trace and go back to the model" onClick={closeTrace}>
+            ×
+          </button>
+        </span>
+      )}
+    </>
   );
 }

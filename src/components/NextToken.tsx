@@ -2,9 +2,11 @@ import { useState } from 'react';
 import { useLab } from '../state/store';
 import { cancel, generate } from '../state/engineClient';
 import { Panel } from './Panel';
+import { disabledReason } from './needsModel';
 
 /** The model's next-token distribution, the diff against the unmodified run, and generation. */
 export function NextToken() {
+  const imported = useLab((s) => s.imported);
   const summary = useLab((s) => s.modified.summary);
   const baseline = useLab((s) => s.baseline.summary);
   const diff = useLab((s) => s.diff);
@@ -15,7 +17,7 @@ export function NextToken() {
   const [maxTokens, setMaxTokens] = useState(24);
   const meanLoss = summary && summary.loss.length ? summary.loss.reduce((a, b) => a + b, 0) / summary.loss.length : null;
   return (
-    <Panel title="Next token" testId="next-token">
+    <Panel title="Next token" testId="next-token" disabled={disabledReason(imported, 'model')}>
       {!summary ? (
         <p className="placeholder">The model's next-token distribution.</p>
       ) : (

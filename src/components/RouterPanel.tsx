@@ -3,6 +3,7 @@ import { INTERVENTION_KINDS, INTERVENTION_PARAMS, POLICY_CATALOGUE, parseInterve
 import { useLab } from '../state/store';
 import { runPrompt } from '../state/engineClient';
 import { Panel } from './Panel';
+import { disabledReason } from './needsModel';
 
 const KIND_HELP: Record<string, string> = {
   bias: 'add a constant to the listed experts’ router logits',
@@ -18,6 +19,7 @@ const KIND_HELP: Record<string, string> = {
 
 /** Pick a router policy with its parameters; add and remove logit interventions. Every change re-runs. */
 export function RouterPanel() {
+  const imported = useLab((s) => s.imported);
   const router = useLab((s) => s.router);
   const setRouter = useLab((s) => s.setRouter);
   const interventions = useLab((s) => s.interventions);
@@ -58,7 +60,7 @@ export function RouterPanel() {
   };
 
   return (
-    <Panel title="Router and interventions" testId="router-panel">
+    <Panel title="Router and interventions" testId="router-panel" disabled={disabledReason(imported, 'model')}>
       <div className="router-row">
         <label htmlFor={selectId}>Router</label>
         <select id={selectId} data-testid="router-select" value={parsed.name} onChange={(e) => applyRouter(e.target.value)}>

@@ -4,6 +4,7 @@ import { useLab } from '../state/store';
 import { runPrompt } from '../state/engineClient';
 import { drawExpertBars } from './charts';
 import { Panel } from './Panel';
+import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
 
 const W = 320;
@@ -15,6 +16,7 @@ const M = { top: 8, right: 8, bottom: 22, left: 32 };
  * the rest faded); with an intervention, the unmodified run's probabilities are drawn as outlines.
  */
 export function RouterScores() {
+  const imported = useLab((s) => s.imported);
   const focus = useLab((s) => s.focus);
   const ev = useLab((s) => s.modified.layers[s.focus.layer]);
   const base = useLab((s) => s.baseline.layers[s.focus.layer]);
@@ -64,7 +66,7 @@ export function RouterScores() {
   };
 
   return (
-    <Panel title={`Router scores — layer ${focus.layer}, token ${t}`} testId="router-scores">
+    <Panel title={`Router scores — layer ${focus.layer}, token ${t}`} testId="router-scores" disabled={disabledReason(imported, 'logits')}>
       {probs.length === 0 ? (
         <p className="placeholder">Router probabilities for the focused token and layer.</p>
       ) : (
@@ -73,43 +75,49 @@ export function RouterScores() {
           <p className="hint" title="softmax of the router logits; solid = selected, dashed outline = the unmodified run">
             p = softmax(router logits). Solid: selected ({selected.join(', ') || 'none'}). {before ? 'Dashed: before the intervention.' : ''}
           </p>
-          <div className="expert-toggles" role="group" aria-label={`Mask or force experts in layer ${focus.layer}`}>
-            {probs.map((_, e) => (
-              <span key={e} className="toggle-pair">
-                <button type="button" data-testid={`mask-${e}`} aria-pressed={interventions.includes(`mask:layers=${focus.layer},experts=${e}`)} onClick={() => toggle('mask', e)} title={`mask expert ${e} in layer ${focus.layer} (logit → −∞)`}>
-                  ⊘{e}
-                </button>
-                <button type="button" data-testid={`force-${e}`} aria-pressed={interventions.includes(`force:layers=${focus.layer},experts=${e}`)} onClick={() => toggle('force', e)} title={`force expert ${e} in layer ${focus.layer} (logit → max + ε)`}>
-                  ↑{e}
-                </button>
-              </span>
-            ))}
-          </div>
-          <details className="bias-sliders">
-            <summary>Logit bias per expert (layer {focus.layer})</summary>
-            {probs.map((_, e) => {
-              const prefix = `bias:layers=${focus.layer},experts=${e},value=`;
-              const current = Number(interventions.find((s) => s.startsWith(prefix))?.slice(prefix.length) ?? 0);
-              return (
-                <label key={e} className="bias-row">
-                  <span>expert {e}</span>
-                  <input
-                    type="range"
-                    min={-5}
-                    max={5}
-                    step={0.5}
-                    defaultValue={current}
-                    key={`${focus.layer}-${e}-${current}`}
-                    data-testid={`bias-${e}`}
-                    aria-label={`logit bias for expert ${e} in layer ${focus.layer}`}
-                    onPointerUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
-                    onKeyUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
-                  />
-                  <output>{current.toFixed(1)}</output>
-                </label>
-              );
-            })}
-          </details>
+          {imported ? (
+            <p className="hint">Masking, forcing and logit biases re-run the model: run a prompt to go back to it.</p>
+          ) : (
+            <>
+              <div className="expert-toggles" role="group" aria-label={`Mask or force experts in layer ${focus.layer}`}>
+                {probs.map((_, e) => (
+                  <span key={e} className="toggle-pair">
+                    <button type="button" data-testid={`mask-${e}`} aria-pressed={interventions.includes(`mask:layers=${focus.layer},experts=${e}`)} onClick={() => toggle('mask', e)} title={`mask expert ${e} in layer ${focus.layer} (logit → −∞)`}>
+                      ⊘{e}
+                    </button>
+                    <button type="button" data-testid={`force-${e}`} aria-pressed={interventions.includes(`force:layers=${focus.layer},experts=${e}`)} onClick={() => toggle('force', e)} title={`force expert ${e} in layer ${focus.layer} (logit → max + ε)`}>
+                      ↑{e}
+                    </button>
+                  </span>
+                ))}
+              </div>
+              <details className="bias-sliders">
+                <summary>Logit bias per expert (layer {focus.layer})</summary>
+                {probs.map((_, e) => {
+                  const prefix = `bias:layers=${focus.layer},experts=${e},value=`;
+                  const current = Number(interventions.find((s) => s.startsWith(prefix))?.slice(prefix.length) ?? 0);
+                  return (
+                    <label key={e} className="bias-row">
+                      <span>expert {e}</span>
+                      <input
+                        type="range"
+                        min={-5}
+                        max={5}
+                        step={0.5}
+                        defaultValue={current}
+                        key={`${focus.layer}-${e}-${current}`}
+                        data-testid={`bias-${e}`}
+                        aria-label={`logit bias for expert ${e} in layer ${focus.layer}`}
+                        onPointerUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
+                        onKeyUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
+                      />
+                      <output>{current.toFixed(1)}</output>
+                    </label>
+                  );
+                })}
+              </details>
+            </>
+          )}
           <ExportButtons svg={svgRef} name={`router-scores-L${focus.layer}-t${t}`} />
         </>
       )}

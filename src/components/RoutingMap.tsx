@@ -21,7 +21,9 @@ export function RoutingMap() {
   const gridRef = useRef<HTMLDivElement>(null);
   const tokens = modified.summary?.tokens ?? [];
   const T = tokens.length || modified.layers.find(Boolean)?.T || 0;
-  const L = manifest?.numLayers ?? modified.layers.length;
+  const imported = useLab((s) => s.imported !== null);
+  // An imported trace has its own layer count, whatever model is loaded underneath.
+  const L = imported ? modified.layers.length : (manifest?.numLayers ?? modified.layers.length);
   // Per layer, the flipped tokens as a string key, so unchanged rows skip re-rendering.
   const changedByLayer = useMemo(() => new Map(diff?.layers.map((d) => [d.layer, d.flippedTokens.join(',')]) ?? []), [diff]);
 

@@ -81,8 +81,9 @@ function onReply(msg: WorkerReply) {
     case 'loaded':
       lastGood = pendingLoad;
       performance.measure('moe-load', { start: `moe-load-${msg.requestId}`, detail: msg.timings });
-      useLab.setState({ manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, modified: emptyPass(), baseline: emptyPass(), diff: null, alignment: null });
-      if (s.prompt.trim()) runPrompt();
+      // An imported trace on screen stays there while a model loads underneath it.
+      useLab.setState({ manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, ...(s.imported ? {} : { modified: emptyPass(), baseline: emptyPass(), diff: null }), alignment: null });
+      if (s.prompt.trim() && !s.imported) runPrompt();
       break;
     case 'layer':
       queueLayer(msg.pass, msg.event);
@@ -184,7 +185,7 @@ export function runPrompt(): void {
   const s = useLab.getState();
   if (!s.manifest || !s.prompt.trim()) return;
   const changed = s.router !== 'native' || s.interventions.length > 0;
-  useLab.setState({ running: true, error: null, ...(changed ? {} : { baseline: emptyPass(), diff: null }) });
+  useLab.setState({ running: true, error: null, imported: null, ...(changed ? {} : { baseline: emptyPass(), diff: null }) });
   send({ type: 'forward', text: s.prompt, router: s.router, interventions: s.interventions, baseline: changed, topN: 10 }, 'run');
 }
 

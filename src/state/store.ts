@@ -21,6 +21,21 @@ export interface PassTrace {
   summary: ForwardSummary | null;
 }
 
+/** A trace opened from a file or URL (captured elsewhere, e.g. on a serving engine): the views
+ * that need only routing show it, the ones that need the model say why they are disabled. */
+export interface ImportedTraceInfo {
+  /** file name(s) shown in the header */
+  name: string;
+  /** URLs it came from (`?trace=`), empty for files picked from disk */
+  urls: string[];
+  /** who recorded it: vllm, sglang, megatron, transformers, or the lab's own backend */
+  engine: string;
+  hasLogits: boolean;
+  hasGates: boolean;
+  /** the trace JSON as opened (what "Export trace" gives back) */
+  trace: Record<string, unknown>;
+}
+
 export interface Generation {
   text: string;
   /** generated tokens with the experts they visited, [layer][k] */
@@ -39,6 +54,8 @@ export interface LabState {
   backend: BackendName | null;
   backendNote: string | null;
   loading: boolean;
+  /** an imported trace on screen instead of a run of the model */
+  imported: ImportedTraceInfo | null;
   // run settings
   prompt: string;
   router: string;
@@ -83,6 +100,7 @@ export const useLab = create<LabState>()((set, get) => ({
   backend: null,
   backendNote: null,
   loading: false,
+  imported: null,
   prompt: '',
   router: 'native',
   interventions: [],

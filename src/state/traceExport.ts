@@ -3,6 +3,7 @@ import { traceJson } from '../gpu/trace';
 import type { LabState } from './store';
 
 export function currentTrace(s: LabState): Record<string, unknown> | null {
+  if (s.imported) return s.imported.trace; // an opened trace exports as it was opened
   const summary = s.modified.summary;
   if (!s.manifest || !summary || !s.backend) return null;
   return traceJson(s.manifest, s.backend, { summary, events: s.modified.layers, logits: new Float32Array(0) }, { loss: true });

@@ -3,9 +3,10 @@ import { formatUrlState, parseUrlState, URL_DEFAULTS } from './urlState';
 
 describe('URL state codec', () => {
   it('round-trips every field and leaves defaults out', () => {
-    const s = { prompt: 'Grüße, 世界', model: 'babel-moe', router: 'topp:p=0.5', interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'], token: 4, layer: 2, expert: 3 };
+    const s = { prompt: 'Grüße, 世界', model: 'babel-moe', router: 'topp:p=0.5', interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'], token: 4, layer: 2, expert: 3, trace: ['traces/run.npy', 'traces/ids.json'] };
     const url = formatUrlState(s);
     expect(url).not.toContain('model=');
+    expect(url).toContain('trace=traces%2Frun.npy&trace=traces%2Fids.json');
     expect(parseUrlState(url)).toEqual({ state: s, notices: [] });
     expect(formatUrlState(URL_DEFAULTS)).toBe('');
     expect(formatUrlState({ ...URL_DEFAULTS, model: 'tiny-mixtral' })).toBe('?model=tiny-mixtral');

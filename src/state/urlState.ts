@@ -12,9 +12,11 @@ export interface UrlState {
   token: number;
   layer: number;
   expert: number | null;
+  /** URLs of an imported trace (a trace JSON, or an engine capture with its token ids) */
+  trace: string[];
 }
 
-export const URL_DEFAULTS: UrlState = { prompt: '', model: DEFAULT_MODEL_ID, router: 'native', interventions: [], token: 0, layer: 0, expert: null };
+export const URL_DEFAULTS: UrlState = { prompt: '', model: DEFAULT_MODEL_ID, router: 'native', interventions: [], token: 0, layer: 0, expert: null, trace: [] };
 
 interface Field<K extends keyof UrlState> {
   key: K;
@@ -53,11 +55,12 @@ const FIELDS: Field<keyof UrlState>[] = [
   { key: 'token', param: 't', parse: int('t', 0), format: (v) => [String(v)] },
   { key: 'layer', param: 'l', parse: int('l', 0), format: (v) => [String(v)] },
   { key: 'expert', param: 'e', parse: int('e', 0), format: (v) => (v === null ? [] : [String(v)]) },
+  { key: 'trace', param: 'trace', multi: true, parse: (r) => r, format: (v) => v as string[] },
 ] as Field<keyof UrlState>[];
 
 export function parseUrlState(search: string): { state: UrlState; notices: string[] } {
   const params = new URLSearchParams(search);
-  const state: UrlState = { ...URL_DEFAULTS, interventions: [] };
+  const state: UrlState = { ...URL_DEFAULTS, interventions: [], trace: [] };
   const notices: string[] = [];
   for (const f of FIELDS) {
     const raw = params.getAll(f.param);

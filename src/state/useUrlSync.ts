@@ -5,9 +5,10 @@ import { useLab } from './store';
 import { parseUrlState, writeUrl, type UrlState } from './urlState';
 import { loadModel, sourceForModel } from './engineClient';
 import { SHIPPED_MODELS } from '../models/registry';
+import { openTraceUrls } from './importTrace';
 
 function toUrl(s: ReturnType<typeof useLab.getState>): UrlState {
-  return { prompt: s.prompt, model: s.modelUrl ?? s.modelId, router: s.router, interventions: s.interventions, token: s.focus.token, layer: s.focus.layer, expert: s.focus.expert };
+  return { prompt: s.prompt, model: s.modelUrl ?? s.modelId, router: s.router, interventions: s.interventions, token: s.focus.token, layer: s.focus.layer, expert: s.focus.expert, trace: s.imported?.urls ?? [] };
 }
 
 export function useUrlSync(): void {
@@ -25,6 +26,7 @@ export function useUrlSync(): void {
     });
     const s = useLab.getState();
     loadModel(sourceForModel(s.modelId, s.modelUrl));
+    if (state.trace.length) void openTraceUrls(state.trace);
     return useLab.subscribe((now, prev) => {
       const a = toUrl(now);
       const b = toUrl(prev);

@@ -1,0 +1,43 @@
+// Opening a trace in the page's store: engine captures become ordinary layer events; bad files
+// leave the state alone and say why.
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { useLab } from './store';
+import { openTraceFiles, traceToPass } from './importTrace';
+import { parseTrace } from '../routing/metrics/trace';
+
+const fixture = (name: string) => ({ name, bytes: new Uint8Array(readFileSync(new URL(`../models/importers/__fixtures__/${name}`, import.meta.url))) });
+const initial = useLab.getState();
+afterEach(() => useLab.setState(initial, true));
+
+describe('importTrace', () => {
+  it('traceToPass: softmax of the logits as probs, −∞ for missing columns, empty gate lists when none were recorded', () => {
+    const p = traceToPass(
+      parseTrace({
+        model: { id: 'm', numExperts: 3 },
+        tokens: [{ id: 1, text: 'a' }],
+        layers: [{ routerLogits: [[0, Math.log(3)]], selected: [[1]] }, { kind: 'dense', selected: [[]] }],
+      }),
+    );
+    const [l0, l1] = p.layers;
+    [0.25, 0.75, 0].forEach((p, e) => expect(l0.probs[e]).toBeCloseTo(p, 6)); // float32 log 3
+    expect(l0.routerLogits[2]).toBe(-Infinity);
+    expect(l0.gates).toEqual([[]]);
+    expect(l1).toMatchObject({ layer: 1, kind: 'dense', T: 1, E: 3, selected: [[]] });
+    expect(l1.routerLogits.length).toBe(0);
+    expect(p.summary).toMatchObject({ tokens: [{ id: 1, text: 'a' }], loss: [], next: [], router: 'recorded' });
+  });
+
+  it('opens a vLLM .npy with its token ids into the store; a bad pick keeps the state and names the problem', () => {
+    expect(openTraceFiles([fixture('routed_experts_i4.npy'), fixture('token_ids.npy')])).toBe(true);
+    const s = useLab.getState();
+    expect(s.imported).toMatchObject({ name: 'routed_experts_i4.npy + token_ids.npy', engine: 'vllm', hasLogits: false, hasGates: false, urls: [] });
+    expect(s.modified.layers.map((l) => l.selected)).toEqual([[[1, 3], [2, 1], [3, 0]], [[], [], []]]);
+    expect(s.modified.summary!.tokens.map((t) => t.id)).toEqual([101, 102, 103]);
+    expect(openTraceFiles([fixture('token_ids.npy')])).toBe(false);
+    expect(useLab.getState().error).toBe(
+      'Could not open the trace: token_ids.npy: no trace among the picked files: pick a trace JSON, a vLLM routed_experts .npy, an HF capture JSON, an SGLang JSON or a Megatron .jsonl',
+    );
+    expect(useLab.getState().modified).toBe(s.modified);
+  });
+});
