@@ -6,7 +6,12 @@ import { useLab } from './store';
 import { openTraceFiles, traceToPass } from './importTrace';
 import { parseTrace } from '../routing/metrics/trace';
 
-const fixture = (name: string) => ({ name, bytes: new Uint8Array(readFileSync(new URL(`../models/importers/__fixtures__/${name}`, import.meta.url))) });
+const fixture = (name: string) => ({
+  name,
+  bytes: new Uint8Array(
+    readFileSync(new URL(`../models/importers/__fixtures__/${name}`, import.meta.url)),
+  ),
+});
 const initial = useLab.getState();
 afterEach(() => useLab.setState(initial, true));
 
@@ -16,7 +21,10 @@ describe('importTrace', () => {
       parseTrace({
         model: { id: 'm', numExperts: 3 },
         tokens: [{ id: 1, text: 'a' }],
-        layers: [{ routerLogits: [[0, Math.log(3)]], selected: [[1]] }, { kind: 'dense', selected: [[]] }],
+        layers: [
+          { routerLogits: [[0, Math.log(3)]], selected: [[1]] },
+          { kind: 'dense', selected: [[]] },
+        ],
       }),
     );
     const [l0, l1] = p.layers;
@@ -25,14 +33,32 @@ describe('importTrace', () => {
     expect(l0.gates).toEqual([[]]);
     expect(l1).toMatchObject({ layer: 1, kind: 'dense', T: 1, E: 3, selected: [[]] });
     expect(l1.routerLogits.length).toBe(0);
-    expect(p.summary).toMatchObject({ tokens: [{ id: 1, text: 'a' }], loss: [], next: [], router: 'recorded' });
+    expect(p.summary).toMatchObject({
+      tokens: [{ id: 1, text: 'a' }],
+      loss: [],
+      next: [],
+      router: 'recorded',
+    });
   });
 
   it('opens a vLLM .npy with its token ids into the store; a bad pick keeps the state and names the problem', () => {
     expect(openTraceFiles([fixture('routed_experts_i4.npy'), fixture('token_ids.npy')])).toBe(true);
     const s = useLab.getState();
-    expect(s.imported).toMatchObject({ name: 'routed_experts_i4.npy + token_ids.npy', engine: 'vllm', hasLogits: false, hasGates: false, urls: [] });
-    expect(s.modified.layers.map((l) => l.selected)).toEqual([[[1, 3], [2, 1], [3, 0]], [[], [], []]]);
+    expect(s.imported).toMatchObject({
+      name: 'routed_experts_i4.npy + token_ids.npy',
+      engine: 'vllm',
+      hasLogits: false,
+      hasGates: false,
+      urls: [],
+    });
+    expect(s.modified.layers.map((l) => l.selected)).toEqual([
+      [
+        [1, 3],
+        [2, 1],
+        [3, 0],
+      ],
+      [[], [], []],
+    ]);
     expect(s.modified.summary!.tokens.map((t) => t.id)).toEqual([101, 102, 103]);
     expect(openTraceFiles([fixture('token_ids.npy')])).toBe(false);
     expect(useLab.getState().error).toBe(

@@ -95,7 +95,9 @@ export async function openTraceUrls(urls: string[]): Promise<boolean> {
       urls.map(async (u) => {
         const res = await fetch(new URL(u, document.baseURI));
         if (!res.ok) throw new Error(`${u}: HTTP ${res.status}`);
-        const name = decodeURIComponent(new URL(u, document.baseURI).pathname.split('/').pop() || u);
+        const name = decodeURIComponent(
+          new URL(u, document.baseURI).pathname.split('/').pop() || u,
+        );
         return { name, bytes: new Uint8Array(await res.arrayBuffer()) };
       }),
     );
@@ -108,6 +110,12 @@ export async function openTraceUrls(urls: string[]): Promise<boolean> {
 
 /** Back to the model: drop the trace and re-run the prompt if there is one. */
 export function closeTrace(): void {
-  useLab.setState({ imported: null, modified: emptyPass(), baseline: emptyPass(), diff: null, notices: [] });
+  useLab.setState({
+    imported: null,
+    modified: emptyPass(),
+    baseline: emptyPass(),
+    diff: null,
+    notices: [],
+  });
   runPrompt();
 }

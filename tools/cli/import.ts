@@ -42,9 +42,7 @@ export async function importCommand(argv: string[]): Promise<object> {
   const format = one(args, 'format');
   if (!format) throw new UsageError(`--format is required (${IMPORT_FORMATS.join(', ')})`);
   if (!IMPORT_FORMATS.includes(format as ImportFormat))
-    throw new UsageError(
-      `unknown --format "${format}" (known: ${IMPORT_FORMATS.join(', ')})`,
-    );
+    throw new UsageError(`unknown --format "${format}" (known: ${IMPORT_FORMATS.join(', ')})`);
   const path = args.positional[0];
   const file = await input(path);
   const tokensPath = one(args, 'tokens');
