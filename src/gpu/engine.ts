@@ -8,6 +8,7 @@ import type { Intervention, RouterPolicy } from '../routing/types';
 import type { BackendName, LayerEvent, Progress } from './protocol';
 import { LayerRouter, type RoutedLayer } from './layerRouter';
 import { RouterWeights } from './routerWeights';
+import { matMulNBitsHint } from '../models/onnx/quant';
 
 export type Ort = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'>;
 type Session = OrtWeb.InferenceSession;
@@ -108,7 +109,8 @@ export class Engine {
       try {
         sessions.set(file, await ort.InferenceSession.create(bytes, { executionProviders: init.executionProviders, graphOptimizationLevel: 'all' }));
       } catch (e) {
-        throw new Error(`${file}: the ${init.backend} backend cannot load this graph (${(e as Error).message})`);
+        const msg = (e as Error).message;
+        throw new Error(`${file}: the ${init.backend} backend cannot load this graph (${msg})${matMulNBitsHint(m.dtype, init.backend, msg)}`);
       }
       checkIo(file, sessions.get(file)!, expectedIo(m, file));
     }

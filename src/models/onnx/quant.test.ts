@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { GraphBuilder } from './builder';
-import { blockParams, codeAt, dequantizeMatMulWeight, quantizeMatMulWeight, quantizedBytes, roundHalfEven, zeroPointAt } from './quant';
+import { blockParams, codeAt, dequantizeMatMulWeight, matMulNBitsHint, quantizeMatMulWeight, quantizedBytes, roundHalfEven, zeroPointAt } from './quant';
 
 const { onnx } = onnxProto;
 
@@ -143,5 +143,15 @@ describe('quantised weights in the graph builder', () => {
       ['table__f16', T.FLOAT16],
       ['router', T.FLOAT],
     ]);
+  });
+});
+
+describe('load-failure hint', () => {
+  it('speaks only for quantised bundles whose failure names MatMulNBits', () => {
+    expect(matMulNBitsHint('q8', 'webgpu', 'Could not find an implementation for MatMulNBits(1) node')).toBe(
+      "; this q8 bundle multiplies by 8-bit weights with com.microsoft.MatMulNBits, which the webgpu backend's onnxruntime does not run: use another backend or convert the model with --dtype fp16",
+    );
+    expect(matMulNBitsHint('fp16', 'wasm', 'MatMulNBits')).toBe('');
+    expect(matMulNBitsHint('q4', 'wasm', 'out of memory')).toBe('');
   });
 });

@@ -125,3 +125,13 @@ export function quantizedBytes(K: number, N: number, bits: QuantBits, blockSize 
   const nBlocks = Math.ceil(K / blockSize);
   return N * nBlocks * ((blockSize * bits) / 8) + N * nBlocks * 4 + N * zeroPointBytesPerRow(nBlocks, bits);
 }
+
+/**
+ * What to do when a backend cannot load a quantised graph: appended to the engine's load error
+ * (and so to the page's "fell back to WASM" note). Empty unless the failure is about MatMulNBits.
+ */
+export function matMulNBitsHint(dtype: string, backend: string, ortMessage: string): string {
+  if ((dtype !== 'q8' && dtype !== 'q4') || !/MatMulNBits/.test(ortMessage)) return '';
+  const bits = dtype === 'q8' ? 8 : 4;
+  return `; this ${dtype} bundle multiplies by ${bits}-bit weights with com.microsoft.MatMulNBits, which the ${backend} backend's onnxruntime does not run: use another backend or convert the model with --dtype fp16`;
+}
