@@ -16,7 +16,7 @@ const USAGE = `usage: moe-lab <command> [options]
           [--text "<text>" | --text-file <path>]   (router–expert coupling per layer)
   import  <file> --format hf|vllm|sglang|megatron [--tokens <ids.npy|json>] [--experts E]
           [--step N] [--logits <logits_rank0.bin>] [--model-id ID] [-o trace.json]
-  convert <hf checkpoint dir> <bundle dir> [--id ID] [--name NAME] [--no-fused]
+  convert <hf checkpoint dir | bundle dir> <bundle dir> [--dtype fp32|fp16|q8|q4] [--id ID] [--name NAME] [--no-fused]
   bench   [--model <bundle>] [--backend wasm|node] [--tokens 16,128,256] [--iters N]`;
 
 type Command = (argv: string[]) => Promise<object>;
