@@ -54,3 +54,18 @@ describe('moe-lab analyze --stability', () => {
     expect(s[1].unchanged).toBeCloseTo(1 - had3.length / a.tokens.length, 12);
   });
 });
+
+describe('moe-lab convert --dtype', () => {
+  it('re-converts a bundle to q4 (manifest says so, trace runs) and names a bad dtype', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'conv-')), 'tiny-q4');
+    const r = cli('convert', 'public/models/tiny-mixtral', dir, '--dtype', 'q4', '--no-fused');
+    expect(r.files).toBe(11); // 8 graphs (no fused), routers.bin, tokenizer.json, tokenizer_config.json
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect([m.dtype, m.name]).toEqual(['q4', 'tiny-mixtral (test fixture, random weights)']);
+    const t = cli('trace', '--model', dir, '--text', 'Hello world');
+    expect(t.layers[0].selected[0]).toHaveLength(2);
+    const bad = fail('convert', 'public/models/tiny-mixtral', dir, '--dtype', 'q3');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('convert: --dtype must be one of fp32, fp16, q8, q4, got "q3"');
+  });
+});
