@@ -25,8 +25,9 @@ for (const dtype of ['q4', 'q8'] as const) {
       expect(run.final.type).toBe('forwarded');
       for (const l of run.layers) {
         const flat = ref.layers[l.layer].routerLogits.flat();
-        // measured: webgpu 4.4e-4 (q4) / 3.8e-4 (q8), wasm 2e-6
-        expect(Math.max(...l.routerLogits.map((v, i) => Math.abs(v - flat[i])))).toBeLessThan(1e-3);
+        // measured: webgpu ≤ 4.4e-4, wasm 2e-6
+        const err = Math.max(...l.routerLogits.map((v, i) => Math.abs(v - flat[i])));
+        expect(err).toBeLessThan(1e-3);
         expect(l.selected).toEqual(ref.layers[l.layer].selected);
       }
     });

@@ -153,7 +153,9 @@ export class GraphBuilder {
     const d = this.deferred.get(w)!;
     const bits: QuantBits = this.weightType === 'q8' ? 8 : 4;
     const [K, N] = d.dims.slice(-2);
-    const attrs = { K, N, bits, block_size: this.blockSize };
+    // accuracy_level 1: float32 activations on every EP (WebGPU defaults to 4, int8-quantised
+    // activations, which would move router logits between backends).
+    const attrs = { K, N, bits, block_size: this.blockSize, accuracy_level: 1 };
     if (d.dims.length === 2) {
       const inits = d.quantized ? [`${w}__q${bits}`, `${w}__scales`, `${w}__zp`] : this.quantInits(w, d.data, K, N, bits);
       d.quantized = true;
