@@ -3,6 +3,7 @@ import { SHIPPED_MODELS } from '../models/registry';
 import { useLab } from '../state/store';
 import { loadModel, sourceForModel } from '../state/engineClient';
 import { closeTrace, openTraceFiles } from '../state/importTrace';
+import { ConvertPicker, ZipPicker } from './ModelFiles';
 
 /** Title, model picker (shipped models, a bundle URL, or a bundle folder from disk) and backend badge. */
 export function Header() {
@@ -67,6 +68,8 @@ export function Header() {
             onChange={(e) => openFolder(e.target.files)}
           />
         </label>
+        <ZipPicker />
+        <ConvertPicker />
         <TracePicker />
         <BackendBadge />
       </div>

@@ -73,7 +73,9 @@ export type Progress =
   | { status: 'session'; file: string; index: number; count: number }
   | { status: 'layer'; layer: number; numLayers: number }
   | { status: 'token'; index: number; count: number }
-  | { status: 'item'; label: string; index: number; count: number };
+  | { status: 'item'; label: string; index: number; count: number }
+  /** in-browser conversion of an HF checkpoint: `step` is the file being built */
+  | { status: 'convert'; step: string; index: number; count: number };
 
 export type WorkerRequest =
   | {
@@ -114,6 +116,26 @@ export type WorkerRequest =
   /** multilingual steering experiment on the probe set (needs a finished alignment) */
   | { type: 'steer'; requestId: number; align: AlignResult; target: string; tau: number; lambda: number }
   | { type: 'cancel'; requestId: number }
+  /**
+   * Convert an HF checkpoint (picked files or a URL prefix) in the worker, then open it as the
+   * current model like 'load' does (a failure keeps the last good one). `cancelFlag` (a
+   * SharedArrayBuffer of one Int32, set to 1 by the page) reaches the worker mid-conversion,
+   * when a 'cancel' message would wait for the synchronous converter to finish.
+   */
+  | {
+      type: 'convert';
+      requestId: number;
+      source: BundleSource;
+      dtype: 'fp32' | 'fp16' | 'q8' | 'q4';
+      id: string;
+      name?: string;
+      cancelFlag?: SharedArrayBuffer;
+      preferBackend?: BackendName;
+      ortBase?: string;
+      threads?: number;
+    }
+  /** the bundle converted in this worker, as one .zip (answered 'bundle-zipped') */
+  | { type: 'bundle-zip'; requestId: number }
   /** test hook: throw inside the worker outside any handler, to exercise the crash-restart path */
   | { type: 'crash'; requestId: number };
 
@@ -131,6 +153,8 @@ export type WorkerReply =
       backendNote: string | null;
       /** where the load time went: bundle download + checks, waiting for ORT's runtime, session creation */
       timings?: { downloadMs: number; runtimeWaitMs: number; sessionsMs: number };
+      /** the model was converted in the worker ('convert'); its bundle can be asked for with 'bundle-zip' */
+      converted?: boolean;
     }
   | { type: 'progress'; requestId: number; progress: Progress }
   | { type: 'layer'; requestId: number; pass: 'baseline' | 'modified'; event: LayerEvent }
@@ -149,5 +173,6 @@ export type WorkerReply =
       scoreNormCorrelation: number | null;
     }
   | { type: 'steered'; requestId: number; result: SteerResult }
+  | { type: 'bundle-zipped'; requestId: number; fileName: string; data: ArrayBuffer }
   | { type: 'error'; requestId: number; message: string }
   | { type: 'cancelled'; requestId: number };

@@ -10,6 +10,9 @@ import { alignProbes } from './align';
 import { steeringExperiment } from './steering';
 import type { WorkerReply, WorkerRequest } from './protocol';
 import { warmupModel } from './warmup';
+import { convertSource } from './convertJob';
+import type { Bundle } from '../models/convert';
+import { zipBundle } from '../models/bundleZip';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -18,6 +21,8 @@ const running = new Map<number, { aborted: boolean; run: boolean }>();
 /** requestId of the newest forward/generate: older queued ones are answered 'cancelled' */
 let latestRun = -1;
 let chain: Promise<unknown> = Promise.resolve();
+/** the bundle of a model converted here ('convert'), kept while that model is open so the page can save it */
+let converted: { lab: Lab; bundle: Bundle } | null = null;
 
 function post(msg: WorkerReply, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
@@ -82,6 +87,31 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' }>)
       lab = value;
       const timings = { downloadMs: downloaded - t0, runtimeWaitMs: warm - downloaded, sessionsMs: performance.now() - warm };
       post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note, timings });
+      return;
+    }
+    if (req.type === 'convert') {
+      const shared = req.cancelFlag ? new Int32Array(req.cancelFlag) : null;
+      const signal = { get aborted() { return flag.aborted || (shared !== null && Atomics.load(shared, 0) !== 0); } };
+      const ortReady = loadOrt(req.ortBase, req.threads); // ORT compiles while the converter runs
+      ortReady.catch(() => undefined);
+      const bundle = await convertSource(req.source, { dtype: req.dtype, id: req.id, name: req.name, signal, onProgress: progress });
+      const ort = await ortReady;
+      await ortWarm;
+      const { value, choice } = await withBackend(req.preferBackend, (c) => Lab.open(ort as never, bundle, c.executionProviders, c.backend, progress));
+      if (signal.aborted) {
+        void value.engine.release();
+        throw new Cancelled();
+      }
+      // As for 'load': only now does the new model replace the last good one.
+      lab = value;
+      converted = { lab: value, bundle };
+      post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note, converted: true });
+      return;
+    }
+    if (req.type === 'bundle-zip') {
+      if (!converted || converted.lab !== lab) throw new Error('the open model was not converted in this page, so there is no converted bundle to save');
+      const zip = zipBundle(converted.bundle.manifest, converted.bundle.files);
+      post({ type: 'bundle-zipped', requestId: req.requestId, fileName: `${converted.bundle.manifest.id}.zip`, data: zip.buffer as ArrayBuffer }, [zip.buffer]);
       return;
     }
     if (!lab) throw new Error('no model is loaded yet');

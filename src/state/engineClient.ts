@@ -28,6 +28,8 @@ function progressLabel(p: Progress): { label: string; value: number } {
       return { label: `Token ${p.index} of ${p.count}`, value: p.index / p.count };
     case 'item':
       return { label: `${p.label} ${p.index} of ${p.count}`, value: p.index / p.count };
+    case 'convert':
+      return { label: `Converting: ${p.step} (${p.index + 1} of ${p.count})`, value: (p.index + 1) / p.count };
   }
 }
 
@@ -83,6 +85,8 @@ function onReply(msg: WorkerReply) {
       performance.measure('moe-load', { start: `moe-load-${msg.requestId}`, detail: msg.timings });
       // An imported trace on screen stays there while a model loads underneath it.
       useLab.setState({ manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, ...(s.imported ? {} : { modified: emptyPass(), baseline: emptyPass(), diff: null }), alignment: null });
+      // A converted model is named like a folder opened from disk (its id is the folder's name).
+      useLab.setState({ converted: msg.converted === true, converting: false, ...(msg.converted ? { localFolder: msg.manifest.id, modelUrl: null } : {}) });
       if (s.prompt.trim() && !s.imported) runPrompt();
       break;
     case 'layer':
@@ -115,11 +119,11 @@ function onReply(msg: WorkerReply) {
       useLab.setState({ alignment: msg.result, aligning: false, progress: null });
       break;
     case 'cancelled':
-      useLab.setState({ running: false, aligning: false, progress: null });
+      useLab.setState({ running: false, aligning: false, progress: null, ...(isLoad ? { loading: false, converting: false } : {}) });
       break;
     case 'error':
       // The last good model and results stay; only the banner changes.
-      useLab.setState({ error: msg.message, running: false, loading: false, aligning: false, progress: null });
+      useLab.setState({ error: msg.message, running: false, loading: false, aligning: false, progress: null, ...(isLoad ? { converting: false } : {}) });
       break;
   }
 }
@@ -165,7 +169,7 @@ function send(req: Req, kind: 'run' | 'load' | 'align'): number {
   else if (kind === 'align') currentAlign = requestId;
   else currentLoad = requestId;
   performance.mark(`moe-${kind}-${requestId}`);
-  ensureWorker().postMessage({ ...req, requestId } as WorkerRequest, req.type === 'load' && req.source.kind === 'files' ? req.source.files.map((f) => f.data) : []);
+  ensureWorker().postMessage({ ...req, requestId } as WorkerRequest, (req.type === 'load' || req.type === 'convert') && req.source.kind === 'files' ? req.source.files.map((f) => f.data) : []);
   return requestId;
 }
 
@@ -176,6 +180,7 @@ export function sourceForModel(modelId: string, modelUrl: string | null): Bundle
 }
 
 export function loadModel(source: BundleSource): void {
+  if (useLab.getState().converting) cancelConvert(); // a newer load supersedes a conversion
   pendingLoad = source;
   useLab.setState({ loading: true, progress: { label: 'Loading model', value: 0 } });
   send({ type: 'load', source, ...loadOptions() }, 'load');
@@ -208,12 +213,42 @@ export function runAlign(maxArticles?: number): void {
 }
 
 /** Send a one-shot request; resolves with its final reply (an 'error' reply rejects with its message). */
-export function ask(req: Extract<Req, { type: 'route-texts' | 'coupling' | 'steer' }>): Promise<WorkerReply> {
+export function ask(req: Extract<Req, { type: 'route-texts' | 'coupling' | 'steer' | 'bundle-zip' }>): Promise<WorkerReply> {
   const requestId = nextId++;
   return new Promise((ok, fail) => {
     oneShot.set(requestId, (r) => (r.type === 'error' ? fail(new Error(r.message)) : ok(r)));
     ensureWorker().postMessage({ ...req, requestId } as WorkerRequest);
   });
+}
+
+let currentConvert = 0;
+let convertFlag: Int32Array | null = null;
+
+/**
+ * Convert an HF checkpoint (picked files or a URL prefix) in the worker and open it like a bundle
+ * load: progress in the store, a failure keeps the last good model. Cross-origin isolated pages
+ * share a cancel flag the worker reads between converter steps.
+ */
+export function convertModel(source: BundleSource, opts: { dtype: 'fp32' | 'fp16' | 'q8' | 'q4'; id: string; name?: string }): void {
+  const cancelFlag = globalThis.crossOriginIsolated ? new SharedArrayBuffer(4) : undefined;
+  convertFlag = cancelFlag ? new Int32Array(cancelFlag) : null;
+  pendingLoad = lastGood; // a converted model has no source to reload after a worker crash
+  useLab.setState({ loading: true, converting: true, error: null, progress: { label: 'Reading the checkpoint', value: 0 } });
+  currentConvert = send({ type: 'convert', source, ...opts, cancelFlag, ...loadOptions() }, 'load');
+}
+
+export function cancelConvert(): void {
+  if (!useLab.getState().converting) return;
+  if (convertFlag) Atomics.store(convertFlag, 0, 1);
+  worker?.postMessage({ type: 'cancel', requestId: currentConvert } satisfies WorkerRequest);
+  useLab.setState({ converting: false });
+}
+
+/** The bundle converted in the worker as one .zip file. */
+export async function convertedBundleZip(): Promise<{ fileName: string; data: ArrayBuffer }> {
+  const r = await ask({ type: 'bundle-zip' });
+  if (r.type !== 'bundle-zipped') throw new Error(`unexpected reply ${r.type} to bundle-zip`);
+  return r;
 }
 
 /** Test hook (only wired up with ?e2e=1): make the worker crash to exercise the restart path. */

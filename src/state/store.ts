@@ -74,6 +74,10 @@ export interface LabState {
   error: string | null;
   notices: string[];
   progress: { label: string; value: number } | null;
+  /** an HF checkpoint is being converted in the worker (Cancel shows) */
+  converting: boolean;
+  /** the open model was converted in this page: its bundle can be saved as a .zip */
+  converted: boolean;
 
   setPrompt(prompt: string): void;
   setModelId(id: string): void;
@@ -116,6 +120,8 @@ export const useLab = create<LabState>()((set, get) => ({
   error: null,
   notices: [],
   progress: null,
+  converting: false,
+  converted: false,
 
   setPrompt: (prompt) => set({ prompt }),
   setModelId: (modelId) => set({ modelId, modelUrl: null, localFolder: null }),

@@ -19,8 +19,9 @@ const FAMILIES: Record<string, (ck: Checkpoint, o: ConvertOptions) => Promise<Bu
 };
 
 export async function convertBundle(ck: Checkpoint, opts: ConvertOptions): Promise<Bundle> {
-  const mt = String(ck.config.model_type);
-  const f = FAMILIES[mt];
+  if (typeof ck.config.model_type !== 'string') throw new Error(`config.json: no "model_type" field (supported: ${Object.keys(FAMILIES).join(', ')})`);
+  const mt = ck.config.model_type;
+  const f = Object.hasOwn(FAMILIES, mt) ? FAMILIES[mt] : undefined;
   if (!f) throw new Error(`config.json: model_type "${mt}" is not supported (supported: ${Object.keys(FAMILIES).join(', ')})`);
   return f(ck, opts);
 }
