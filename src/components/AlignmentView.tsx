@@ -25,6 +25,7 @@ export function AlignmentView() {
   const [articles, setArticles] = useState(31);
   const langs = useMemo(() => (result ? result.languages.filter((l) => l !== result.ref) : []), [result]);
   const H = M.top + M.bottom + ROW * langs.length;
+  const denseLayers = result ? (result.jsd[result.ref] ?? []).flatMap((v, l) => (v === null ? [l] : [])) : [];
 
   useEffect(() => {
     if (!result || !svgRef.current) return;
@@ -32,8 +33,9 @@ export function AlignmentView() {
     const layers = Array.from({ length: result.numLayers }, (_, l) => l);
     const x = scaleBand<number>().domain(layers).range([M.left, W - M.right]).padding(0.05);
     const y = scaleBand<string>().domain(langs).range([M.top, H - M.bottom]).padding(0.05);
-    const max = Math.max(1e-6, ...langs.flatMap((l) => result.jsd[l]));
+    const max = Math.max(1e-6, ...langs.flatMap((l) => result.jsd[l].filter((v) => v !== null)));
     const color = scaleLinear<number>().domain([0, max]).range([0.95, 0.1]);
+    // Dense layers (no router) have no JSD: grey cells labelled as such, never a misleading 0.
     const cells = langs.flatMap((lang) => layers.map((l) => ({ key: `${lang}:${l}`, lang, l, v: result.jsd[lang][l] })));
     svg
       .selectAll<SVGRectElement, (typeof cells)[number]>('rect.cell')
@@ -44,14 +46,15 @@ export function AlignmentView() {
       .attr('y', (d) => y(d.lang)!)
       .attr('width', x.bandwidth())
       .attr('height', y.bandwidth())
-      .attr('fill', (d) => interpolateViridis(color(d.v)))
+      .attr('fill', (d) => (d.v === null ? '#e4e6eb' : interpolateViridis(color(d.v))))
       .attr('data-lang', (d) => d.lang)
       .attr('data-layer', (d) => d.l)
-      .attr('data-jsd', (d) => d.v.toFixed(4))
+      .attr('data-jsd', (d) => (d.v === null ? '' : d.v.toFixed(4)))
+      .attr('data-kind', (d) => (d.v === null ? 'dense' : null))
       .selectAll('title')
       .data((d) => [d])
       .join('title')
-      .text((d) => `${d.lang}, layer ${d.l}: JSD to ${result.ref} = ${d.v.toFixed(4)} bits`);
+      .text((d) => (d.v === null ? `layer ${d.l} is dense (no router): no routing to compare` : `${d.lang}, layer ${d.l}: JSD to ${result.ref} = ${d.v.toFixed(4)} bits`));
     svg
       .selectAll<SVGTextElement, string>('text.lang')
       .data(langs, (d) => d)
@@ -92,6 +95,11 @@ export function AlignmentView() {
           {result && (
             <>
               <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label="language by layer heatmap of JS divergence to English" />
+              {denseLayers.length > 0 && (
+                <p className="hint" data-testid="dense-note">
+                  Dense layer{denseLayers.length > 1 ? 's' : ''} {denseLayers.join(', ')} (no router): grey, no JSD, left out of the means.
+                </p>
+              )}
               <table className="align-table">
                 <thead>
                   <tr>
@@ -102,9 +110,11 @@ export function AlignmentView() {
                 </thead>
                 <tbody>
                   {langs.map((l) => {
+                    // over the MoE layers only (dense layers have no JSD)
                     const v = result.jsd[l];
-                    const mean = v.reduce((a, b) => a + b, 0) / v.length;
-                    const best = v.indexOf(Math.min(...v));
+                    const moe = v.filter((x): x is number => x !== null);
+                    const mean = moe.reduce((a, b) => a + b, 0) / Math.max(1, moe.length);
+                    const best = v.indexOf(Math.min(...moe));
                     return (
                       <tr key={l} data-lang={l}>
                         <td>{l}</td>

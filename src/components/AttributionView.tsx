@@ -2,12 +2,17 @@ import { useMemo, useState } from 'react';
 import { useLab } from '../state/store';
 import { ask, runPrompt } from '../state/engineClient';
 import { contrastiveRanking, routingFrequency, steeringSpecs } from '../routing/metrics/index';
+import { probeLanguages } from '../models/manifest';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 
+const lines = (s: string) => s.split('\n').map((x) => x.trim()).filter(Boolean);
+
 /**
- * Contrastive expert attribution: route two text sets (one text per line), rank experts per layer
- * by routing-frequency difference, and turn the ranking into a steering intervention in one click.
+ * Contrastive expert attribution: route two text sets (typed, one text per line, or a language of
+ * the bundle's probe set: its first N articles, one text each, as `moe-lab attribute --a-probe
+ * <lang> --articles N`), rank experts per layer by routing-frequency difference, and turn the
+ * ranking into a steering intervention in one click. Dense layers (no router) are marked, not ranked.
  */
 export function AttributionView() {
   const imported = useLab((s) => s.imported);
@@ -21,16 +26,28 @@ export function AttributionView() {
   const [busy, setBusy] = useState(false);
   const [tau, setTau] = useState(0.1);
   const [lambda, setLambda] = useState(0.5);
-  const ranking = useMemo(() => (freq ? contrastiveRanking(freq.A, freq.B) : null), [freq]);
+  // '' = the typed texts; else a probe language
+  const [probeA, setProbeA] = useState('');
+  const [probeB, setProbeB] = useState('');
+  const [articles, setArticles] = useState(5);
+  const langs = useMemo(() => (manifest ? probeLanguages(manifest) : []), [manifest]);
+  const dense = (l: number) => manifest?.layers[l]?.kind === 'dense';
+  // Dense layers route nothing: an empty row, so no ranking and no steering spec there.
+  const ranking = useMemo(() => (freq ? contrastiveRanking(freq.A, freq.B).map((r, l) => (manifest?.layers[l]?.kind === 'dense' ? [] : r)) : null), [freq, manifest]);
+
+  const textsOf = async (typed: string, lang: string): Promise<string[]> => {
+    if (!lang) return lines(typed);
+    const r = await ask({ type: 'probe-texts', lang, articles });
+    return r.type === 'probe-texts' ? r.texts : [];
+  };
 
   const run = async () => {
     if (!manifest) return;
     setBusy(true);
     try {
-      const lines = (s: string) => s.split('\n').map((x) => x.trim()).filter(Boolean);
       const E = Math.max(...manifest.layers.map((s) => s.numExperts));
-      const ra = await ask({ type: 'route-texts', texts: lines(a) });
-      const rb = await ask({ type: 'route-texts', texts: lines(b) });
+      const ra = await ask({ type: 'route-texts', texts: await textsOf(a, probeA) });
+      const rb = await ask({ type: 'route-texts', texts: await textsOf(b, probeB) });
       if (ra.type === 'routed-texts' && rb.type === 'routed-texts') setFreq({ A: routingFrequency(ra.runs, E), B: routingFrequency(rb.runs, E) });
     } catch (e) {
       setError((e as Error).message);
@@ -50,14 +67,34 @@ export function AttributionView() {
   return (
     <Panel title="Contrastive expert attribution" testId="attribution-view" disabled={disabledReason(imported, 'model')}>
       <div className="attr-inputs">
-        <label>
-          set A (one text per line)
-          <textarea data-testid="attr-a" rows={2} value={a} onChange={(e) => setA(e.target.value)} />
-        </label>
-        <label>
-          set B
-          <textarea data-testid="attr-b" rows={2} value={b} onChange={(e) => setB(e.target.value)} />
-        </label>
+        {(
+          [
+            ['a', 'set A', a, setA, probeA, setProbeA],
+            ['b', 'set B', b, setB, probeB, setProbeB],
+          ] as const
+        ).map(([id, label, text, setText, probe, setProbe]) => (
+          <div key={id} className="attr-set">
+            {langs.length > 0 && (
+              <select data-testid={`attr-${id}-probe`} aria-label={`${label}: typed texts or a probe language`} value={probe} onChange={(e) => setProbe(e.target.value)}>
+                <option value="">typed texts</option>
+                {langs.map((l) => (
+                  <option key={l} value={l}>
+                    probe: {l}
+                  </option>
+                ))}
+              </select>
+            )}
+            <label>
+              {label} {probe ? `(probe ${probe}: first ${articles} articles, one text each)` : '(one text per line)'}
+              <textarea data-testid={`attr-${id}`} rows={2} value={text} disabled={probe !== ''} onChange={(e) => setText(e.target.value)} />
+            </label>
+          </div>
+        ))}
+        {(probeA || probeB) && (
+          <label title="the first N articles of each picked probe language (moe-lab attribute --articles N)">
+            articles <input type="number" data-testid="attr-articles" min={1} max={100} value={articles} onChange={(e) => setArticles(Math.max(1, Math.floor(Number(e.target.value)) || 1))} />
+          </label>
+        )}
       </div>
       <button type="button" data-testid="attr-run" disabled={!manifest || busy} onClick={run}>
         {busy ? 'Routing…' : 'Rank experts by A − B'}
@@ -73,13 +110,22 @@ export function AttributionView() {
               </tr>
             </thead>
             <tbody>
-              {ranking.map((row, l) => (
-                <tr key={l} data-layer={l}>
-                  <td>L{l}</td>
-                  <td data-testid={`attr-top-a-${l}`}>{row.slice(0, 2).map((r) => `${r.expert} (${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(2)})`).join(', ')}</td>
-                  <td>{row.slice(-2).reverse().map((r) => `${r.expert} (${r.delta.toFixed(2)})`).join(', ')}</td>
-                </tr>
-              ))}
+              {ranking.map((row, l) =>
+                dense(l) ? (
+                  <tr key={l} data-layer={l} data-kind="dense">
+                    <td>L{l}</td>
+                    <td colSpan={2} data-testid={`attr-top-a-${l}`}>
+                      layer {l} is dense (no router)
+                    </td>
+                  </tr>
+                ) : (
+                  <tr key={l} data-layer={l}>
+                    <td>L{l}</td>
+                    <td data-testid={`attr-top-a-${l}`}>{row.slice(0, 2).map((r) => `${r.expert} (${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(2)})`).join(', ')}</td>
+                    <td>{row.slice(-2).reverse().map((r) => `${r.expert} (${r.delta.toFixed(2)})`).join(', ')}</td>
+                  </tr>
+                ),
+              )}
             </tbody>
           </table>
           <div className="attr-apply">

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { useLab } from '../state/store';
 import { cacheHitRate, contiguousPlacement, deviceLoads, llep, loadMetrics, prefetchHitRate, sch, srp } from '../routing/metrics/index';
 import { Panel } from './Panel';
+import { DenseNote, useLayerKind } from './DenseNote';
 
 const SIZES = [1, 2, 4];
 
@@ -13,10 +14,12 @@ const SIZES = [1, 2, 4];
 export function CacheView() {
   const layer = useLab((s) => s.focus.layer);
   const ev = useLab((s) => s.modified.layers[s.focus.layer]);
-  const prev = useLab((s) => s.modified.layers[s.focus.layer - 1]);
+  // Prefetch predicts from the last routed layer before this one (dense layers route nothing).
+  const prev = useLab((s) => s.modified.layers.slice(0, s.focus.layer).findLast((ev) => ev && ev.kind !== 'dense'));
   const [devices, setDevices] = useState(4);
+  const dense = useLayerKind(layer) === 'dense';
   const stats = useMemo(() => {
-    if (!ev) return null;
+    if (!ev || ev.kind === 'dense') return null;
     const sel = ev.selected;
     const counts = loadMetrics(sel, ev.E).counts;
     const N = Math.max(1, Math.min(devices, ev.E));
@@ -35,7 +38,9 @@ export function CacheView() {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return (
     <Panel title={`Caches and parallelism — layer ${layer}`} testId="cache-view">
-      {!stats ? (
+      {dense ? (
+        <DenseNote layer={layer}>No experts to cache or place on devices.</DenseNote>
+      ) : !stats ? (
         <p className="placeholder">Expert-cache hit rates and device loads for the focused layer.</p>
       ) : (
         <>

@@ -5,6 +5,7 @@ import { coActivation } from '../routing/metrics/coactivation';
 import { Panel } from './Panel';
 import { ExportButtons } from './ExportButtons';
 import { drawExpertMatrix } from './charts';
+import { DenseNote, useLayerKind } from './DenseNote';
 
 const S = 220;
 const MARGIN = 22;
@@ -15,7 +16,8 @@ export function CoActivationView() {
   const ev = useLab((s) => s.modified.layers[s.focus.layer]);
   const hover = useLab((s) => s.hover);
   const svgRef = useRef<SVGSVGElement>(null);
-  const m = useMemo(() => (ev ? coActivation(ev.selected, ev.E) : null), [ev]);
+  const dense = useLayerKind(layer) === 'dense';
+  const m = useMemo(() => (ev && ev.kind !== 'dense' ? coActivation(ev.selected, ev.E) : null), [ev]);
 
   useEffect(() => {
     if (!m || !svgRef.current) return;
@@ -31,7 +33,9 @@ export function CoActivationView() {
 
   return (
     <Panel title={`Co-activation — layer ${layer}`} testId="coactivation-view">
-      {!m ? (
+      {dense ? (
+        <DenseNote layer={layer}>No experts to fire together.</DenseNote>
+      ) : !m ? (
         <p className="placeholder">Which experts fire together on the same token.</p>
       ) : (
         <>

@@ -4,6 +4,7 @@ import { useLab } from '../state/store';
 import { ask } from '../state/engineClient';
 import { columnDominance, meanOffDiagonalCosine, rowDominance } from '../routing/metrics/index';
 import { Panel } from './Panel';
+import { DenseNote, useLayerKind } from './DenseNote';
 import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
 import { drawExpertMatrix } from './charts';
@@ -25,6 +26,7 @@ export function CouplingView() {
   const [res, setRes] = useState<{ layer: number; M: number[][]; R: number[][]; corr: number | null } | null>(null);
   const [perturb, setPerturb] = useState(false);
   const svgRef = useRef<SVGSVGElement>(null);
+  const dense = useLayerKind(layer) === 'dense';
 
   const run = async () => {
     try {
@@ -49,29 +51,35 @@ export function CouplingView() {
 
   return (
     <Panel title={`Router–expert coupling — layer ${layer}`} testId="coupling-view" disabled={disabledReason(imported, 'model')}>
-      <p className="hint" title="ERC: do router rows and experts agree? (Router-Expert Coupling; proxy tokens = router rows)">
-        Each router row is fed to every expert as a proxy token; a strong diagonal means router and experts are coupled.
-      </p>
-      <label className="hint">
-        <input type="checkbox" checked={perturb} onChange={(e) => setPerturb(e.target.checked)} /> perturb proxies by U(1 ± ε_i)
-      </label>{' '}
-      <button type="button" data-testid="coupling-run" disabled={!manifest} onClick={run}>
-        Compute
-      </button>
-      {res && res.layer === layer && (
+      {dense ? (
+        <DenseNote layer={layer}>No router rows to couple with experts.</DenseNote>
+      ) : (
         <>
-          <svg ref={svgRef} viewBox={`0 0 ${S + 4} ${S + 4}`} className="chart square" role="img" aria-label={`router-expert coupling matrix of layer ${layer}`} />
-          <p className="stat">
-            row dominance <strong data-testid="row-dominance">{rowDominance(res.M).toFixed(3)}</strong>, column dominance{' '}
-            <strong data-testid="col-dominance">{columnDominance(res.M).toFixed(3)}</strong>, router rows’ mean off-diagonal cosine{' '}
-            <strong data-testid="router-cosine">{meanOffDiagonalCosine(res.R).toFixed(3)}</strong>
+          <p className="hint" title="ERC: do router rows and experts agree? (Router-Expert Coupling; proxy tokens = router rows)">
+            Each router row is fed to every expert as a proxy token; a strong diagonal means router and experts are coupled.
           </p>
-          {res.corr !== null && (
-            <p className="stat" title="Pearson correlation over every (token, expert) pair of the prompt's last run: each expert is run on every token for this">
-              corr(router p, expert output norm) on this prompt: <strong data-testid="score-norm-corr">{res.corr.toFixed(3)}</strong>
-            </p>
+          <label className="hint">
+            <input type="checkbox" checked={perturb} onChange={(e) => setPerturb(e.target.checked)} /> perturb proxies by U(1 ± ε_i)
+          </label>{' '}
+          <button type="button" data-testid="coupling-run" disabled={!manifest} onClick={run}>
+            Compute
+          </button>
+          {res && res.layer === layer && (
+            <>
+              <svg ref={svgRef} viewBox={`0 0 ${S + 4} ${S + 4}`} className="chart square" role="img" aria-label={`router-expert coupling matrix of layer ${layer}`} />
+              <p className="stat">
+                row dominance <strong data-testid="row-dominance">{rowDominance(res.M).toFixed(3)}</strong>, column dominance{' '}
+                <strong data-testid="col-dominance">{columnDominance(res.M).toFixed(3)}</strong>, router rows’ mean off-diagonal cosine{' '}
+                <strong data-testid="router-cosine">{meanOffDiagonalCosine(res.R).toFixed(3)}</strong>
+              </p>
+              {res.corr !== null && (
+                <p className="stat" title="Pearson correlation over every (token, expert) pair of the prompt's last run: each expert is run on every token for this">
+                  corr(router p, expert output norm) on this prompt: <strong data-testid="score-norm-corr">{res.corr.toFixed(3)}</strong>
+                </p>
+              )}
+              <ExportButtons svg={svgRef} name={`coupling-L${layer}`} />
+            </>
           )}
-          <ExportButtons svg={svgRef} name={`coupling-L${layer}`} />
         </>
       )}
     </Panel>

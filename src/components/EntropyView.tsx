@@ -6,6 +6,7 @@ import { tokenRouting, type TokenRouting } from '../routing/metrics/index';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
+import { DenseNote } from './DenseNote';
 
 const W = 320;
 const ROW = 14;
@@ -47,11 +48,13 @@ export function EntropyView() {
   // Per layer index (sparse while the pass streams in).
   const stats = useMemo(
     () =>
-      layers.map((ev): TokenRouting | undefined => (ev ? tokenRouting(logitRows(ev)) : undefined)),
+      // dense layers have no router: no row of numbers (their grid row is labelled "dense")
+      layers.map((ev): TokenRouting | undefined => (ev && ev.kind !== 'dense' ? tokenRouting(logitRows(ev)) : undefined)),
     [layers],
   );
   const T = layers.find(Boolean)?.T ?? 0;
   const L = layers.length;
+  const denseKey = layers.map((ev) => (ev?.kind === 'dense' ? 'd' : 'm')).join('');
 
   useEffect(() => {
     if (!svgRef.current) return;
@@ -72,6 +75,20 @@ export function EntropyView() {
       .attr('text-anchor', 'end')
       .attr('font-size', 9)
       .text((l) => `L${l}`);
+    // A dense row says so across the grid instead of staying blank.
+    const denseRows = Array.from(denseKey, (k, l) => (k === 'd' ? l : -1)).filter((l) => l >= 0);
+    svg
+      .selectAll<SVGTextElement, number>('text.dense-row')
+      .data(denseRows, (l) => l)
+      .join('text')
+      .attr('class', 'dense-row')
+      .attr('data-layer', (l) => l)
+      .attr('x', LEFT + 2)
+      .attr('y', (l) => l * ROW + ROW - 4)
+      .attr('font-size', 9)
+      .attr('font-style', 'italic')
+      .attr('fill', '#5d6470')
+      .text('dense MLP layer (no router)');
     svg
       .selectAll<SVGRectElement, Cell>('rect.ent-cell')
       .data(cells, (d) => `${d.layer}:${d.token}`)
@@ -95,7 +112,7 @@ export function EntropyView() {
         return `token ${d.token}, layer ${d.layer}: H = ${s.entropy[d.token].toFixed(3)} nats (${s.normalisedEntropy[d.token].toFixed(3)} of log E), top-1 p = ${s.confidence[d.token].toFixed(3)}, margin ${s.margin[d.token].toFixed(3)}`;
       });
     svg.select('rect.ent-focus').raise();
-  }, [stats, measure, T, L, hover, pin]);
+  }, [stats, measure, T, L, denseKey, hover, pin]);
 
   // The focus outline is its own cheap update: moving the focus does not rejoin the grid.
   useEffect(() => {
@@ -149,6 +166,7 @@ export function EntropyView() {
             role="img"
             aria-label={`routing ${measure === 'margin' ? 'top-1 margin' : 'entropy'} per token and layer`}
           />
+          {layers[focus.layer]?.kind === 'dense' && <DenseNote layer={focus.layer}>No router entropy or confidence.</DenseNote>}
           {cur && t < cur.entropy.length && (
             <p
               className="stat"
@@ -176,7 +194,12 @@ export function EntropyView() {
             </thead>
             <tbody>
               {stats.map((s, l) =>
-                s ? (
+                layers[l]?.kind === 'dense' ? (
+                  <tr key={l} data-layer={l} data-kind="dense">
+                    <td>L{l}</td>
+                    <td colSpan={4}>dense (no router)</td>
+                  </tr>
+                ) : s ? (
                   <tr key={l} data-layer={l}>
                     <td>L{l}</td>
                     {[s.entropy, s.normalisedEntropy, s.confidence, s.margin].map((xs, i) => (

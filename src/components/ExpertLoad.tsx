@@ -5,6 +5,7 @@ import { loadMetrics } from '../routing/metrics/load';
 import { drawExpertBars } from './charts';
 import { Panel } from './Panel';
 import { ExportButtons } from './ExportButtons';
+import { DenseNote, useLayerKind } from './DenseNote';
 
 const W = 320;
 const H = 140;
@@ -24,7 +25,8 @@ export function ExpertLoad() {
   const ev = useLab((s) => s.modified.layers[s.focus.layer]);
   const hoverExpert = useLab((s) => s.hover);
   const svgRef = useRef<SVGSVGElement>(null);
-  const m = useMemo(() => (ev ? loadMetrics(ev.selected, ev.E) : null), [ev]);
+  const dense = useLayerKind(layer) === 'dense';
+  const m = useMemo(() => (ev && ev.kind !== 'dense' ? loadMetrics(ev.selected, ev.E) : null), [ev]);
 
   useEffect(() => {
     if (!m || !svgRef.current) return;
@@ -46,7 +48,9 @@ export function ExpertLoad() {
 
   return (
     <Panel title={`Expert load — layer ${layer}`} testId="expert-load">
-      {!m ? (
+      {dense ? (
+        <DenseNote layer={layer}>No expert load to count and no token is dropped.</DenseNote>
+      ) : !m ? (
         <p className="placeholder">Tokens per expert in the focused layer.</p>
       ) : (
         <>

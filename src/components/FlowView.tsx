@@ -23,16 +23,21 @@ export function FlowView() {
   const pin = useLab((s) => s.pin);
   const [onlyFocus, setOnlyFocus] = useState(false);
   const svgRef = useRef<SVGSVGElement>(null);
-  const ready = layers.length > 1 && layers.every(Boolean);
-  const E = ready ? layers[0].E : 0;
+  const complete = layers.length > 0 && layers.every(Boolean);
+  // Dense layers have no experts: the columns are the MoE layers, and a band joins each MoE
+  // layer to the next MoE layer (the dense MLPs between them route nothing).
+  const moe = useMemo(() => (complete ? layers.filter((ev) => ev.kind !== 'dense') : []), [complete, layers]);
+  const dense = complete ? layers.filter((ev) => ev.kind === 'dense').map((ev) => ev.layer) : [];
+  const ready = moe.length > 1;
+  const E = ready ? Math.max(...moe.map((ev) => ev.E)) : 0;
   const data = useMemo(() => {
     if (!ready) return null;
     const tokens = onlyFocus ? [focusToken] : undefined;
-    const sel = (l: number) => (tokens ? layers[l].selected.map((s, t) => (t === focusToken ? s : [])) : layers[l].selected);
-    const loads = layers.map((_, l) => loadMetrics(sel(l), E).counts);
-    const flows = layers.slice(1).map((_, l) => layerFlows(layers[l].selected, layers[l + 1].selected, E, tokens));
-    return { loads, flows };
-  }, [ready, layers, E, onlyFocus, focusToken]);
+    const sel = (i: number) => (tokens ? moe[i].selected.map((s, t) => (t === focusToken ? s : [])) : moe[i].selected);
+    const loads = moe.map((_, i) => loadMetrics(sel(i), E).counts);
+    const flows = moe.slice(1).map((_, i) => layerFlows(moe[i].selected, moe[i + 1].selected, E, tokens));
+    return { loads, flows, layerIds: moe.map((ev) => ev.layer) };
+  }, [ready, moe, E, onlyFocus, focusToken]);
 
   useEffect(() => {
     if (!data || !svgRef.current) return;
@@ -45,7 +50,7 @@ export function FlowView() {
     const nodes = data.loads.flatMap((counts, l) => {
       let y = M.top;
       return counts.map((c, e) => {
-        const n = { key: `${l}:${e}`, l, e, c, x: colX(l), y, h: c * scale };
+        const n = { key: `${data.layerIds[l]}:${e}`, l, layer: data.layerIds[l], e, c, x: colX(l), y, h: c * scale };
         y += c * scale + gap;
         return n;
       });
@@ -71,7 +76,7 @@ export function FlowView() {
           const y0 = s.y + so + w / 2;
           const y1 = t.y + to + wt / 2;
           const mx = (x0 + x1) / 2;
-          return { key: `${l}:${a}>${b}`, a, v, w: (w + wt) / 2, d: `M${x0},${y0} C${mx},${y0} ${mx},${y1} ${x1},${y1}` };
+          return { key: `${data.layerIds[l]}:${a}>${data.layerIds[l + 1]}:${b}`, a, v, w: (w + wt) / 2, d: `M${x0},${y0} C${mx},${y0} ${mx},${y1} ${x1},${y1}` };
         }),
       ),
     ).filter((x): x is NonNullable<typeof x> => x !== null);
@@ -90,7 +95,7 @@ export function FlowView() {
       .selectAll('title')
       .data((d) => [d])
       .join('title')
-      .text((d) => `${d.key.replace('>', ' → ')}: ${d.v} token-expert pairs`);
+      .text((d) => `L${d.key.replace('>', ' → L')}: ${d.v} token-expert pairs`);
     svg
       .selectAll<SVGRectElement, (typeof nodes)[number]>('rect.node')
       .data(nodes, (d) => d.key)
@@ -101,19 +106,38 @@ export function FlowView() {
       .attr('width', NODE_W)
       .attr('height', (d) => Math.max(0, d.h))
       .attr('fill', (d) => expertColor(d.e, E))
-      .on('click', (_, d) => pin({ layer: d.l, expert: d.e }))
+      .on('click', (_, d) => pin({ layer: d.layer, expert: d.e }))
       .selectAll('title')
       .data((d) => [d])
       .join('title')
-      .text((d) => `layer ${d.l}, expert ${d.e}: ${d.c} tokens`);
+      .text((d) => `layer ${d.layer}, expert ${d.e}: ${d.c} tokens`);
+    svg
+      .selectAll<SVGTextElement, { layer: number; x: number }>('text.col-label')
+      .data(data.layerIds.map((layer, l) => ({ layer, x: colX(l) + NODE_W / 2 })), (d) => d.layer)
+      .join('text')
+      .attr('class', 'col-label')
+      .attr('x', (d) => d.x)
+      .attr('y', M.top - 5)
+      .attr('text-anchor', 'middle')
+      .attr('font-size', 10)
+      .text((d) => `L${d.layer}`);
   }, [data, E, pin]);
 
   return (
     <Panel title="Flow between layers" testId="flow-view">
       {!data ? (
-        <p className="placeholder">Run a prompt to see how tokens move between experts from layer to layer.</p>
+        <p className="placeholder" data-testid={complete && dense.length ? 'dense-note' : undefined}>
+          {complete && dense.length
+            ? `Needs two MoE layers: this model has ${moe.length} (layer${dense.length > 1 ? 's' : ''} ${dense.join(', ')} ${dense.length > 1 ? 'are' : 'is'} dense, no router).`
+            : 'Run a prompt to see how tokens move between experts from layer to layer.'}
+        </p>
       ) : (
         <>
+          {dense.length > 0 && (
+            <p className="hint" data-testid="dense-note">
+              Dense layer{dense.length > 1 ? 's' : ''} {dense.join(', ')} (no router) left out: bands join each MoE layer to the next MoE layer.
+            </p>
+          )}
           <label className="hint">
             <input type="checkbox" checked={onlyFocus} onChange={(e) => setOnlyFocus(e.target.checked)} /> focused token only (token {focusToken})
           </label>

@@ -6,6 +6,7 @@ import { drawExpertBars } from './charts';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
+import { DenseNote, useLayerKind } from './DenseNote';
 
 const W = 320;
 const H = 150;
@@ -24,6 +25,7 @@ export function RouterScores() {
   const addIntervention = useLab((s) => s.addIntervention);
   const setInterventions = useLab((s) => s.setInterventions);
   const svgRef = useRef<SVGSVGElement>(null);
+  const dense = useLayerKind(focus.layer) === 'dense';
   const t = focus.token;
   const E = ev?.E ?? 0;
   const probs = useMemo(() => (ev && t < ev.T ? Array.from(ev.probs.subarray(t * E, (t + 1) * E)) : []), [ev, t, E]);
@@ -67,7 +69,9 @@ export function RouterScores() {
 
   return (
     <Panel title={`Router scores — layer ${focus.layer}, token ${t}`} testId="router-scores" disabled={disabledReason(imported, 'logits')}>
-      {probs.length === 0 ? (
+      {dense ? (
+        <DenseNote layer={focus.layer}>No router scores, nothing to mask or force.</DenseNote>
+      ) : probs.length === 0 ? (
         <p className="placeholder">Router probabilities for the focused token and layer.</p>
       ) : (
         <>

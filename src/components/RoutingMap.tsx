@@ -61,6 +61,7 @@ export function RoutingMap() {
               key={l}
               layer={l}
               ev={modified.layers[l]}
+              dense={(modified.layers[l]?.kind ?? (imported ? undefined : manifest?.layers[l]?.kind)) === 'dense'}
               T={T}
               tokens={tokens}
               focusToken={focus.layer === l ? focus.token : -1}
@@ -83,6 +84,8 @@ export function RoutingMap() {
 interface RowProps {
   layer: number;
   ev: LayerEvent | undefined;
+  /** a dense MLP layer: no router, so no experts per token */
+  dense: boolean;
   T: number;
   tokens: { id: number; text: string }[];
   /** the focused token when the focus is in this row, else −1 */
@@ -94,13 +97,19 @@ interface RowProps {
 }
 
 /** One layer of the map; memoised so a focus move or a new layer re-renders only the rows it touches. */
-const MapRow = memo(function MapRow({ layer: l, ev, T, tokens, focusToken, changed, hover, pin }: RowProps) {
+const MapRow = memo(function MapRow({ layer: l, ev, dense, T, tokens, focusToken, changed, hover, pin }: RowProps) {
   const flipped = new Set(changed ? changed.split(',').map(Number) : []);
   return (
-    <div role="row" className="map-row">
+    <div role="row" className={`map-row${dense ? ' is-dense' : ''}`} data-kind={dense ? 'dense' : undefined}>
       <span role="rowheader" className="map-layer">
         L{l}
         {ev?.skipped ? ' ⤼' : ''}
+        {dense && (
+          <span className="map-kind" data-testid="dense-row-label" title="dense MLP layer: no router, every token goes through the same MLP">
+            {' '}
+            dense
+          </span>
+        )}
       </span>
       {Array.from({ length: T }, (_, t) => {
         const sel = ev?.selected[t] ?? [];
@@ -116,8 +125,8 @@ const MapRow = memo(function MapRow({ layer: l, ev, T, tokens, focusToken, chang
             data-layer={l}
             data-experts={sel.join(',')}
             tabIndex={isFocus ? 0 : -1}
-            className={`map-cell${isFocus ? ' is-focus' : ''}${flipped.has(t) ? ' is-changed' : ''}${ev ? '' : ' is-pending'}`}
-            aria-label={`layer ${l}, token ${t} "${tokens[t]?.text ?? ''}": experts ${sel.length ? sel.join(', ') : 'none'}`}
+            className={`map-cell${isFocus ? ' is-focus' : ''}${flipped.has(t) ? ' is-changed' : ''}${ev ? '' : ' is-pending'}${dense ? ' is-dense' : ''}`}
+            aria-label={`layer ${l}, token ${t} "${tokens[t]?.text ?? ''}": ${dense ? 'dense MLP layer (no router, no experts)' : `experts ${sel.length ? sel.join(', ') : 'none'}`}`}
             onMouseEnter={() => hover({ layer: l, token: t })}
             onClick={() => pin({ layer: l, token: t })}
           >

@@ -16,8 +16,8 @@ export interface AlignResult {
   languages: string[];
   articles: string[];
   numLayers: number;
-  /** language → [L] mean JSD (bits) to the reference language */
-  jsd: Record<string, number[]>;
+  /** language → [L] mean JSD (bits) to the reference language; null on dense layers (no router) */
+  jsd: Record<string, (number | null)[]>;
   /** language → [L][E] routing frequency (fraction of tokens selecting each expert), for steering */
   frequency: Record<string, number[][]>;
   tokens: Record<string, number>;
@@ -64,9 +64,12 @@ export async function alignProbes(
     frequency[probe.lang] = counts.map((c) => c.map((x) => x / Math.max(1, T)));
     tokens[probe.lang] = T;
   }
-  const jsd: Record<string, number[]> = {};
+  const jsd: Record<string, (number | null)[]> = {};
+  // A dense layer routes nothing: its empty "routing vectors" would read as JSD 0 (identical).
+  const dense = (l: number) => lab.manifest.layers[l].kind === 'dense';
   for (const probe of probes) {
     jsd[probe.lang] = Array.from({ length: L }, (_, l) => {
+      if (dense(l)) return null;
       let s = 0;
       articles.forEach((_, a) => (s += jsdBits(vectors[probe.lang][a][l], vectors[ref][a][l])));
       return s / articles.length;

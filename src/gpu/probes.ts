@@ -17,3 +17,12 @@ export function parseProbeFile(bytes: Uint8Array, name: string): ProbeFile {
   return p;
 }
 
+/**
+ * The texts of one probe language, one per article, the first `articles` of them (all when
+ * undefined): what `moe-lab attribute --a-probe <lang>` and the attribution view's picker route.
+ */
+export function probeTexts(probes: ProbeFile[], lang: string, articles?: number): string[] {
+  const probe = probes.find((p) => p.lang === lang);
+  if (!probe) throw new Error(`no probe text for "${lang}" (have: ${probes.map((p) => p.lang).join(', ') || 'none: the bundle ships no probes/'})`);
+  return probe.articles.slice(0, articles ?? Infinity).map((a) => a.text);
+}

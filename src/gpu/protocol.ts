@@ -85,7 +85,7 @@ export type WorkerRequest =
       preferBackend?: BackendName;
       /** absolute URL of the folder serving ORT's wasm files (default: ../ort/ from the worker) */
       ortBase?: string;
-      /** WASM threads (page URL `?threads=N`; default min(4, cores)); fixed once ORT has started */
+      /** WASM threads (page URL `?threads=N`; default min(4, cores − 1)); fixed once ORT has started */
       threads?: number;
     }
   | {
@@ -112,6 +112,8 @@ export type WorkerRequest =
   | { type: 'align'; requestId: number; ref?: string; maxArticles?: number }
   /** route several texts (native router) for contrastive attribution */
   | { type: 'route-texts'; requestId: number; texts: string[] }
+  /** the texts of a probe language (one per article, the first `articles`), e.g. for attribution sets */
+  | { type: 'probe-texts'; requestId: number; lang: string; articles?: number }
   | { type: 'coupling'; requestId: number; layer: number; perturb: boolean; seed: number }
   /** multilingual steering experiment on the probe set (needs a finished alignment) */
   | { type: 'steer'; requestId: number; align: AlignResult; target: string; tau: number; lambda: number }
@@ -163,6 +165,7 @@ export type WorkerReply =
   | { type: 'generated'; requestId: number; text: string; tokens: { id: number; text: string }[] }
   | { type: 'aligned'; requestId: number; result: AlignResult }
   | { type: 'routed-texts'; requestId: number; runs: number[][][][] }
+  | { type: 'probe-texts'; requestId: number; lang: string; texts: string[] }
   | {
       type: 'coupled';
       requestId: number;

@@ -7,6 +7,7 @@ import { probeWebGpu, withBackend } from './backend';
 import { filesFetcher, loadBundle, urlFetcher } from '../models/loader';
 import { Cancelled } from './engine';
 import { alignProbes } from './align';
+import { probeTexts } from './probes';
 import { steeringExperiment } from './steering';
 import type { WorkerReply, WorkerRequest } from './protocol';
 import { warmupModel } from './warmup';
@@ -115,6 +116,10 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' }>)
       return;
     }
     if (!lab) throw new Error('no model is loaded yet');
+    if (req.type === 'probe-texts') {
+      post({ type: 'probe-texts', requestId: req.requestId, lang: req.lang, texts: probeTexts(lab.probes, req.lang, req.articles) });
+      return;
+    }
     if (req.type === 'route-texts') {
       post({ type: 'routed-texts', requestId: req.requestId, runs: await routeTexts(lab, req.texts, flag) });
       return;

@@ -190,3 +190,14 @@ export function validateManifest(json: unknown): Manifest {
 export function modelExperts(m: Pick<Manifest, 'layers'>): number {
   return m.layers.find((l) => l.kind === 'moe')?.numExperts ?? 0;
 }
+
+/** The languages of a bundle's probe files (`<probes>/<lang>.json` in its file list), sorted. */
+export function probeLanguages(m: Pick<Manifest, 'probes' | 'files'>): string[] {
+  const dir = m.probes;
+  if (!dir) return [];
+  return m.files
+    .map((f) => f.path)
+    .filter((p) => p.startsWith(dir) && p.endsWith('.json'))
+    .map((p) => p.slice(dir.length).replace(/^\//, '').replace(/\.json$/, ''))
+    .sort();
+}

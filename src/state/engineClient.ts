@@ -213,7 +213,7 @@ export function runAlign(maxArticles?: number): void {
 }
 
 /** Send a one-shot request; resolves with its final reply (an 'error' reply rejects with its message). */
-export function ask(req: Extract<Req, { type: 'route-texts' | 'coupling' | 'steer' | 'bundle-zip' }>): Promise<WorkerReply> {
+export function ask(req: Extract<Req, { type: 'route-texts' | 'probe-texts' | 'coupling' | 'steer' | 'bundle-zip' }>): Promise<WorkerReply> {
   const requestId = nextId++;
   return new Promise((ok, fail) => {
     oneShot.set(requestId, (r) => (r.type === 'error' ? fail(new Error(r.message)) : ok(r)));

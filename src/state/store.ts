@@ -6,6 +6,7 @@ import { DEFAULT_MODEL_ID } from '../models/registry';
 import type { Manifest } from '../models/manifest';
 import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent } from '../gpu/protocol';
 import type { AlignResult } from '../gpu/align';
+import { normaliseViews, VIEW_IDS, type ViewId } from './views';
 
 export type { BackendName };
 
@@ -78,6 +79,8 @@ export interface LabState {
   converting: boolean;
   /** the open model was converted in this page: its bundle can be saved as a .zip */
   converted: boolean;
+  /** the view panels shown expanded (VIEW_IDS order); the URL's `views=` field */
+  openViews: ViewId[];
 
   setPrompt(prompt: string): void;
   setModelId(id: string): void;
@@ -92,6 +95,7 @@ export interface LabState {
   hover(f: Partial<Focus>): void;
   pin(f: Partial<Focus>): void;
   unpin(): void;
+  setViewOpen(id: ViewId, open: boolean): void;
 }
 
 export const emptyPass = (): PassTrace => ({ layers: [], summary: null });
@@ -122,6 +126,7 @@ export const useLab = create<LabState>()((set, get) => ({
   progress: null,
   converting: false,
   converted: false,
+  openViews: [...VIEW_IDS],
 
   setPrompt: (prompt) => set({ prompt }),
   setModelId: (modelId) => set({ modelId, modelUrl: null, localFolder: null }),
@@ -139,4 +144,5 @@ export const useLab = create<LabState>()((set, get) => ({
   },
   pin: (f) => set({ focus: { ...get().focus, ...f }, pinned: true }),
   unpin: () => set({ pinned: false }),
+  setViewOpen: (id, open) => set({ openViews: normaliseViews(open ? [...get().openViews, id] : get().openViews.filter((v) => v !== id)) }),
 }));

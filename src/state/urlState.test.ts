@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { formatUrlState, parseUrlState, URL_DEFAULTS } from './urlState';
+import { VIEW_IDS } from './views';
 
 describe('URL state codec', () => {
   it('round-trips every field and leaves defaults out', () => {
-    const s = { prompt: 'Grüße, 世界', model: 'babel-moe', router: 'topp:p=0.5', interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'], token: 4, layer: 2, expert: 3, trace: ['traces/run.npy', 'traces/ids.json'] };
+    const s = { prompt: 'Grüße, 世界', model: 'babel-moe', router: 'topp:p=0.5', interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'], token: 4, layer: 2, expert: 3, trace: ['traces/run.npy', 'traces/ids.json'], views: [...VIEW_IDS] };
     const url = formatUrlState(s);
     expect(url).not.toContain('model=');
     expect(url).toContain('trace=traces%2Frun.npy&trace=traces%2Fids.json');
@@ -24,6 +25,22 @@ describe('URL state codec', () => {
       'ignored URL field router="topp:p=7": topp: p must be in (0, 1], got 7',
       'ignored URL field iv="nuke:layers=1": unknown intervention "nuke" (known: bias, steer, force, mask, temp, upcycle, skip, repeat, rewire)',
       'ignored URL field t="-1": t must be an integer ≥ 0, got "-1"',
+    ]);
+  });
+
+  it('keeps the open views: all open is the default, a closed one lists the rest, bad names are dropped with a notice', () => {
+    const open = VIEW_IDS.filter((v) => v !== 'flow-view' && v !== 'cache-view');
+    const url = formatUrlState({ ...URL_DEFAULTS, views: open });
+    expect(url).toBe(`?views=${encodeURIComponent(open.join(','))}`);
+    expect(parseUrlState(url)).toEqual({ state: { ...URL_DEFAULTS, views: open }, notices: [] });
+    // every view closed is `views=` (empty), not the default
+    expect(formatUrlState({ ...URL_DEFAULTS, views: [] })).toBe('?views=');
+    expect(parseUrlState('?views=').state.views).toEqual([]);
+    // order in the URL does not matter; unknown names are reported, known ones kept
+    const { state, notices } = parseUrlState('?views=expert-load,sankey,routing-map');
+    expect(state.views).toEqual(['routing-map', 'expert-load']);
+    expect(notices).toEqual([
+      `ignored part of URL field views="expert-load,sankey,routing-map": unknown view "sankey" (views: ${VIEW_IDS.join(', ')})`,
     ]);
   });
 });

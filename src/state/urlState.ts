@@ -3,6 +3,7 @@
 // blank page. Slider drags replace the history entry instead of adding one.
 import { parseIntervention, parsePolicySpec } from '../routing/index';
 import { SHIPPED_MODELS, DEFAULT_MODEL_ID } from '../models/registry';
+import { parseViews, VIEW_IDS, type ViewId } from './views';
 
 export interface UrlState {
   prompt: string;
@@ -14,15 +15,18 @@ export interface UrlState {
   expert: number | null;
   /** URLs of an imported trace (a trace JSON, or an engine capture with its token ids) */
   trace: string[];
+  /** the open view panels, in VIEW_IDS order (default: all) */
+  views: ViewId[];
 }
 
-export const URL_DEFAULTS: UrlState = { prompt: '', model: DEFAULT_MODEL_ID, router: 'native', interventions: [], token: 0, layer: 0, expert: null, trace: [] };
+export const URL_DEFAULTS: UrlState = { prompt: '', model: DEFAULT_MODEL_ID, router: 'native', interventions: [], token: 0, layer: 0, expert: null, trace: [], views: [...VIEW_IDS] };
 
 interface Field<K extends keyof UrlState> {
   key: K;
   param: string;
   multi?: boolean;
-  parse(raw: string[]): UrlState[K];
+  /** `warn` reports a bad part of a field whose good parts are kept (e.g. one unknown view) */
+  parse(raw: string[], warn: (message: string) => void): UrlState[K];
   format(v: UrlState[K]): string[];
 }
 
@@ -56,11 +60,12 @@ const FIELDS: Field<keyof UrlState>[] = [
   { key: 'layer', param: 'l', parse: int('l', 0), format: (v) => [String(v)] },
   { key: 'expert', param: 'e', parse: int('e', 0), format: (v) => (v === null ? [] : [String(v)]) },
   { key: 'trace', param: 'trace', multi: true, parse: (r) => r, format: (v) => v as string[] },
+  { key: 'views', param: 'views', parse: (r, warn) => parseViews(r[0], warn), format: (v) => [(v as ViewId[]).join(',')] },
 ] as Field<keyof UrlState>[];
 
 export function parseUrlState(search: string): { state: UrlState; notices: string[] } {
   const params = new URLSearchParams(search);
-  const state: UrlState = { ...URL_DEFAULTS, interventions: [], trace: [] };
+  const state: UrlState = { ...URL_DEFAULTS, interventions: [], trace: [], views: [...VIEW_IDS] };
   const notices: string[] = [];
   for (const f of FIELDS) {
     const raw = params.getAll(f.param);
@@ -70,7 +75,7 @@ export function parseUrlState(search: string): { state: UrlState; notices: strin
       const good: string[] = [];
       for (const r of raw) {
         try {
-          f.parse([r]);
+          f.parse([r], () => {});
           good.push(r);
         } catch (e) {
           notices.push(`ignored URL field ${f.param}="${r}": ${(e as Error).message}`);
@@ -80,7 +85,7 @@ export function parseUrlState(search: string): { state: UrlState; notices: strin
       continue;
     }
     try {
-      (state as unknown as Record<string, unknown>)[f.key] = f.parse(raw);
+      (state as unknown as Record<string, unknown>)[f.key] = f.parse(raw, (m) => notices.push(`ignored part of URL field ${f.param}="${raw[0]}": ${m}`));
     } catch (e) {
       notices.push(`ignored URL field ${f.param}="${raw[0]}": ${(e as Error).message}`);
     }

@@ -8,7 +8,7 @@ import { SHIPPED_MODELS } from '../models/registry';
 import { openTraceUrls } from './importTrace';
 
 function toUrl(s: ReturnType<typeof useLab.getState>): UrlState {
-  return { prompt: s.prompt, model: s.modelUrl ?? s.modelId, router: s.router, interventions: s.interventions, token: s.focus.token, layer: s.focus.layer, expert: s.focus.expert, trace: s.imported?.urls ?? [] };
+  return { prompt: s.prompt, model: s.modelUrl ?? s.modelId, router: s.router, interventions: s.interventions, token: s.focus.token, layer: s.focus.layer, expert: s.focus.expert, trace: s.imported?.urls ?? [], views: s.openViews };
 }
 
 export function useUrlSync(): void {
@@ -22,6 +22,7 @@ export function useUrlSync(): void {
       focus: { token: state.token, layer: state.layer, expert: state.expert },
       pinned: state.token !== 0 || state.layer !== 0,
       notices,
+      openViews: state.views,
       ...(shipped ? { modelId: state.model, modelUrl: null } : { modelUrl: state.model }),
     });
     const s = useLab.getState();

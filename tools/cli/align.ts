@@ -33,7 +33,8 @@ export async function alignCommand(argv: string[]): Promise<object> {
   const ref = one(args, 'ref') ?? 'en';
   if (!chosen.some((p) => p.lang === ref)) chosen.unshift(probes.find((p) => p.lang === ref) ?? (() => { throw new UsageError(`no probe text for the reference language "${ref}"`); })());
   const r = await alignProbes(lab, chosen, { ref, maxArticles });
-  const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
+  const dense = (l: number) => lab.manifest.layers[l].kind === 'dense';
   const steerLang = one(args, 'steer');
   let steering: object | undefined;
   if (steerLang) {
@@ -55,7 +56,8 @@ export async function alignCommand(argv: string[]): Promise<object> {
     ref: r.ref,
     articles: r.articles.length,
     tokens: r.tokens,
-    layers: Array.from({ length: r.numLayers }, (_, l) => ({ index: l, jsd: Object.fromEntries(r.languages.map((lang) => [lang, round(r.jsd[lang][l])])) })),
+    // Dense layers (no router) are marked and carry jsd: null, never a misleading 0.
+    layers: Array.from({ length: r.numLayers }, (_, l) => (dense(l) ? { index: l, kind: 'dense', jsd: null } : { index: l, jsd: Object.fromEntries(r.languages.map((lang) => [lang, round(r.jsd[lang][l])])) })),
     languages: Object.fromEntries(r.languages.map((lang) => [lang, r.jsd[lang].map(round)])),
   };
 }

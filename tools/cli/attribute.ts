@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { all, checkFlags, one, parseArgs, UsageError, type Args } from './args';
 import { DEFAULT_MODEL_DIR, openLab } from './nodeBundle';
 import { routeTexts, type Lab } from '../../src/gpu/lab';
+import { probeTexts } from '../../src/gpu/probes';
 import {
   contrastiveRanking,
   routingFrequency,
@@ -50,15 +51,15 @@ async function typedTexts(args: Args, s: 'a' | 'b'): Promise<string[]> {
   return out;
 }
 
-/** The bundle's probe articles (one text each) for every --s-probe language, first N articles each. */
-function probeTexts(args: Args, s: 'a' | 'b', lab: Lab, articles: number | undefined): string[] {
+/** The bundle's probe articles (one text each) for every --s-probe language, first N articles each
+ * (the same texts the attribution view's probe picker fills in). */
+function probeTextsOf(args: Args, s: 'a' | 'b', lab: Lab, articles: number | undefined): string[] {
   return all(args, `${s}-probe`).flatMap((lang) => {
-    const probe = lab.probes.find((p) => p.lang === lang);
-    if (!probe) {
+    if (!lab.probes.some((p) => p.lang === lang)) {
       const have = lab.probes.map((p) => p.lang).join(', ') || 'none: the bundle ships no probes/';
       throw new UsageError(`--${s}-probe ${lang}: no probe text for that language (have: ${have})`);
     }
-    return probe.articles.slice(0, articles ?? Infinity).map((a) => a.text);
+    return probeTexts(lab.probes, lang, articles);
   });
 }
 
@@ -95,8 +96,8 @@ export async function attributeCommand(argv: string[]): Promise<object> {
     one(args, 'backend') ?? 'node',
   );
   const sets = {
-    a: [...typed.a, ...probeTexts(args, 'a', lab, articles)],
-    b: [...typed.b, ...probeTexts(args, 'b', lab, articles)],
+    a: [...typed.a, ...probeTextsOf(args, 'a', lab, articles)],
+    b: [...typed.b, ...probeTextsOf(args, 'b', lab, articles)],
   };
   for (const s of ['a', 'b'] as const)
     if (sets[s].length === 0)
@@ -120,7 +121,9 @@ export async function attributeCommand(argv: string[]): Promise<object> {
   const B = await route('b');
   const freqA = routingFrequency(A.runs, E);
   const freqB = routingFrequency(B.runs, E);
-  const ranking = contrastiveRanking(freqA, freqB);
+  // Dense layers have no router: no ranking (their frequencies are all 0) and no specs.
+  const dense = (l: number) => lab.manifest.layers[l]?.kind === 'dense';
+  const ranking = contrastiveRanking(freqA, freqB).map((r, l) => (dense(l) ? [] : r));
   const n = Math.min(top ?? E, E);
   const row = (r: { expert: number; freqA: number; freqB: number; delta: number }) => ({
     expert: r.expert,
@@ -139,6 +142,7 @@ export async function attributeCommand(argv: string[]): Promise<object> {
     lambda,
     layers: ranking.map((r, l) => ({
       index: l,
+      kind: dense(l) ? 'dense' : 'moe',
       towardsA: r.slice(0, n).map(row),
       towardsB: r.slice(-n).reverse().map(row),
     })),

@@ -61,3 +61,40 @@ export const MOCK_MANIFEST = { id: 'mock', name: 'mock', numLayers: 2, layers: [
 export function loadMockRun(): void {
   useLab.setState({ ...useLab.getInitialState(), modified: { layers: MOCK_LAYERS, summary: MOCK_SUMMARY }, baseline: emptyPass() });
 }
+
+/**
+ * A 3-layer run whose layer 0 is dense (qwen2_moe's decoder_sparse_step, qwen3_moe's
+ * mlp_only_layers): no router, E = 0, empty selections, as the engine emits it. Layers 1 and 2
+ * are MOCK_LAYERS' two MoE layers.
+ */
+export const MOCK_DENSE_LAYER: LayerEvent = {
+  layer: 0,
+  kind: 'dense',
+  T: 4,
+  E: 0,
+  routerLogits: new Float32Array(0),
+  probs: new Float32Array(0),
+  selected: [[], [], [], []],
+  gates: [[], [], [], []],
+  expertNorms: new Float32Array(0),
+  dropped: new Uint8Array(4),
+};
+
+export const MOCK_DENSE_RUN_LAYERS: LayerEvent[] = [MOCK_DENSE_LAYER, ...MOCK_LAYERS.map((ev) => ({ ...ev, layer: ev.layer + 1 }))];
+
+export const MOCK_DENSE_MANIFEST = {
+  id: 'mock-dense',
+  name: 'mock with a dense layer',
+  numLayers: 3,
+  layers: [
+    { kind: 'dense', numExperts: 0, topK: 0, sharedExperts: 0 },
+    { kind: 'moe', numExperts: 4, topK: 2, sharedExperts: 0 },
+    { kind: 'moe', numExperts: 4, topK: 2, sharedExperts: 0 },
+  ],
+  files: [],
+} as unknown as Manifest;
+
+/** The dense-layer run in the store (manifest set for the views that read layer kinds from it). */
+export function loadMockDenseRun(): void {
+  useLab.setState({ ...useLab.getInitialState(), manifest: MOCK_DENSE_MANIFEST, modified: { layers: MOCK_DENSE_RUN_LAYERS, summary: MOCK_SUMMARY }, baseline: emptyPass() });
+}

@@ -94,4 +94,24 @@ describe('alignment maths', () => {
       'alignment: en sentence 0: layers[0] has no routerLogits',
     );
   });
+
+  it('alignmentByLayer: a dense layer (no router) gets null, not a JSD of 0', () => {
+    // layer 0 dense; layer 1: en p = [1, 0] (logits [0, −∞]), de p = [½, ½] → JSD 0.311278 bits
+    const sentence = (logits: (number | null)[]) =>
+      parseTrace({
+        model: { id: 'm', numExperts: 2 },
+        tokens: [{ id: 0, text: 'a' }],
+        layers: [
+          { kind: 'dense', selected: [[]] },
+          { kind: 'moe', routerLogits: [logits], selected: [[0]] },
+        ],
+      });
+    const a = alignmentByLayer({ en: [sentence([0, null])], de: [sentence([0, 0])] });
+    expect(a.jsd.en).toEqual([null, 0]);
+    expect(a.jsd.de[0]).toBeNull();
+    expect(a.jsd.de[1]).toBeCloseTo(0.311278, 6);
+    expect(a.jsdOverMeanEntropy.de[0]).toBeNull();
+    expect(a.jsdOverMeanEntropy.de[1]).toBeCloseTo(0.622556, 6); // 0.311278 / ((0 + 1) / 2)
+  });
 });
+

@@ -57,16 +57,20 @@ export interface LayerAlignment {
   /** parallel sentences per language */
   sentences: number;
   numLayers: number;
-  /** lang → [L] mean over sentences of jsdBits(sentence vector, reference sentence vector) */
-  jsd: Record<string, number[]>;
-  /** lang → [L] mean over sentences of jsdOverMeanEntropy (same pairs) */
-  jsdOverMeanEntropy: Record<string, number[]>;
+  /** lang → [L] mean over sentences of jsdBits(sentence vector, reference sentence vector); null on dense layers (no router) */
+  jsd: Record<string, (number | null)[]>;
+  /** lang → [L] mean over sentences of jsdOverMeanEntropy (same pairs); null on dense layers */
+  jsdOverMeanEntropy: Record<string, (number | null)[]>;
 }
 
-/** [L][E] (layers × experts) per-layer mean softmax routing vector of one sentence's trace. */
+/**
+ * [L][E] (layers × experts) per-layer mean softmax routing vector of one sentence's trace; a dense
+ * layer (no router) gives an empty vector.
+ */
 export function sentenceRoutingVectors(trace: Trace, what = 'trace'): number[][] {
   if (trace.tokens.length === 0) throw new Error(`${what}: has no tokens`);
   return trace.layers.map((l, i) => {
+    if (l.kind === 'dense') return [];
     if (!l.routerLogits)
       throw new Error(
         `${what}: layers[${i}] has no routerLogits (alignment needs the full softmax routing vector)`,
@@ -78,7 +82,8 @@ export function sentenceRoutingVectors(trace: Trace, what = 'trace'): number[][]
 /**
  * Per language and layer, the mean JSD (bits) between each sentence's mean routing vector and its
  * parallel sentence in `ref`. sets: lang → the traces of its sentences, parallel by position
- * (sets[lang][i] translates sets[ref][i]). Every trace needs router logits at every layer.
+ * (sets[lang][i] translates sets[ref][i]). Every trace needs router logits at every MoE layer;
+ * dense layers (of the reference's first sentence) get null: there is no routing to compare.
  */
 export function alignmentByLayer(sets: Record<string, Trace[]>, ref = 'en'): LayerAlignment {
   const languages = Object.keys(sets);
@@ -107,12 +112,17 @@ export function alignmentByLayer(sets: Record<string, Trace[]>, ref = 'en'): Lay
     vectors[lang] = sets[lang].map((tr, i) =>
       sentenceRoutingVectors(tr, `alignment: ${lang} sentence ${i}`),
     );
-  const jsd: Record<string, number[]> = {};
-  const norm: Record<string, number[]> = {};
+  const jsd: Record<string, (number | null)[]> = {};
+  const norm: Record<string, (number | null)[]> = {};
   for (const lang of languages) {
     jsd[lang] = [];
     norm[lang] = [];
     for (let l = 0; l < L; l++) {
+      if (refSet[0].layers[l].kind === 'dense') {
+        jsd[lang].push(null);
+        norm[lang].push(null);
+        continue;
+      }
       let a = 0;
       let b = 0;
       for (let i = 0; i < n; i++) {

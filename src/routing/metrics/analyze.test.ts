@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeTraces } from './analyze';
+import { analyzeTraces, ANALYZE_METRICS } from './analyze';
 import { parseTrace } from './trace';
 
 // A 6-token, 2-layer trace, E = 4.
@@ -179,4 +179,42 @@ describe('analyzeTraces', () => {
       'analyze: b.json has 1 layers but a.json has 2',
     );
   });
+
+  it('a dense layer (no router) is marked, carries no routing metric, and prefetch skips it', () => {
+    // 4 tokens, E = 2. Layer 0 (MoE) picks 0,1,0,1; layer 1 is dense; layer 2 (MoE) picks 1,0,1,0.
+    const trace = parseTrace({
+      model: { id: 'm', numLayers: 3, numExperts: 2 },
+      tokens: [0, 1, 2, 3].map((i) => ({ id: i, text: `t${i}` })),
+      layers: [
+        { kind: 'moe', routerLogits: [[0, 0], [0, 0], [0, 0], [0, 0]], selected: [[0], [1], [0], [1]] },
+        { kind: 'dense', selected: [[], [], [], []] },
+        { kind: 'moe', routerLogits: [[0, 0], [0, 0], [0, 0], [0, 0]], selected: [[1], [0], [1], [0]] },
+      ],
+    });
+    const r = analyzeTraces([trace], { metrics: [...ANALYZE_METRICS, 'prefetch'], m: [2], C: [1] });
+    // Not "dropped: 1", not an SRP of 0: only the index and the kind.
+    expect(r.layers[1]).toEqual({ index: 1, kind: 'dense' });
+    expect(r.layers[0].kind).toBeUndefined();
+    expect(r.layers[2].dropped).toBe(0);
+    expect(r.layers[2].counts).toEqual([2, 2]);
+    // Prefetch at layer 2 learns from layer 0 (the nearest MoE layer), C = 1:
+    // t0 (0→1) nothing learnt, miss; t1 (1→0) nothing learnt for 1, miss; t2: N[0][1] = 1 → 1
+    // prefetched, hit; t3: N[1][0] = 1 → 0 prefetched, hit → 2/4. (From the dense layer's empty
+    // selections nothing would be prefetched: LRU alone misses all 4 here.)
+    expect(r.layers[2].cache).toEqual({ lru: { '1': 0 }, lfu: { '1': 0 }, belady: { '1': 0 }, prefetch: { '1': 0.5 } });
+    expect(r.layers[0].cache!.prefetch).toBeUndefined();
+    // Model-wide means run over the two MoE layers; the note says why layer 1 is missing.
+    expect(r.model.moeLayers).toBe(2);
+    expect(r.model.dropped).toBe(0);
+    expect(r.model.cache!.prefetch).toEqual({ '1': 0.5 });
+    expect(r.notes).toEqual([
+      'layer 1 is dense (no router): routing metrics left out there and model-wide means run over the 2 MoE layers',
+    ]);
+    // Traces of the same model agree on layer kinds.
+    const moeEverywhere = parseTrace({ ...trace, layers: trace.layers.map((l) => ({ ...l, kind: 'moe' })) });
+    expect(() => analyzeTraces([trace, moeEverywhere], { names: ['a.json', 'b.json'] })).toThrow(
+      'analyze: layer 1 is moe in b.json but dense in a.json',
+    );
+  });
 });
+

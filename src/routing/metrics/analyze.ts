@@ -28,6 +28,8 @@ export interface AnalyzeOptions {
 export interface LayerAnalysis {
   /** the trace's layer index */
   index: number;
+  /** set on dense layers only (no router): they carry no routing metric, just index and kind */
+  kind?: 'dense';
   /** [E] selections per expert over all tokens of all traces (load) */
   counts?: number[];
   maxOverMean?: number;
@@ -45,7 +47,7 @@ export interface LayerAnalysis {
   srp?: Record<string, number | null>;
   /** {"<m>": {"<C>": hit rate}} */
   sch?: Record<string, Record<string, number | null>>;
-  /** {lru|lfu|belady[|prefetch]: {"<C>": hit rate}}; prefetch only with metric "prefetch" and from the second layer on */
+  /** {lru|lfu|belady[|prefetch]: {"<C>": hit rate}}; prefetch only with metric "prefetch" and when an earlier MoE layer exists (it predicts from the nearest one) */
   cache?: Partial<Record<CachePolicy | 'prefetch', Record<string, number | null>>>;
   /** per-token routing entropy (nats, and / log E), confidence and top-1 margin, means over all tokens; null without logits */
   entropy?: {
@@ -128,10 +130,24 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
       throw new Error(`analyze: ${name(i)} has ${t.layers.length} layers but ${name(0)} has ${L}`);
     if (t.numExperts !== E)
       throw new Error(`analyze: ${name(i)} has ${t.numExperts} experts but ${name(0)} has ${E}`);
+    t.layers.forEach((x, l) => {
+      if (x.kind !== traces[0].layers[l].kind)
+        throw new Error(
+          `analyze: layer ${l} is ${x.kind} in ${name(i)} but ${traces[0].layers[l].kind} in ${name(0)}`,
+        );
+    });
   });
+  const isMoe = (l: number) => traces[0].layers[l].kind === 'moe';
+  /** the nearest MoE layer before l (prefetch predicts from the last routed layer), or −1 */
+  const prevMoe = (l: number) => {
+    for (let p = l - 1; p >= 0; p--) if (isMoe(p)) return p;
+    return -1;
+  };
 
   const layers = Array.from({ length: L }, (_, l): LayerAnalysis => {
     const out: LayerAnalysis = { index: traces[0].layers[l].index };
+    // Dense layers route nothing: no counts, no "dropped" tokens, no consistency or caches.
+    if (!isMoe(l)) return { ...out, kind: 'dense' };
     const selected = traces.flatMap((t) => t.layers[l].selected);
     if (want('load')) {
       const lm = loadMetrics(selected, E);
@@ -194,7 +210,8 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
           ),
         ]),
       );
-    if (want('cache') || (want('prefetch') && l > 0)) {
+    const p = prevMoe(l);
+    if (want('cache') || (want('prefetch') && p >= 0)) {
       const cache: LayerAnalysis['cache'] = {};
       if (want('cache'))
         for (const p of CACHE_POLICIES)
@@ -204,12 +221,12 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
               weighted(traces, (t) => (accesses(sel(t)) ? cacheHitRate(sel(t), C, p) : null)),
             ]),
           );
-      if (want('prefetch') && l > 0)
+      if (want('prefetch') && p >= 0)
         cache.prefetch = Object.fromEntries(
           Cs.map((C) => [
             String(C),
             weighted(traces, (t) =>
-              accesses(sel(t)) ? prefetchHitRate(t.layers[l - 1].selected, sel(t), C) : null,
+              accesses(sel(t)) ? prefetchHitRate(t.layers[p].selected, sel(t), C) : null,
             ),
           ]),
         );
@@ -218,7 +235,7 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
     return out;
   });
 
-  const moe = layers.filter((_, l) => traces[0].layers[l].kind === 'moe');
+  const moe = layers.filter((_, l) => isMoe(l));
   const mean = (xs: (number | null | undefined)[]): number | null => {
     const ys = xs.filter((v): v is number => typeof v === 'number');
     return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : null;
@@ -281,5 +298,10 @@ export function analyzeTraces(traces: Trace[], opts: AnalyzeOptions = {}): Analy
           } no router logits there (captures that record expert ids only)`,
         ]
       : [];
+  const dense = layers.filter((x) => x.kind === 'dense').map((x) => x.index);
+  if (dense.length)
+    notes.push(
+      `layer${dense.length > 1 ? 's' : ''} ${dense.join(', ')} ${dense.length > 1 ? 'are' : 'is'} dense (no router): routing metrics left out there and model-wide means run over the ${moe.length} MoE layers`,
+    );
   return notes.length ? { layers, model, notes } : { layers, model };
 }

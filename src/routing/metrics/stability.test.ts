@@ -50,4 +50,21 @@ describe('routing stability', () => {
       'stability: the traces have 3 and 1 tokens',
     );
   });
+
+  it('marks dense layers instead of scoring their empty selections as unchanged', () => {
+    const tr = (moe: number[][]) =>
+      parseTrace({
+        model: { id: 'm', numExperts: 4 },
+        tokens: moe.map((_, i) => ({ id: i, text: 'x' })),
+        layers: [
+          { kind: 'dense', selected: moe.map(() => []) },
+          { kind: 'moe', selected: moe },
+        ],
+      });
+    expect(traceStability(tr([[0], [1]]), tr([[0], [2]]))).toEqual([
+      { layer: 0, kind: 'dense', unchanged: null, flipped: [] },
+      { layer: 1, unchanged: 0.5, flipped: [1] },
+    ]);
+  });
 });
+

@@ -28,16 +28,29 @@ export function routingStability(a: number[][][], b: number[][][]): LayerStabili
   });
 }
 
+/** A dense layer (no router) in a trace comparison: nothing routed, so no stability number. */
+export interface DenseLayerStability {
+  layer: number;
+  kind: 'dense';
+  unchanged: null;
+  flipped: [];
+}
+
 /**
  * Stability between two traces, position by position. They must have the same number of tokens
  * and layers; token ids may differ (a perturbed input of the same length). `layer` is the trace's
- * layer index.
+ * layer index. Dense layers (in either trace) are marked, not scored: their empty selections
+ * would read as "all unchanged".
  */
-export function traceStability(a: Trace, b: Trace): LayerStability[] {
+export function traceStability(a: Trace, b: Trace): (LayerStability | DenseLayerStability)[] {
   if (a.tokens.length !== b.tokens.length)
     throw new Error(`stability: the traces have ${a.tokens.length} and ${b.tokens.length} tokens`);
   return routingStability(
     a.layers.map((l) => l.selected),
     b.layers.map((l) => l.selected),
-  ).map((s, i) => ({ ...s, layer: a.layers[i].index }));
+  ).map((s, i) =>
+    a.layers[i].kind === 'dense' || b.layers[i].kind === 'dense'
+      ? { layer: a.layers[i].index, kind: 'dense', unchanged: null, flipped: [] }
+      : { ...s, layer: a.layers[i].index },
+  );
 }
