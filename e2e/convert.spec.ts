@@ -158,3 +158,29 @@ test('cancelling mid-conversion leaves the old model', async ({ page }) => {
   await runPrompt(page, TEXT);
   await expectReferenceMap(page);
 });
+
+test('a checkpoint URL prefix (index + shards) converts in the page too', async ({ page, context }) => {
+  // A server holding the sharded v5 copy of the fixture under ./ck/tiny-fused/.
+  const served = 'training/fixtures/tiny-mixtral/hf-fused';
+  const asked: string[] = [];
+  await context.route('**/ck/tiny-fused/*', (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop()!;
+    asked.push(name);
+    try {
+      return route.fulfill({ body: readFileSync(join(served, name)), contentType: 'application/octet-stream' });
+    } catch {
+      return route.fulfill({ status: 404, body: 'not found', contentType: 'text/plain' });
+    }
+  });
+  await page.goto('./?model=tiny-mixtral');
+  await ready(page);
+  await page.getByTestId('prompt-input').fill(TEXT);
+  await page.getByText('Convert HF…').click();
+  await page.getByTestId('convert-dtype').selectOption('fp16');
+  await page.getByTestId('convert-url').fill('ck/tiny-fused');
+  await page.getByTestId('convert-url-go').click();
+  await expect(page.getByTestId('model-select').locator('option').first()).toHaveText('tiny-fused (mixtral, fp16)');
+  expect(asked).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
+  // fp16 weights: the fixture's routing margins (> 1e-3) keep every top-2 set of the fp32 reference.
+  await expectReferenceMap(page);
+});
