@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { nodeTrace } from './engineHarness';
@@ -13,9 +13,17 @@ import { filesFetcher, loadBundle } from '../src/models/loader';
 
 const TEXT = 'Hello world, the router.';
 let fx: ConvertFixtures;
+const scratch: string[] = [];
+const tempDir = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(d);
+  return d;
+};
 test.beforeAll(() => {
   fx = writeConvertFixtures();
+  scratch.push(dirname(fx.big));
 });
+test.afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 async function ready(page: Page) {
   await expect(page.getByTestId('backend-badge')).toHaveText(/^(wasm|webgpu)$/);
@@ -89,13 +97,13 @@ test('an HF checkpoint folder converts in the page, runs, saves as a .zip and re
   await page.getByTestId('save-bundle').click();
   const d = await download;
   expect(d.suggestedFilename()).toBe('hf.zip');
-  const zipPath = join(mkdtempSync(join(tmpdir(), 'moe-zip-')), 'hf.zip');
+  const zipPath = join(tempDir('moe-zip-'), 'hf.zip');
   await d.saveAs(zipPath);
   const files = unzipBundle(new Uint8Array(readFileSync(zipPath)), 'hf.zip');
   const bundle = await loadBundle(filesFetcher(files));
   expect(bundle.manifest).toMatchObject({ id: 'hf', name: 'hf (mixtral, fp32)', architecture: 'mixtral', dtype: 'fp32', numLayers: 3 });
   // The saved bundle, unzipped on disk, gives the CLI the same routing as the shipped one.
-  const unzipped = mkdtempSync(join(tmpdir(), 'moe-unzipped-'));
+  const unzipped = tempDir('moe-unzipped-');
   for (const f of files) {
     mkdirSync(dirname(join(unzipped, f.name)), { recursive: true });
     writeFileSync(join(unzipped, f.name), new Uint8Array(f.data));
