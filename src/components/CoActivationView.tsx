@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { interpolateBlues, select } from 'd3';
 import { useLab } from '../state/store';
+import { useInView } from './useInView';
 import { coActivation } from '../routing/metrics/coactivation';
 import { Panel } from './Panel';
 import { ExportButtons } from './ExportButtons';
@@ -16,11 +17,12 @@ export function CoActivationView() {
   const ev = useLab((s) => s.modified.layers[s.focus.layer]);
   const hover = useLab((s) => s.hover);
   const svgRef = useRef<SVGSVGElement>(null);
+  const visible = useInView(svgRef);
   const dense = useLayerKind(layer) === 'dense';
   const m = useMemo(() => (ev && ev.kind !== 'dense' ? coActivation(ev.selected, ev.E) : null), [ev]);
 
   useEffect(() => {
-    if (!m || !svgRef.current) return;
+    if (!visible || !m || !svgRef.current) return;
     const offMax = Math.max(1, ...m.flatMap((r, i) => r.filter((_, j) => j !== i)));
     drawExpertMatrix(select(svgRef.current), m, {
       size: S,
@@ -29,7 +31,7 @@ export function CoActivationView() {
       title: (d) => (d.i === d.j ? `expert ${d.i}: ${d.v} tokens` : `experts ${d.i} and ${d.j} together: ${d.v} tokens`),
       onHover: (d) => hover({ expert: d.i }),
     });
-  }, [m, hover]);
+  }, [visible, m, hover]);
 
   return (
     <Panel title={`Co-activation — layer ${layer}`} testId="coactivation-view">

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { interpolateBlues, select } from 'd3';
+import { interpolateBlues, select, type Selection } from 'd3';
 import { useLab } from '../state/store';
+import { useInView } from './useInView';
 import type { LayerEvent } from '../gpu/protocol';
 import { tokenRouting, type TokenRouting } from '../routing/metrics/index';
 import { Panel } from './Panel';
@@ -45,6 +46,8 @@ export function EntropyView() {
   const hover = useLab((s) => s.hover);
   const [measure, setMeasure] = useState<Measure>('normalisedEntropy');
   const svgRef = useRef<SVGSVGElement>(null);
+  const visible = useInView(svgRef);
+  const drawnWidth = useRef(-1);
   // Per layer index (sparse while the pass streams in).
   const stats = useMemo(
     () =>
@@ -57,7 +60,7 @@ export function EntropyView() {
   const denseKey = layers.map((ev) => (ev?.kind === 'dense' ? 'd' : 'm')).join('');
 
   useEffect(() => {
-    if (!svgRef.current) return;
+    if (!visible || !svgRef.current) return;
     const cells: Cell[] = [];
     stats.forEach((s, l) => s?.[measure].forEach((v, t) => cells.push({ layer: l, token: t, v })));
     const w = T ? (W - LEFT) / T : 0;
@@ -89,30 +92,39 @@ export function EntropyView() {
       .attr('font-style', 'italic')
       .attr('fill', '#5d6470')
       .text('dense MLP layer (no router)');
-    svg
+    const tip = (d: Cell) => {
+      const s = stats[d.layer]!;
+      return `token ${d.token}, layer ${d.layer}: H = ${s.entropy[d.token].toFixed(3)} nats (${s.normalisedEntropy[d.token].toFixed(3)} of log E), top-1 p = ${s.confidence[d.token].toFixed(3)}, margin ${s.margin[d.token].toFixed(3)}`;
+    };
+    // ~T·L cells redraw on every run: geometry and handlers are set when a cell is created (or the
+    // width changes); a run only recolours and rewrites each tooltip's text.
+    const geometry = (sel: Selection<SVGRectElement, Cell, SVGSVGElement, unknown>) =>
+      sel
+        .attr('x', (d) => LEFT + d.token * w)
+        .attr('y', (d) => d.layer * ROW)
+        .attr('width', Math.max(0.5, w - (w > 3 ? 1 : 0)))
+        .attr('height', ROW - 2);
+    const resized = drawnWidth.current !== w;
+    drawnWidth.current = w;
+    const cellsSel = svg
       .selectAll<SVGRectElement, Cell>('rect.ent-cell')
       .data(cells, (d) => `${d.layer}:${d.token}`)
-      .join('rect')
-      .attr('class', 'ent-cell')
-      .attr('data-layer', (d) => d.layer)
-      .attr('data-token', (d) => d.token)
+      .join((enter) => {
+        const r = enter.append('rect').attr('class', 'ent-cell').attr('data-layer', (d) => d.layer).attr('data-token', (d) => d.token);
+        geometry(r);
+        r.append('title').text(tip);
+        return r;
+      })
       .attr('data-v', (d) => d.v.toFixed(4))
-      .attr('x', (d) => LEFT + d.token * w)
-      .attr('y', (d) => d.layer * ROW)
-      .attr('width', Math.max(0.5, w - (w > 3 ? 1 : 0)))
-      .attr('height', ROW - 2)
       .attr('fill', (d) => interpolateBlues(0.1 + 0.9 * d.v))
+      .each(function (d) {
+        this.firstChild!.textContent = tip(d);
+      })
       .on('mouseenter', (_, d) => hover({ token: d.token, layer: d.layer }))
-      .on('click', (_, d) => pin({ token: d.token, layer: d.layer }))
-      .selectAll('title')
-      .data((d) => [d])
-      .join('title')
-      .text((d) => {
-        const s = stats[d.layer]!;
-        return `token ${d.token}, layer ${d.layer}: H = ${s.entropy[d.token].toFixed(3)} nats (${s.normalisedEntropy[d.token].toFixed(3)} of log E), top-1 p = ${s.confidence[d.token].toFixed(3)}, margin ${s.margin[d.token].toFixed(3)}`;
-      });
+      .on('click', (_, d) => pin({ token: d.token, layer: d.layer }));
+    if (resized) geometry(cellsSel);
     svg.select('rect.ent-focus').raise();
-  }, [stats, measure, T, L, denseKey, hover, pin]);
+  }, [visible, stats, measure, T, L, denseKey, hover, pin]);
 
   // The focus outline is its own cheap update: moving the focus does not rejoin the grid.
   useEffect(() => {

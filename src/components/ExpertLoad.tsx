@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { scaleLinear, select } from 'd3';
 import { useLab } from '../state/store';
+import { useInView } from './useInView';
 import { loadMetrics } from '../routing/metrics/load';
 import { drawExpertBars } from './charts';
 import { Panel } from './Panel';
@@ -25,11 +26,12 @@ export function ExpertLoad() {
   const ev = useLab((s) => s.modified.layers[s.focus.layer]);
   const hoverExpert = useLab((s) => s.hover);
   const svgRef = useRef<SVGSVGElement>(null);
+  const visible = useInView(svgRef);
   const dense = useLayerKind(layer) === 'dense';
   const m = useMemo(() => (ev && ev.kind !== 'dense' ? loadMetrics(ev.selected, ev.E) : null), [ev]);
 
   useEffect(() => {
-    if (!m || !svgRef.current) return;
+    if (!visible || !m || !svgRef.current) return;
     const svg = select(svgRef.current);
     const yMax = Math.max(1, ...m.counts, m.ideal);
     const { y } = drawExpertBars(svg, m.counts, { W, H, M, yMax, yTicks: scaleLinear().domain([0, yMax]).ticks(3), data: { expert: (e) => e, count: (_, v) => v }, onHover: (e) => hoverExpert({ expert: e }) });
@@ -44,7 +46,7 @@ export function ExpertLoad() {
       .attr('y2', (d) => y(d))
       .attr('stroke', '#222')
       .attr('stroke-dasharray', '4 3');
-  }, [m, hoverExpert]);
+  }, [visible, m, hoverExpert]);
 
   return (
     <Panel title={`Expert load — layer ${layer}`} testId="expert-load">

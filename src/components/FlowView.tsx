@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { select } from 'd3';
 import { useLab } from '../state/store';
+import { useInView } from './useInView';
 import { layerFlows } from '../routing/metrics/coactivation';
 import { loadMetrics } from '../routing/metrics/load';
 import { expertColor } from './colors';
@@ -23,6 +24,7 @@ export function FlowView() {
   const pin = useLab((s) => s.pin);
   const [onlyFocus, setOnlyFocus] = useState(false);
   const svgRef = useRef<SVGSVGElement>(null);
+  const visible = useInView(svgRef);
   const complete = layers.length > 0 && layers.every(Boolean);
   // Dense layers have no experts: the columns are the MoE layers, and a band joins each MoE
   // layer to the next MoE layer (the dense MLPs between them route nothing).
@@ -40,7 +42,7 @@ export function FlowView() {
   }, [ready, moe, E, onlyFocus, focusToken]);
 
   useEffect(() => {
-    if (!data || !svgRef.current) return;
+    if (!visible || !data || !svgRef.current) return;
     const L = data.loads.length;
     const colX = (l: number) => M.left + (l * (W - M.left - M.right - NODE_W)) / Math.max(1, L - 1);
     const maxTotal = Math.max(1, ...data.loads.map((c) => c.reduce((a, b) => a + b, 0)));
@@ -121,7 +123,7 @@ export function FlowView() {
       .attr('text-anchor', 'middle')
       .attr('font-size', 10)
       .text((d) => `L${d.layer}`);
-  }, [data, E, pin]);
+  }, [visible, data, E, pin]);
 
   return (
     <Panel title="Flow between layers" testId="flow-view">

@@ -1,15 +1,15 @@
-import { memo, useMemo, useRef } from 'react';
-import type { LayerEvent } from '../gpu/protocol';
-import type { Focus } from '../state/store';
-import type { KeyboardEvent } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
+import type { KeyboardEvent, MouseEvent } from 'react';
 import { useLab } from '../state/store';
-import { expertColor } from './colors';
+import { CELL_GAP, CELL_H, CELL_W, paintMap } from './mapCanvas';
 import { Panel } from './Panel';
 
 /**
  * Layers × tokens: each cell shows the experts the token visits in that layer (colour per expert,
- * width ∝ gate). Cells are focusable buttons carrying data-token / data-layer / data-experts;
- * arrow keys move between them. Changed cells (vs the unmodified run) are outlined.
+ * width ∝ gate), painted on one canvas (mapCanvas.ts). On top, every cell is a transparent
+ * focusable button carrying data-token / data-layer / data-experts and an aria-label (the
+ * keyboard and screen-reader path, and the test hooks); arrow keys move between them. Changed
+ * cells (vs the unmodified run) are outlined.
  */
 export function RoutingMap() {
   const modified = useLab((s) => s.modified);
@@ -19,13 +19,71 @@ export function RoutingMap() {
   const pin = useLab((s) => s.pin);
   const manifest = useLab((s) => s.manifest);
   const gridRef = useRef<HTMLDivElement>(null);
-  const tokens = modified.summary?.tokens ?? [];
+  const tokens = useMemo(() => modified.summary?.tokens ?? [], [modified.summary]);
   const T = tokens.length || modified.layers.find(Boolean)?.T || 0;
   const imported = useLab((s) => s.imported !== null);
   // An imported trace has its own layer count, whatever model is loaded underneath.
   const L = imported ? modified.layers.length : (manifest?.numLayers ?? modified.layers.length);
-  // Per layer, the flipped tokens as a string key, so unchanged rows skip re-rendering.
+  // Per layer, the flipped tokens as a string key.
   const changedByLayer = useMemo(() => new Map(diff?.layers.map((d) => [d.layer, d.flippedTokens.join(',')]) ?? []), [diff]);
+
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const dense = useMemo(
+    () => Array.from({ length: L }, (_, l) => (modified.layers[l]?.kind ?? (imported ? undefined : manifest?.layers[l]?.kind)) === 'dense'),
+    [L, modified.layers, imported, manifest],
+  );
+  useEffect(() => {
+    if (canvasRef.current && T > 0) paintMap(canvasRef.current, { layers: modified.layers, dense, T });
+  }, [modified.layers, dense, T]);
+
+  // The cells are rendered once per shape; what a run changes (experts, labels, outlines) is
+  // written here directly — a swap touches T·L attributes instead of reconciling T·L elements.
+  useEffect(() => {
+    const cells = gridRef.current?.querySelectorAll<HTMLButtonElement>('button.map-cell');
+    if (!cells || cells.length !== T * L) return;
+    for (let l = 0; l < L; l++) {
+      const ev = modified.layers[l];
+      const flipped = new Set(changedByLayer.get(l)?.split(',').filter(Boolean).map(Number) ?? []);
+      for (let t = 0; t < T; t++) {
+        const el = cells[l * T + t];
+        const sel = ev?.selected[t] ?? [];
+        el.setAttribute('data-experts', sel.join(','));
+        el.setAttribute('aria-label', cellLabel(l, t, tokens[t]?.text ?? '', dense[l], sel, ev?.gates[t]));
+        el.classList.toggle('is-changed', flipped.has(t));
+        el.classList.toggle('is-pending', !ev);
+        el.classList.toggle('is-dense', dense[l]);
+      }
+    }
+  }, [modified.layers, dense, changedByLayer, tokens, T, L]);
+
+  // The focused cell: the only one in the tab order, outlined.
+  useEffect(() => {
+    const grid = gridRef.current;
+    if (!grid) return;
+    for (const el of grid.querySelectorAll<HTMLElement>('button.map-cell.is-focus')) {
+      el.classList.remove('is-focus');
+      el.tabIndex = -1;
+    }
+    const el = grid.querySelector<HTMLElement>(`button.map-cell[data-layer="${focus.layer}"][data-token="${focus.token}"]`);
+    if (el) {
+      el.classList.add('is-focus');
+      el.tabIndex = 0;
+    }
+  }, [focus.layer, focus.token, T, L]);
+
+  // One listener for all cells (not one closure per cell per render).
+  const cellAt = (e: MouseEvent<HTMLDivElement>) => {
+    const el = (e.target as HTMLElement).closest<HTMLElement>('[data-token][data-layer]');
+    return el ? { layer: Number(el.dataset.layer), token: Number(el.dataset.token) } : null;
+  };
+  const onOver = (e: MouseEvent<HTMLDivElement>) => {
+    const c = cellAt(e);
+    if (c) hover(c);
+  };
+  const onClick = (e: MouseEvent<HTMLDivElement>) => {
+    const c = cellAt(e);
+    if (c) pin(c);
+  };
 
   const move = (e: KeyboardEvent<HTMLDivElement>) => {
     const d = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[e.key];
@@ -47,7 +105,17 @@ export function RoutingMap() {
   return (
     <Panel title="Routing map" testId="routing-map">
       <div className="map-scroll">
-        <div className="map-grid" ref={gridRef} role="grid" aria-label="Experts chosen per layer and token" onKeyDown={move} style={{ gridTemplateColumns: `4.5em repeat(${T}, minmax(2.6em, 1fr))` }}>
+        <div
+          className="map-grid"
+          ref={gridRef}
+          role="grid"
+          aria-label="Experts chosen per layer and token"
+          onKeyDown={move}
+          onMouseOver={onOver}
+          onClick={onClick}
+          style={{ gridTemplateColumns: `4.5em repeat(${T}, ${CELL_W}px)`, gridTemplateRows: `auto repeat(${L}, ${CELL_H}px)`, gap: CELL_GAP }}
+        >
+          <canvas ref={canvasRef} className="map-canvas" aria-hidden="true" style={{ gridColumn: `2 / span ${T}`, gridRow: `2 / span ${L}` }} />
           <div role="row" className="map-row">
             <span role="columnheader" className="map-corner">layer</span>
             {Array.from({ length: T }, (_, t) => (
@@ -57,18 +125,7 @@ export function RoutingMap() {
             ))}
           </div>
           {Array.from({ length: L }, (_, l) => (
-            <MapRow
-              key={l}
-              layer={l}
-              ev={modified.layers[l]}
-              dense={(modified.layers[l]?.kind ?? (imported ? undefined : manifest?.layers[l]?.kind)) === 'dense'}
-              T={T}
-              tokens={tokens}
-              focusToken={focus.layer === l ? focus.token : -1}
-              changed={changedByLayer.get(l) ?? ''}
-              hover={hover}
-              pin={pin}
-            />
+            <MapRow key={l} layer={l} skipped={!!modified.layers[l]?.skipped} dense={dense[l]} T={T} />
           ))}
         </div>
       </div>
@@ -83,27 +140,24 @@ export function RoutingMap() {
 
 interface RowProps {
   layer: number;
-  ev: LayerEvent | undefined;
+  skipped: boolean;
   /** a dense MLP layer: no router, so no experts per token */
   dense: boolean;
   T: number;
-  tokens: { id: number; text: string }[];
-  /** the focused token when the focus is in this row, else −1 */
-  focusToken: number;
-  /** flipped token indices joined by commas */
-  changed: string;
-  hover(f: Partial<Focus>): void;
-  pin(f: Partial<Focus>): void;
 }
 
-/** One layer of the map; memoised so a focus move or a new layer re-renders only the rows it touches. */
-const MapRow = memo(function MapRow({ layer: l, ev, dense, T, tokens, focusToken, changed, hover, pin }: RowProps) {
-  const flipped = new Set(changed ? changed.split(',').map(Number) : []);
+function cellLabel(l: number, t: number, text: string, dense: boolean, sel: number[], gates: number[] | undefined): string {
+  if (dense) return `layer ${l}, token ${t} "${text}": dense MLP layer (no router, no experts)`;
+  return `layer ${l}, token ${t} "${text}": experts ${sel.length ? sel.map((e, i) => `${e} (gate ${(gates?.[i] ?? 0).toFixed(2)})`).join(', ') : 'none'}`;
+}
+
+/** One layer of the map: static cells (the effects above write what a run changes). */
+const MapRow = memo(function MapRow({ layer: l, skipped, dense, T }: RowProps) {
   return (
     <div role="row" className={`map-row${dense ? ' is-dense' : ''}`} data-kind={dense ? 'dense' : undefined}>
-      <span role="rowheader" className="map-layer">
+      <span role="rowheader" className="map-layer" style={{ gridRow: l + 2, gridColumn: 1 }}>
         L{l}
-        {ev?.skipped ? ' ⤼' : ''}
+        {skipped ? ' ⤼' : ''}
         {dense && (
           <span className="map-kind" data-testid="dense-row-label" title="dense MLP layer: no router, every token goes through the same MLP">
             {' '}
@@ -111,33 +165,9 @@ const MapRow = memo(function MapRow({ layer: l, ev, dense, T, tokens, focusToken
           </span>
         )}
       </span>
-      {Array.from({ length: T }, (_, t) => {
-        const sel = ev?.selected[t] ?? [];
-        const gates = ev?.gates[t] ?? [];
-        const isFocus = focusToken === t;
-        return (
-          <button
-            key={t}
-            type="button"
-            role="gridcell"
-            data-testid="routing-cell"
-            data-token={t}
-            data-layer={l}
-            data-experts={sel.join(',')}
-            tabIndex={isFocus ? 0 : -1}
-            className={`map-cell${isFocus ? ' is-focus' : ''}${flipped.has(t) ? ' is-changed' : ''}${ev ? '' : ' is-pending'}${dense ? ' is-dense' : ''}`}
-            aria-label={`layer ${l}, token ${t} "${tokens[t]?.text ?? ''}": ${dense ? 'dense MLP layer (no router, no experts)' : `experts ${sel.length ? sel.join(', ') : 'none'}`}`}
-            onMouseEnter={() => hover({ layer: l, token: t })}
-            onClick={() => pin({ layer: l, token: t })}
-          >
-            {sel.map((e, i) => (
-              <span key={e} className="map-stripe" style={{ background: expertColor(e, ev!.E), flexGrow: Math.max(0.05, gates[i] ?? 0) }}>
-                {e}
-              </span>
-            ))}
-          </button>
-        );
-      })}
+      {Array.from({ length: T }, (_, t) => (
+        <button key={t} type="button" role="gridcell" data-testid="routing-cell" data-token={t} data-layer={l} tabIndex={-1} style={{ gridRow: l + 2, gridColumn: t + 2 }} className="map-cell" />
+      ))}
     </div>
   );
 });

@@ -29,6 +29,13 @@ export interface EngineInit {
   executionProviders: string[];
   backend: BackendName;
   onProgress?: (p: Progress) => void;
+  /** sessions already being built (with sessionOptions) while the bundle downloaded, by file */
+  sessions?: Map<string, Promise<Session>>;
+}
+
+/** The options every graph's session is created with. */
+export function sessionOptions(executionProviders: string[]): OrtWeb.InferenceSession.SessionOptions {
+  return { executionProviders, graphOptimizationLevel: 'all' };
 }
 
 /** Per layer: what the attention graph produced and what routing made of it. */
@@ -101,18 +108,25 @@ export class Engine {
     const { ort, manifest: m, files } = init;
     const names = [m.graphs.embed, ...m.graphs.attn.flatMap((a, i) => [a, m.graphs.moe[i]]), m.graphs.head];
     const sessions = new Map<string, Session>();
-    for (let i = 0; i < names.length; i++) {
-      const file = names[i];
-      init.onProgress?.({ status: 'session', file, index: i, count: names.length });
-      const bytes = files.get(file);
-      if (!bytes) throw new Error(`${file}: missing from the bundle`);
-      try {
-        sessions.set(file, await ort.InferenceSession.create(bytes, { executionProviders: init.executionProviders, graphOptimizationLevel: 'all' }));
-      } catch (e) {
-        const msg = (e as Error).message;
-        throw new Error(`${file}: the ${init.backend} backend cannot load this graph (${msg})${matMulNBitsHint(m.dtype, init.backend, msg)}`);
+    try {
+      for (let i = 0; i < names.length; i++) {
+        const file = names[i];
+        init.onProgress?.({ status: 'session', file, index: i, count: names.length });
+        const bytes = files.get(file);
+        if (!bytes) throw new Error(`${file}: missing from the bundle`);
+        try {
+          sessions.set(file, await (init.sessions?.get(file) ?? ort.InferenceSession.create(bytes, sessionOptions(init.executionProviders))));
+        } catch (e) {
+          const msg = (e as Error).message;
+          throw new Error(`${file}: the ${init.backend} backend cannot load this graph (${msg})${matMulNBitsHint(m.dtype, init.backend, msg)}`);
+        }
+        checkIo(file, sessions.get(file)!, expectedIo(m, file));
       }
-      checkIo(file, sessions.get(file)!, expectedIo(m, file));
+    } catch (e) {
+      // Nothing half-built stays behind: the sessions made so far and those still being made.
+      for (const s of sessions.values()) void s.release();
+      for (const p of init.sessions?.values() ?? []) p.then((s) => (new Set(sessions.values()).has(s) ? undefined : s.release())).catch(() => undefined);
+      throw e;
     }
     const routers = files.get(m.routerWeights.file);
     if (!routers) throw new Error(`${m.routerWeights.file}: missing from the bundle`);

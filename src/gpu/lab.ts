@@ -8,7 +8,7 @@ import { createRng } from '../routing/rng';
 import type { LoadedBundle } from '../models/loader';
 import { modelExperts } from '../models/manifest';
 import { LabTokenizer } from '../models/tokenizer';
-import { Cancelled, Engine, type Ort } from './engine';
+import { Cancelled, Engine, type EngineInit, type Ort } from './engine';
 import { LayerRouter } from './layerRouter';
 import { fitRewire } from './rewire';
 import { pearson, perturbationRadii } from '../routing/metrics/coupling';
@@ -43,12 +43,20 @@ export class Lab {
     readonly probes: ProbeFile[],
   ) {}
 
-  static async open(ort: Ort, bundle: LoadedBundle, executionProviders: string[], backend: BackendName, onProgress?: (p: Progress) => void): Promise<Lab> {
+  static async open(
+    ort: Ort,
+    bundle: LoadedBundle,
+    executionProviders: string[],
+    backend: BackendName,
+    onProgress?: (p: Progress) => void,
+    /** sessions started while the bundle downloaded (see Engine.create) */
+    sessions?: EngineInit['sessions'],
+  ): Promise<Lab> {
     const m = bundle.manifest;
     const tokBytes = bundle.files.get(m.tokenizer);
     if (!tokBytes) throw new Error(`${m.tokenizer}: missing from the bundle`);
     const tokenizer = LabTokenizer.fromBytes(tokBytes, m.tokenizerConfig ? bundle.files.get(m.tokenizerConfig) : undefined);
-    const engine = await Engine.create({ ort, manifest: m, files: bundle.files, tokenizer, executionProviders, backend, onProgress });
+    const engine = await Engine.create({ ort, manifest: m, files: bundle.files, tokenizer, executionProviders, backend, onProgress, sessions });
     const probes = m.probes ? [...bundle.files].filter(([p]) => p.startsWith(m.probes!) && p.endsWith('.json')).map(([p, b]) => parseProbeFile(b, p)) : [];
     return new Lab(engine, tokenizer, probes);
   }

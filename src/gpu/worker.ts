@@ -4,8 +4,8 @@
 import type * as OrtWeb from 'onnxruntime-web';
 import { Lab, couplingMatrix, routeTexts } from './lab';
 import { probeWebGpu, withBackend } from './backend';
-import { filesFetcher, loadBundle, urlFetcher } from '../models/loader';
-import { Cancelled } from './engine';
+import { filesFetcher, loadBundle, urlFetcher, type LoadedBundle } from '../models/loader';
+import { Cancelled, sessionOptions } from './engine';
 import { alignProbes } from './align';
 import { probeTexts } from './probes';
 import { steeringExperiment } from './steering';
@@ -53,8 +53,11 @@ async function loadOrt(base?: string, threads?: number): Promise<OrtModule> {
 
 function configureOrt(ort: OrtModule, base?: string, threads?: number) {
   ort.env.wasm.wasmPaths = base ?? new URL(import.meta.env.DEV ? '/ort/' : '../ort/', self.location.href).href;
-  // Threads need SharedArrayBuffer, which needs a cross-origin isolated page (COOP/COEP).
-  ort.env.wasm.numThreads = self.crossOriginIsolated ? (threads ?? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1))) : 1;
+  // Threads need SharedArrayBuffer, which needs a cross-origin isolated page (COOP/COEP). One core
+  // is left to the page, which redraws the views while the engine runs: on 2 cores a second ORT
+  // thread made a router swap slower (engine p50 73 ms vs 54 ms at 127 tokens, see README).
+  const cores = navigator.hardwareConcurrency ?? 1;
+  ort.env.wasm.numThreads = self.crossOriginIsolated ? (threads ?? Math.max(1, Math.min(4, cores - 1))) : 1;
   ort.env.wasm.proxy = false;
 }
 
@@ -72,18 +75,38 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' }>)
       const t0 = performance.now();
       const ort = await loadOrt(req.ortBase, req.threads);
       const fetcher = req.source.kind === 'url' ? urlFetcher(req.source.url) : filesFetcher(req.source.files);
+      // On WASM (known before the download when there is no WebGPU adapter), each graph's session
+      // is built as soon as its file has arrived and passed its checks, one after another.
+      const early = req.preferBackend === 'wasm' || (await probeWebGpu()) !== null ? new Map<string, Promise<OrtWeb.InferenceSession>>() : null;
+      let building: Promise<unknown> = ortWarm;
+      const onFile = (path: string, bytes: Uint8Array) => {
+        if (!early || !path.endsWith('.onnx') || path === 'fused.onnx') return;
+        const p = building.then(() => ort.InferenceSession.create(bytes, sessionOptions(['wasm'])));
+        building = p.catch(() => undefined);
+        early.set(path, p);
+      };
       // Byte progress arrives per network chunk: post at most every 50 ms (and the last one).
       let lastPost = 0;
-      const bundle = await loadBundle(fetcher, (p) => {
-        const t = performance.now();
-        if (t - lastPost < 50 && p.loaded < p.total) return;
-        lastPost = t;
-        progress({ status: 'download', file: p.file, loaded: p.loaded, total: p.total });
-      });
+      let bundle: LoadedBundle;
+      try {
+        bundle = await loadBundle(
+          fetcher,
+          (p) => {
+            const t = performance.now();
+            if (t - lastPost < 50 && p.loaded < p.total) return;
+            lastPost = t;
+            progress({ status: 'download', file: p.file, loaded: p.loaded, total: p.total });
+          },
+          onFile,
+        );
+      } catch (e) {
+        for (const p of early?.values() ?? []) p.then((s) => s.release()).catch(() => undefined);
+        throw e;
+      }
       const downloaded = performance.now();
       await ortWarm;
       const warm = performance.now();
-      const { value, choice } = await withBackend(req.preferBackend, (c) => Lab.open(ort as never, bundle, c.executionProviders, c.backend, progress));
+      const { value, choice } = await withBackend(req.preferBackend, (c) => Lab.open(ort as never, bundle, c.executionProviders, c.backend, progress, c.backend === 'wasm' ? (early ?? undefined) : undefined));
       // Only now replace the old model: a failed load keeps the last good one working.
       lab = value;
       const timings = { downloadMs: downloaded - t0, runtimeWaitMs: warm - downloaded, sessionsMs: performance.now() - warm };

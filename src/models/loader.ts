@@ -19,7 +19,11 @@ export interface LoadProgress {
 /** Bundles larger than this are refused before anything is downloaded. */
 export const MAX_BUNDLE_BYTES = 2 * 1024 ** 3;
 
-export async function loadBundle(fetchFile: FetchFile, onProgress?: (p: LoadProgress) => void): Promise<LoadedBundle> {
+/**
+ * Fetch, size-check and sha256-check every file of a bundle. `onFile` sees each file as soon as it
+ * has passed its checks (the worker starts building its ONNX session while the rest downloads).
+ */
+export async function loadBundle(fetchFile: FetchFile, onProgress?: (p: LoadProgress) => void, onFile?: (path: string, bytes: Uint8Array) => void): Promise<LoadedBundle> {
   let manifestBytes: Uint8Array;
   try {
     manifestBytes = await fetchFile('manifest.json');
@@ -55,6 +59,7 @@ export async function loadBundle(fetchFile: FetchFile, onProgress?: (p: LoadProg
       const sha = await sha256Hex(bytes);
       if (sha !== f.sha256) throw new BundleError(f.path, `sha256 ${sha.slice(0, 12)}… does not match the manifest's ${f.sha256.slice(0, 12)}… (corrupt or stale file)`);
       report(f.path, f.bytes);
+      onFile?.(f.path, bytes);
       return [f.path, bytes];
     }),
   );
