@@ -75,6 +75,28 @@ test('attribution: the per-layer ranking and the “steer towards A” specs equ
   await expect(page.getByTestId('next-kl')).toBeVisible({ timeout: 60_000 });
 });
 
+test('attribution from the probe picker equals `moe-lab attribute --a-probe en --b-probe de --articles 2`', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const out = cli('attribute', '--model', MODEL, '--a-probe', 'en', '--b-probe', 'de', '--articles', '2', '--top', '2');
+  await openAndRun(page, TEXT);
+  await page.getByTestId('attr-a-probe').selectOption('en');
+  await page.getByTestId('attr-b-probe').selectOption('de');
+  await page.getByTestId('attr-articles').fill('2');
+  await expect(page.getByTestId('attr-a')).toBeDisabled();
+  await page.getByTestId('attr-run').click();
+  await expect(page.getByTestId('attr-table').locator('tbody tr')).toHaveCount(6, {
+    timeout: 90_000,
+  });
+  const fmt = (r: { expert: number; delta: number }) =>
+    `${r.expert} (${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(2)})`;
+  for (const l of out.layers)
+    await expect(page.getByTestId(`attr-top-a-${l.index}`)).toHaveText(
+      l.towardsA.map(fmt).join(', '),
+    );
+});
+
 test('coupling: dominance, router-row cosine and score–norm correlation equal `moe-lab coupling`', async ({
   page,
 }) => {
