@@ -51,6 +51,8 @@ describe('moe-lab import', () => {
     expect(a.layers[0].entropy).toBeNull();
     expect(a.notes).toEqual([
       'hfAux and entropy skipped (null) for layer 0: the trace has no router logits there (captures that record expert ids only)',
+      // the all-zero layer 1 came in as dense
+      'layer 1 is dense (no router): routing metrics left out there and model-wide means run over the 1 MoE layers',
     ]);
   });
 

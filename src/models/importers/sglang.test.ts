@@ -39,7 +39,8 @@ describe('importSglang', () => {
     );
     const a = analyzeTraces([parseTrace(JSON.parse(JSON.stringify(tr)))], { m: [2], C: [1] });
     expect(a.layers[1].counts).toEqual([2, 2, 2]);
-    expect(a.layers[0].dropped).toBe(1);
+    // layer 0 recorded no experts: a dense layer, without routing metrics
+    expect(a.layers[0]).toEqual({ index: 0, kind: 'dense' });
   });
 
   it('names the problem', () => {

@@ -44,7 +44,9 @@ describe('importVllm', () => {
     expect(a.layers[0].hfAux).toBeNull();
     expect(a.notes).toEqual([
       'hfAux skipped (null) for layer 0: the trace has no router logits there (captures that record expert ids only)',
+      'layer 1 is dense (no router): routing metrics left out there and model-wide means run over the 1 MoE layers',
     ]);
+    expect(a.layers[1]).toEqual({ index: 1, kind: 'dense' });
   });
 
   it('int64 files and JSON token lists with texts', () => {
