@@ -3,10 +3,13 @@ import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { App } from './components/App';
 import './components/app.css';
-import { crashWorkerForTest } from './state/engineClient';
+import { crashWorkerForTest, startEngine } from './state/engineClient';
 
 // Test-only API, present only on the e2e route (?e2e=1).
 if (new URLSearchParams(location.search).has('e2e')) Object.assign(window, { __moeLabTest: { crashWorker: crashWorkerForTest } });
+
+// The engine's runtime (ORT's WebAssembly) loads while the page renders.
+startEngine();
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false, staleTime: Infinity } },

@@ -35,6 +35,8 @@ describe('EntropyView', () => {
     // / ln 4 = .923219 (the cell's colour value), tooltip with all four numbers.
     const c00 = document.querySelector('rect.ent-cell[data-layer="0"][data-token="0"]')!;
     expect(c00.getAttribute('data-v')).toBe('0.9232');
+    // the tooltip is written when the pointer reaches the cell
+    fireEvent.mouseEnter(c00);
     expect(c00.querySelector('title')!.textContent).toBe(
       'token 0, layer 0: H = 1.280 nats (0.923 of log E), top-1 p = 0.400, margin 0.100',
     );

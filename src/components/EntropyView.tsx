@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { interpolateBlues, select, type Selection } from 'd3';
+import { interpolateBlues, select } from 'd3';
 import { useLab } from '../state/store';
 import { useInView } from './useInView';
 import type { LayerEvent } from '../gpu/protocol';
@@ -26,6 +26,10 @@ const logitRows = (ev: LayerEvent) =>
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
+/** The tooltip of one cell: all four numbers of that token and layer. */
+const cellTip = (s: TokenRouting, layer: number, token: number) =>
+  `token ${token}, layer ${layer}: H = ${s.entropy[token].toFixed(3)} nats (${s.normalisedEntropy[token].toFixed(3)} of log E), top-1 p = ${s.confidence[token].toFixed(3)}, margin ${s.margin[token].toFixed(3)}`;
+
 interface Cell {
   layer: number;
   token: number;
@@ -47,7 +51,9 @@ export function EntropyView() {
   const [measure, setMeasure] = useState<Measure>('normalisedEntropy');
   const svgRef = useRef<SVGSVGElement>(null);
   const visible = useInView(svgRef);
-  const drawnWidth = useRef(-1);
+  const builtShape = useRef('');
+  const cellEls = useRef<SVGRectElement[]>([]);
+  const statsRef = useRef<(TokenRouting | undefined)[]>([]);
   // Per layer index (sparse while the pass streams in).
   const stats = useMemo(
     () =>
@@ -60,6 +66,7 @@ export function EntropyView() {
   const denseKey = layers.map((ev) => (ev?.kind === 'dense' ? 'd' : 'm')).join('');
 
   useEffect(() => {
+    statsRef.current = stats;
     if (!visible || !svgRef.current) return;
     const cells: Cell[] = [];
     stats.forEach((s, l) => s?.[measure].forEach((v, t) => cells.push({ layer: l, token: t, v })));
@@ -92,37 +99,36 @@ export function EntropyView() {
       .attr('font-style', 'italic')
       .attr('fill', '#5d6470')
       .text('dense MLP layer (no router)');
-    const tip = (d: Cell) => {
-      const s = stats[d.layer]!;
-      return `token ${d.token}, layer ${d.layer}: H = ${s.entropy[d.token].toFixed(3)} nats (${s.normalisedEntropy[d.token].toFixed(3)} of log E), top-1 p = ${s.confidence[d.token].toFixed(3)}, margin ${s.margin[d.token].toFixed(3)}`;
-    };
-    // ~T·L cells redraw on every run: geometry and handlers are set when a cell is created (or the
-    // width changes); a run only recolours and rewrites each tooltip's text.
-    const geometry = (sel: Selection<SVGRectElement, Cell, SVGSVGElement, unknown>) =>
-      sel
+    // One rect per (MoE layer, token), built when that set or the width changes; a run only
+    // recolours them in a plain loop. A cell's tooltip is written when the pointer reaches it.
+    const shape = `${T}:${denseKey}:${w}`;
+    if (builtShape.current !== shape) {
+      builtShape.current = shape;
+      svg
+        .selectAll<SVGRectElement, Cell>('rect.ent-cell')
+        .data(cells, (d) => `${d.layer}:${d.token}`)
+        .join('rect')
+        .attr('class', 'ent-cell')
+        .attr('data-layer', (d) => d.layer)
+        .attr('data-token', (d) => d.token)
         .attr('x', (d) => LEFT + d.token * w)
         .attr('y', (d) => d.layer * ROW)
         .attr('width', Math.max(0.5, w - (w > 3 ? 1 : 0)))
-        .attr('height', ROW - 2);
-    const resized = drawnWidth.current !== w;
-    drawnWidth.current = w;
-    const cellsSel = svg
-      .selectAll<SVGRectElement, Cell>('rect.ent-cell')
-      .data(cells, (d) => `${d.layer}:${d.token}`)
-      .join((enter) => {
-        const r = enter.append('rect').attr('class', 'ent-cell').attr('data-layer', (d) => d.layer).attr('data-token', (d) => d.token);
-        geometry(r);
-        r.append('title').text(tip);
-        return r;
-      })
-      .attr('data-v', (d) => d.v.toFixed(4))
-      .attr('fill', (d) => interpolateBlues(0.1 + 0.9 * d.v))
-      .each(function (d) {
-        this.firstChild!.textContent = tip(d);
-      })
-      .on('mouseenter', (_, d) => hover({ token: d.token, layer: d.layer }))
-      .on('click', (_, d) => pin({ token: d.token, layer: d.layer }));
-    if (resized) geometry(cellsSel);
+        .attr('height', ROW - 2)
+        .on('mouseenter', function (_, d) {
+          const st = statsRef.current[d.layer];
+          if (st) select(this).selectAll('title').data([0]).join('title').text(cellTip(st, d.layer, d.token));
+          hover({ token: d.token, layer: d.layer });
+        })
+        .on('click', (_, d) => pin({ token: d.token, layer: d.layer }));
+      cellEls.current = svg.selectAll<SVGRectElement, Cell>('rect.ent-cell').nodes();
+    }
+    cells.forEach((d, i) => {
+      const el = cellEls.current[i];
+      el.setAttribute('fill', interpolateBlues(0.1 + 0.9 * d.v));
+      el.setAttribute('data-v', d.v.toFixed(4));
+      el.querySelector('title')?.remove(); // written afresh on the next hover
+    });
     svg.select('rect.ent-focus').raise();
   }, [visible, stats, measure, T, L, denseKey, hover, pin]);
 

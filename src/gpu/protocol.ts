@@ -78,6 +78,8 @@ export type Progress =
   | { status: 'convert'; step: string; index: number; count: number };
 
 export type WorkerRequest =
+  /** sent at page start: fetch and compile ORT's runtime while the page renders (no reply) */
+  | { type: 'init'; requestId: number; ortBase?: string; threads?: number }
   | {
       type: 'load';
       requestId: number;

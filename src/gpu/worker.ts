@@ -61,7 +61,7 @@ function configureOrt(ort: OrtModule, base?: string, threads?: number) {
   ort.env.wasm.proxy = false;
 }
 
-async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' }>): Promise<void> {
+async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | 'init' }>): Promise<void> {
   const isRun = req.type === 'forward' || req.type === 'generate';
   const flag = { aborted: isRun && req.requestId < latestRun, run: isRun };
   if (flag.aborted) {
@@ -201,6 +201,10 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
     setTimeout(() => {
       throw new Error('crash requested by a test');
     });
+    return;
+  }
+  if (req.type === 'init') {
+    void loadOrt(req.ortBase, req.threads).catch(() => undefined); // a failure resurfaces on the load
     return;
   }
   if (req.type === 'cancel') {

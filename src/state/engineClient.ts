@@ -56,6 +56,8 @@ function flushLayers(): void {
 
 function queueLayer(pass: 'baseline' | 'modified', event: LayerEvent): void {
   pendingLayers.push({ pass, event });
+  // The last layer of a pass: draw now, while the worker still computes the logits and the loss.
+  if (event.layer === (useLab.getState().manifest?.numLayers ?? 0) - 1) return flushLayers();
   if (flushScheduled) return;
   flushScheduled = true;
   const wait = Math.max(0, lastFlush + STREAM_MS - performance.now());
@@ -143,6 +145,12 @@ function ensureWorker(): Worker {
     restart(`the inference worker crashed (${ev.message || 'unknown error'})`);
   };
   return worker;
+}
+
+/** At page start: create the worker and let it fetch and compile ORT while React renders. */
+export function startEngine(): void {
+  const { ortBase, threads } = loadOptions();
+  ensureWorker().postMessage({ type: 'init', requestId: nextId++, ortBase, threads } satisfies WorkerRequest);
 }
 
 /** Replace a crashed worker, keep the UI state and reload the last good model. */
