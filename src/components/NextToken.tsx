@@ -3,6 +3,7 @@ import { useLab } from '../state/store';
 import { cancel, generate } from '../state/engineClient';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
+import { visibleToken } from './tokenText';
 
 /** The model's next-token distribution, the diff against the unmodified run, and generation. */
 export function NextToken() {
@@ -25,7 +26,9 @@ export function NextToken() {
           <ol className="next-list">
             {summary.next.map((n) => (
               <li key={n.id}>
-                <span className="tok">{n.text}</span>
+                <span className="tok" title={JSON.stringify(n.text)}>
+                  {visibleToken(n.text)}
+                </span>
                 <span className="bar" style={{ width: `${Math.round(n.p * 100)}%` }} />
                 <span className="p">{(n.p * 100).toFixed(1)}%</span>
               </li>

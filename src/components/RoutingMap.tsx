@@ -3,6 +3,7 @@ import type { KeyboardEvent, MouseEvent } from 'react';
 import { useLab } from '../state/store';
 import { CELL_GAP, CELL_H, CELL_W, paintMap } from './mapCanvas';
 import { Panel } from './Panel';
+import { visibleToken } from './tokenText';
 
 /**
  * Layers × tokens: each cell shows the experts the token visits in that layer (colour per expert,
@@ -120,7 +121,7 @@ export function RoutingMap() {
             <span role="columnheader" className="map-corner">layer</span>
             {Array.from({ length: T }, (_, t) => (
               <span role="columnheader" key={t} className={`map-token${t === focus.token ? ' is-focus' : ''}`} title={`token ${t} (id ${tokens[t]?.id ?? '?'})`}>
-                {tokens[t]?.text ?? ''}
+                {visibleToken(tokens[t]?.text ?? '')}
               </span>
             ))}
           </div>
