@@ -94,10 +94,11 @@ export function FlowView() {
       .attr('stroke-opacity', 0.35)
       .attr('stroke-width', (d) => Math.max(0.5, d.w))
       .attr('data-flow', (d) => d.v)
-      .selectAll('title')
-      .data((d) => [d])
-      .join('title')
-      .text((d) => `L${d.key.replace('>', ' → L')}: ${d.v} token-expert pairs`);
+      .each(function (d) {
+        // one <title> per band, its text rewritten in place (a nested join per band cost more than the band)
+        const title = this.firstChild ?? this.appendChild(document.createElementNS('http://www.w3.org/2000/svg', 'title'));
+        title.textContent = `L${d.key.replace('>', ' → L')}: ${d.v} token-expert pairs`;
+      });
     svg
       .selectAll<SVGRectElement, (typeof nodes)[number]>('rect.node')
       .data(nodes, (d) => d.key)
@@ -109,10 +110,10 @@ export function FlowView() {
       .attr('height', (d) => Math.max(0, d.h))
       .attr('fill', (d) => expertColor(d.e, E))
       .on('click', (_, d) => pin({ layer: d.layer, expert: d.e }))
-      .selectAll('title')
-      .data((d) => [d])
-      .join('title')
-      .text((d) => `layer ${d.layer}, expert ${d.e}: ${d.c} tokens`);
+      .each(function (d) {
+        const title = this.firstChild ?? this.appendChild(document.createElementNS('http://www.w3.org/2000/svg', 'title'));
+        title.textContent = `layer ${d.layer}, expert ${d.e}: ${d.c} tokens`;
+      });
     svg
       .selectAll<SVGTextElement, { layer: number; x: number }>('text.col-label')
       .data(data.layerIds.map((layer, l) => ({ layer, x: colX(l) + NODE_W / 2 })), (d) => d.layer)

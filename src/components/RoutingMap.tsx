@@ -44,18 +44,26 @@ export function RoutingMap() {
     if (!cells || cells.length !== T * L) return;
     for (let l = 0; l < L; l++) {
       const ev = modified.layers[l];
-      const flipped = new Set(changedByLayer.get(l)?.split(',').filter(Boolean).map(Number) ?? []);
       for (let t = 0; t < T; t++) {
         const el = cells[l * T + t];
         const sel = ev?.selected[t] ?? [];
         el.setAttribute('data-experts', sel.join(','));
         el.setAttribute('aria-label', cellLabel(l, t, tokens[t]?.text ?? '', dense[l], sel, ev?.gates[t]));
-        el.classList.toggle('is-changed', flipped.has(t));
         el.classList.toggle('is-pending', !ev);
         el.classList.toggle('is-dense', dense[l]);
       }
     }
-  }, [modified.layers, dense, changedByLayer, tokens, T, L]);
+  }, [modified.layers, dense, tokens, T, L]);
+
+  // Outlines of the cells whose experts changed against the unmodified run (arrives after the
+  // routing, with the pass's diff).
+  useEffect(() => {
+    const grid = gridRef.current;
+    if (!grid) return;
+    for (const el of grid.querySelectorAll('button.map-cell.is-changed')) el.classList.remove('is-changed');
+    for (const [l, flipped] of changedByLayer)
+      for (const t of flipped ? flipped.split(',') : []) grid.querySelector(`button.map-cell[data-layer="${l}"][data-token="${t}"]`)?.classList.add('is-changed');
+  }, [changedByLayer, T, L]);
 
   // The focused cell: the only one in the tab order, outlined.
   useEffect(() => {
