@@ -11,12 +11,11 @@
 import { GraphBuilder } from '../onnx/builder';
 import { routedExperts, expertWeights } from '../onnx/routedExperts';
 import { attention, layerNorm, linear, rmsNorm, swiglu, transpose2d, type AttentionOptions } from '../onnx/blocks';
-import type { LayerSpec, Manifest } from '../manifest';
-import { BUNDLE_FORMAT } from '../manifest';
+import type { Manifest } from '../manifest';
 import type { NativeRouter } from '../../routing/types';
-import { sha256Hex } from '../hash';
 import type { Checkpoint } from './checkpoint';
 import type { Bundle, ConvertOptions, WeightType } from './mixtral';
+import { finishBundle } from './finishBundle';
 
 export type LayerPlan =
   | { kind: 'moe'; E: number; k: number; I: number; shared?: { I: number; gated: boolean } }
@@ -250,49 +249,18 @@ export async function convertDecoder(ck: Checkpoint, s: DecoderSpec, w: DecoderW
     routers.set(c, at);
     at += c.byteLength;
   }
-  files.set('routers.bin', routers);
-  files.set('tokenizer.json', ck.tokenizerJson);
-  if (ck.tokenizerConfig) files.set('tokenizer_config.json', ck.tokenizerConfig);
-  for (const [name, bytes] of opts.probes ?? []) files.set(`probes/${name}`, bytes);
-  const probeLangs = [...(opts.probes?.keys() ?? [])].map((n) => n.replace(/\.json$/, ''));
-
-  const layers: LayerSpec[] = s.layers.map((p) =>
-    p.kind === 'moe' ? { kind: 'moe', numExperts: p.E, topK: p.k, sharedExperts: p.shared ? 1 : 0 } : { kind: 'dense', numExperts: 0, topK: 0, sharedExperts: 0 },
-  );
-  const fileList = [];
-  for (const [path, bytes] of files) fileList.push({ path, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) });
   const firstMoe = s.layers.find((p) => p.kind === 'moe');
-  const cfg = ck.config;
-  const manifest: Manifest = {
-    format: BUNDLE_FORMAT,
-    id: opts.id,
-    name: opts.name ?? opts.id,
+  return finishBundle(ck, files, opts, wt, {
     architecture: s.architecture,
-    vocabSize: s.V,
-    hiddenSize: s.D,
-    numLayers: s.L,
-    numHeads: s.H,
-    numKvHeads: s.Hkv,
-    headDim: s.hd,
-    layers,
+    dims: s,
+    layers: s.layers.map((p) =>
+      p.kind === 'moe' ? { kind: 'moe', numExperts: p.E, topK: p.k, sharedExperts: p.shared ? 1 : 0 } : { kind: 'dense', numExperts: 0, topK: 0, sharedExperts: 0 },
+    ),
     router: s.router,
-    rmsNormEps: s.eps,
-    ...(s.norm === 'layer' ? { norm: 'layer' as const } : {}),
-    ropeTheta: s.theta,
+    norm: s.norm,
     ...(firstMoe ? { intermediateSize: firstMoe.I } : {}),
-    maxContext: s.maxContext,
-    dtype: wt,
-    files: fileList,
-    tokenizer: 'tokenizer.json',
-    ...(ck.tokenizerConfig ? { tokenizerConfig: 'tokenizer_config.json' } : {}),
     graphs: { embed: 'embed.onnx', attn, moe, head: 'head.onnx' },
-    routerWeights: { file: 'routers.bin', layers: layersIdx },
-    ...(probeLangs.length ? { probes: 'probes/' } : {}),
-    ...(opts.languages || probeLangs.length ? { languages: opts.languages ?? probeLangs } : {}),
-    ...(opts.license ? { license: opts.license } : {}),
-    ...(opts.source ? { source: opts.source } : {}),
-    ...(typeof cfg.bos_token_id === 'number' ? { bosTokenId: cfg.bos_token_id } : {}),
-    ...(typeof cfg.eos_token_id === 'number' ? { eosTokenId: cfg.eos_token_id } : {}),
-  };
-  return { manifest, files };
+    routers,
+    routerLayers: layersIdx,
+  });
 }

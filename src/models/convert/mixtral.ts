@@ -8,9 +8,8 @@ import { routedExperts, expertWeights } from '../onnx/routedExperts';
 import { attention, linear, rmsNorm, transpose2d } from '../onnx/blocks';
 import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
-import type { LayerSpec, Manifest } from '../manifest';
-import { BUNDLE_FORMAT } from '../manifest';
-import { sha256Hex } from '../hash';
+import type { Manifest } from '../manifest';
+import { finishBundle } from './finishBundle';
 
 export interface MixtralDims {
   V: number;
@@ -316,45 +315,14 @@ export async function convertMixtral(ck: Checkpoint, opts: ConvertOptions): Prom
     routers.set(new Uint8Array(nrm.buffer, nrm.byteOffset, nrm.byteLength), base + d.E * d.D * 4);
     layersIdx.push({ weight: base, norm: base + d.E * d.D * 4 });
   }
-  files.set('routers.bin', routers);
-  files.set('tokenizer.json', ck.tokenizerJson);
-  if (ck.tokenizerConfig) files.set('tokenizer_config.json', ck.tokenizerConfig);
-  for (const [name, bytes] of opts.probes ?? []) files.set(`probes/${name}`, bytes);
-  const probeLangs = [...(opts.probes?.keys() ?? [])].map((n) => n.replace(/\.json$/, ''));
-
-  const layers: LayerSpec[] = Array.from({ length: d.L }, () => ({ kind: 'moe', numExperts: d.E, topK: d.k, sharedExperts: 0 }));
-  const fileList = [];
-  for (const [path, bytes] of files) fileList.push({ path, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) });
-  const cfg = ck.config;
-  const manifest: Manifest = {
-    format: BUNDLE_FORMAT,
-    id: opts.id,
-    name: opts.name ?? opts.id,
+  return finishBundle(ck, files, opts, wt, {
     architecture: 'mixtral',
-    vocabSize: d.V,
-    hiddenSize: d.D,
-    numLayers: d.L,
-    numHeads: d.H,
-    numKvHeads: d.Hkv,
-    headDim: d.hd,
-    layers,
+    dims: d,
+    layers: Array.from({ length: d.L }, () => ({ kind: 'moe', numExperts: d.E, topK: d.k, sharedExperts: 0 })),
     router: { type: 'softmax_topk', topK: d.k, normTopkProb: true },
-    rmsNormEps: d.eps,
-    ropeTheta: d.theta,
     intermediateSize: d.I,
-    maxContext: d.maxContext,
-    dtype: wt,
-    files: fileList,
-    tokenizer: 'tokenizer.json',
-    ...(ck.tokenizerConfig ? { tokenizerConfig: 'tokenizer_config.json' } : {}),
     graphs: { embed: 'embed.onnx', attn, moe, head: 'head.onnx', ...(opts.fused === false ? {} : { fused: 'fused.onnx' }) },
-    routerWeights: { file: 'routers.bin', layers: layersIdx },
-    ...(probeLangs.length ? { probes: 'probes/' } : {}),
-    ...(opts.languages || probeLangs.length ? { languages: opts.languages ?? probeLangs } : {}),
-    ...(opts.license ? { license: opts.license } : {}),
-    ...(opts.source ? { source: opts.source } : {}),
-    ...(typeof cfg.bos_token_id === 'number' ? { bosTokenId: cfg.bos_token_id } : {}),
-    ...(typeof cfg.eos_token_id === 'number' ? { eosTokenId: cfg.eos_token_id } : {}),
-  };
-  return { manifest, files };
+    routers,
+    routerLayers: layersIdx,
+  });
 }
