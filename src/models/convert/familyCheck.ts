@@ -1,5 +1,6 @@
 // Test helper (Node only): convert a family fixture, run it through the split engine with its
 // native router (onnxruntime-node, CPU, fp32) and measure the gap to the PyTorch reference.
+import { beforeAll, expect } from 'vitest';
 import ort from 'onnxruntime-node';
 import { convertBundle, type Bundle } from '.';
 import { familyDir, maxAbsDiff, readCheckpoint, readFamilyReference, type FamilyReference } from './fixture';
@@ -44,6 +45,27 @@ export async function checkFamily(family: string): Promise<{ bundle: Bundle; lab
   return { bundle, lab, ref, errors };
 }
 
+export type FamilyRun = Awaited<ReturnType<typeof checkFamily>>;
+
+/** Registers a beforeAll that runs checkFamily and logs its errors; the object is filled then. */
+export function setupFamily(family: string): FamilyRun {
+  const r = {} as FamilyRun;
+  beforeAll(async () => {
+    Object.assign(r, await checkFamily(family));
+    console.log(`${family} max |Δ| vs PyTorch:`, r.errors);
+  });
+  return r;
+}
+
+/** Same selections as PyTorch; router logits, gates, logits and loss within 1e-4. */
+export function expectMatchesReference(errors: FamilyErrors): void {
+  expect(errors.sameSelections).toBe(true);
+  expect(errors.routerLogits).toBeLessThan(1e-4);
+  expect(errors.gates).toBeLessThan(1e-4);
+  expect(errors.logits).toBeLessThan(1e-4);
+  expect(errors.loss).toBeLessThan(1e-4);
+}
+
 /** Max |Δ| of the last token's logits between KV-cache decoding (prefix of `split` tokens) and a full pass. */
 export async function kvCacheGap(lab: Lab, ids: number[], split: number): Promise<{ gap: number; sameSelections: boolean }> {
   const full = await lab.pass(ids, 'native', [], 'kv-full', {});
@@ -61,4 +83,11 @@ export async function kvCacheGap(lab: Lab, ids: number[], split: number): Promis
     same &&= JSON.stringify(s.events.map((e) => e.selected[0])) === JSON.stringify(full.events.map((e) => e.selected[t]));
   }
   return { gap, sameSelections: same };
+}
+
+/** KV-cache decoding after an 8-token prefix matches a full pass within 1e-4, same selections. */
+export async function expectKvCacheMatches(lab: Lab, ids: number[]): Promise<void> {
+  const { gap, sameSelections } = await kvCacheGap(lab, ids, 8);
+  expect(gap).toBeLessThan(1e-4);
+  expect(sameSelections).toBe(true);
 }

@@ -1,17 +1,11 @@
 // GraniteMoE: converter + split engine against the PyTorch reference of tiny-granitemoe
 // (training/families/hf_moe.py: embedding/attention/residual multipliers, logits_scaling, tied
 // embeddings, fused input_linear/output_linear experts, top-k-then-softmax routing).
-import { beforeAll, describe, expect, it } from 'vitest';
-import { checkFamily, kvCacheGap, type FamilyErrors } from './familyCheck';
-import type { Bundle } from '.';
-import type { Lab } from '../../gpu/lab';
+import { describe, expect, it } from 'vitest';
+import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck';
 import { readCheckpoint, familyDir } from './fixture';
 
-let r: { bundle: Bundle; lab: Lab; errors: FamilyErrors; ref: { cases: { input_ids: number[] }[] } };
-beforeAll(async () => {
-  r = await checkFamily('granitemoe');
-  console.log('granitemoe max |Δ| vs PyTorch:', r.errors);
-});
+const r = setupFamily('granitemoe');
 
 describe('granitemoe converter', () => {
   it('reads a tied checkpoint (no lm_head.weight) and routes top-k then softmax', () => {
@@ -20,11 +14,7 @@ describe('granitemoe converter', () => {
   });
 
   it('matches the PyTorch router logits, selections, gates, logits and loss within 1e-4', () => {
-    expect(r.errors.sameSelections).toBe(true);
-    expect(r.errors.routerLogits).toBeLessThan(1e-4);
-    expect(r.errors.gates).toBeLessThan(1e-4);
-    expect(r.errors.logits).toBeLessThan(1e-4);
-    expect(r.errors.loss).toBeLessThan(1e-4);
+    expectMatchesReference(r.errors);
   });
 
   it('keeps the residual multiplier inside the graphs: a repeated MoE block still runs', async () => {
@@ -36,8 +26,6 @@ describe('granitemoe converter', () => {
   });
 
   it('decodes with the KV cache as a full pass does', async () => {
-    const { gap, sameSelections } = await kvCacheGap(r.lab, r.ref.cases[0].input_ids, 8);
-    expect(gap).toBeLessThan(1e-4);
-    expect(sameSelections).toBe(true);
+    await expectKvCacheMatches(r.lab, r.ref.cases[0].input_ids);
   });
 });

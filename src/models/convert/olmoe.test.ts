@@ -1,18 +1,14 @@
 // OLMoE: converter + split engine against the PyTorch reference of tiny-olmoe
 // (training/families/hf_moe.py: q/k RMSNorm over the whole projection, clip_qkv 1.5, no renormalisation).
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
-import { checkFamily, kvCacheGap, type FamilyErrors } from './familyCheck';
-import { convertBundle, type Bundle } from '.';
+import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck';
+import { convertBundle } from '.';
 import { familyDir, maxAbsDiff, readCheckpoint } from './fixture';
 import { Lab } from '../../gpu/lab';
 import type { Ort } from '../../gpu/engine';
 
-let r: { bundle: Bundle; lab: Lab; errors: FamilyErrors; ref: { cases: { input_ids: number[]; logits: number[][] }[] } };
-beforeAll(async () => {
-  r = await checkFamily('olmoe');
-  console.log('olmoe max |Δ| vs PyTorch:', r.errors);
-});
+const r = setupFamily('olmoe');
 
 describe('olmoe converter', () => {
   it('describes the router as softmax → top-k without renormalisation', () => {
@@ -21,11 +17,7 @@ describe('olmoe converter', () => {
   });
 
   it('matches the PyTorch router logits, selections, gates, logits and loss within 1e-4', () => {
-    expect(r.errors.sameSelections).toBe(true);
-    expect(r.errors.routerLogits).toBeLessThan(1e-4);
-    expect(r.errors.gates).toBeLessThan(1e-4);
-    expect(r.errors.logits).toBeLessThan(1e-4);
-    expect(r.errors.loss).toBeLessThan(1e-4);
+    expectMatchesReference(r.errors);
   });
 
   it('clip_qkv matters in this fixture: without it the logits move', async () => {
@@ -37,8 +29,6 @@ describe('olmoe converter', () => {
   });
 
   it('decodes with the KV cache as a full pass does', async () => {
-    const { gap, sameSelections } = await kvCacheGap(r.lab, r.ref.cases[0].input_ids, 8);
-    expect(gap).toBeLessThan(1e-4);
-    expect(sameSelections).toBe(true);
+    await expectKvCacheMatches(r.lab, r.ref.cases[0].input_ids);
   });
 });

@@ -1,16 +1,10 @@
 // PhiMoE: converter + split engine against the PyTorch reference of tiny-phimoe
 // (training/families/hf_moe.py: LayerNorm with bias, attention and lm_head biases, sparsemixer top-2
 // in eval mode, router_jitter_noise 0.25 so several experts pass the mask).
-import { beforeAll, describe, expect, it } from 'vitest';
-import { checkFamily, kvCacheGap, type FamilyErrors } from './familyCheck';
-import type { Bundle } from '.';
-import type { Lab } from '../../gpu/lab';
+import { describe, expect, it } from 'vitest';
+import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck';
 
-let r: { bundle: Bundle; lab: Lab; errors: FamilyErrors; ref: { cases: { input_ids: number[]; gates: (number[][] | null)[] }[] } };
-beforeAll(async () => {
-  r = await checkFamily('phimoe');
-  console.log('phimoe max |Δ| vs PyTorch:', r.errors);
-});
+const r = setupFamily('phimoe');
 
 describe('phimoe converter', () => {
   it('describes LayerNorm blocks and the sparsemixer router', () => {
@@ -21,11 +15,7 @@ describe('phimoe converter', () => {
   });
 
   it('the native sparsemixer policy reproduces PyTorch’s selections and gates; logits match within 1e-4', () => {
-    expect(r.errors.sameSelections).toBe(true);
-    expect(r.errors.routerLogits).toBeLessThan(1e-4);
-    expect(r.errors.gates).toBeLessThan(1e-4);
-    expect(r.errors.logits).toBeLessThan(1e-4);
-    expect(r.errors.loss).toBeLessThan(1e-4);
+    expectMatchesReference(r.errors);
   });
 
   it('re-normalises a repeated block with the LayerNorm (weight and bias) in JS', async () => {
@@ -41,8 +31,6 @@ describe('phimoe converter', () => {
   });
 
   it('decodes with the KV cache as a full pass does', async () => {
-    const { gap, sameSelections } = await kvCacheGap(r.lab, r.ref.cases[0].input_ids, 8);
-    expect(gap).toBeLessThan(1e-4);
-    expect(sameSelections).toBe(true);
+    await expectKvCacheMatches(r.lab, r.ref.cases[0].input_ids);
   });
 });

@@ -1,16 +1,10 @@
 // Qwen2-MoE: converter + split engine against the PyTorch reference of tiny-qwen2_moe
 // (training/families/hf_moe.py: q/k/v biases, sigmoid-gated shared expert, decoder_sparse_step 2 so
 // layers 0 and 2 are dense).
-import { beforeAll, describe, expect, it } from 'vitest';
-import { checkFamily, kvCacheGap, type FamilyErrors } from './familyCheck';
-import type { Bundle } from '.';
-import type { Lab } from '../../gpu/lab';
+import { describe, expect, it } from 'vitest';
+import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck';
 
-let r: { bundle: Bundle; lab: Lab; errors: FamilyErrors; ref: { cases: { input_ids: number[] }[] } };
-beforeAll(async () => {
-  r = await checkFamily('qwen2_moe');
-  console.log('qwen2_moe max |Δ| vs PyTorch:', r.errors);
-});
+const r = setupFamily('qwen2_moe');
 
 describe('qwen2_moe converter', () => {
   it('makes every second layer sparse (decoder_sparse_step 2), with one shared expert', () => {
@@ -21,11 +15,7 @@ describe('qwen2_moe converter', () => {
   });
 
   it('matches the PyTorch router logits, selections, gates, logits and loss within 1e-4', () => {
-    expect(r.errors.sameSelections).toBe(true);
-    expect(r.errors.routerLogits).toBeLessThan(1e-4);
-    expect(r.errors.gates).toBeLessThan(1e-4);
-    expect(r.errors.logits).toBeLessThan(1e-4);
-    expect(r.errors.loss).toBeLessThan(1e-4);
+    expectMatchesReference(r.errors);
   });
 
   it('the first layer being dense does not break policies sized by the model’s expert count', async () => {
@@ -35,8 +25,6 @@ describe('qwen2_moe converter', () => {
   });
 
   it('decodes with the KV cache as a full pass does', async () => {
-    const { gap, sameSelections } = await kvCacheGap(r.lab, r.ref.cases[0].input_ids, 8);
-    expect(gap).toBeLessThan(1e-4);
-    expect(sameSelections).toBe(true);
+    await expectKvCacheMatches(r.lab, r.ref.cases[0].input_ids);
   });
 });

@@ -1,18 +1,12 @@
 // Qwen3-MoE: converter + split engine against the PyTorch reference of tiny-qwen3_moe
 // (training/families/hf_moe.py: per-head q/k RMSNorm, head_dim 16 ≠ hidden/heads, norm_topk_prob,
 // layer 1 dense through mlp_only_layers).
-import { beforeAll, describe, expect, it } from 'vitest';
-import { checkFamily, kvCacheGap, type FamilyErrors } from './familyCheck';
-import type { Lab } from '../../gpu/lab';
-import type { Bundle } from '.';
+import { describe, expect, it } from 'vitest';
+import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck';
 import { traceJson } from '../../gpu/trace';
 import { parseTrace } from '../../routing/metrics/trace';
 
-let r: { bundle: Bundle; lab: Lab; errors: FamilyErrors; ref: { cases: { input_ids: number[] }[] } };
-beforeAll(async () => {
-  r = await checkFamily('qwen3_moe');
-  console.log('qwen3_moe max |Δ| vs PyTorch:', r.errors);
-});
+const r = setupFamily('qwen3_moe');
 
 describe('qwen3_moe converter', () => {
   it('describes the layers and the router as the config says', () => {
@@ -25,17 +19,11 @@ describe('qwen3_moe converter', () => {
   });
 
   it('matches the PyTorch router logits, selections, gates, logits and loss within 1e-4', () => {
-    expect(r.errors.sameSelections).toBe(true);
-    expect(r.errors.routerLogits).toBeLessThan(1e-4);
-    expect(r.errors.gates).toBeLessThan(1e-4);
-    expect(r.errors.logits).toBeLessThan(1e-4);
-    expect(r.errors.loss).toBeLessThan(1e-4);
+    expectMatchesReference(r.errors);
   });
 
   it('decodes with the KV cache through the dense layer as a full pass does', async () => {
-    const { gap, sameSelections } = await kvCacheGap(r.lab, r.ref.cases[0].input_ids, 8);
-    expect(gap).toBeLessThan(1e-4);
-    expect(sameSelections).toBe(true);
+    await expectKvCacheMatches(r.lab, r.ref.cases[0].input_ids);
   });
 
   it('writes a dense layer into the trace JSON without router logits or experts, and the trace validates', async () => {
