@@ -95,6 +95,30 @@ export function makeTokens(ids: number[], texts?: string[]): { id: number; text:
   return ids.map((id, t) => ({ id, text: texts?.[t] ?? `#${id}` }));
 }
 
+type TokenFile = { ids: number[]; texts?: string[] };
+
+/**
+ * Tokens of a capture that records no token ids: the --tokens file's when given (`fit` checks its
+ * ids against the n routed tokens and may trim them), else ids −1 shown by position, with a notice.
+ * Adds 'tokenText' to `lacks` when no texts come along.
+ */
+export function tokensOrPositions(
+  file: InputFile | undefined,
+  n: number,
+  notices: string[],
+  lacks: Lack[],
+  fit: (tk: TokenFile, file: InputFile) => TokenFile,
+): { id: number; text: string }[] {
+  let tk: TokenFile = {
+    ids: Array.from({ length: n }, () => -1),
+    texts: Array.from({ length: n }, (_, t) => String(t)),
+  };
+  if (file) tk = fit(readTokens(file), file);
+  else notices.push('no --tokens file: token ids are unknown (−1) and shown by position');
+  if (!file || tk.texts === undefined) lacks.push('tokenText');
+  return makeTokens(tk.ids, tk.texts);
+}
+
 /** Check every selected id against E; the message names the layer, token and id. */
 export function checkExpertRange(
   layers: ImportedLayer[],

@@ -11,9 +11,8 @@ import {
   checkExpertRange,
   fail,
   layerList,
-  makeTokens,
   maxExpertId,
-  readTokens,
+  tokensOrPositions,
   type ImportedLayer,
   type ImportedTrace,
   type InputFile,
@@ -184,22 +183,11 @@ export function importMegatron(file: InputFile, opts: MegatronOptions = {}): Imp
     notices.push('router logits from the bfloat16 sidecar; each token’s experts ordered by logit');
   notices.push('Megatron router traces record the chosen expert ids only: no gate weights or loss');
 
-  let tokens = makeTokens(
-    Array.from({ length: nTok }, () => -1),
-    Array.from({ length: nTok }, (_, t) => String(t)),
-  );
-  let hasText = false;
-  if (opts.tokens) {
-    const tk = readTokens(opts.tokens);
+  const tokens = tokensOrPositions(opts.tokens, nTok, notices, lacks, (tk, f) => {
     if (tk.ids.length !== nTok)
-      fail(
-        opts.tokens.name,
-        `has ${tk.ids.length} token ids but step ${step} routes ${nTok} tokens`,
-      );
-    tokens = makeTokens(tk.ids, tk.texts);
-    hasText = tk.texts !== undefined;
-  } else notices.push('no --tokens file: token ids are unknown (−1) and shown by position');
-  if (!hasText) lacks.push('tokenText');
+      fail(f.name, `has ${tk.ids.length} token ids but step ${step} routes ${nTok} tokens`);
+    return tk;
+  });
 
   const E = opts.experts ?? (width || maxExpertId(layers) + 1);
   if (width && E !== width) fail(name, `--experts ${E} does not match the logits' width ${width}`);

@@ -11,9 +11,8 @@ import {
   checkExpertRange,
   fail,
   layerList,
-  makeTokens,
   maxExpertId,
-  readTokens,
+  tokensOrPositions,
   type ImportedLayer,
   type ImportedTrace,
   type InputFile,
@@ -65,31 +64,21 @@ export function importVllm(file: InputFile, opts: VllmOptions = {}): ImportedTra
   const dense = layers.filter((l) => l.kind === 'dense').map((l) => l.index);
   if (dense.length) notices.push(`${layerList(dense)}: all zeros, read as dense (never captured)`);
 
-  let tokens = makeTokens(
-    Array.from({ length: S }, () => -1),
-    Array.from({ length: S }, (_, t) => String(t)),
-  );
   const lacks: Lack[] = ['routerLogits', 'gates', 'loss', 'next'];
-  let hasText = false;
-  if (opts.tokens) {
-    const tk = readTokens(opts.tokens);
-    let ids = tk.ids;
-    let texts = tk.texts;
-    if (ids.length === S + 1) {
+  const tokens = tokensOrPositions(opts.tokens, S, notices, lacks, (tk, f) => {
+    if (tk.ids.length === S + 1) {
       // The last generated token is sampled but never fed back through the model.
-      ids = ids.slice(0, S);
-      texts = texts?.slice(0, S);
       notices.push('the last token has no routing (generated but never fed back): left out');
-    } else if (ids.length !== S)
+      return { ids: tk.ids.slice(0, S), texts: tk.texts?.slice(0, S) };
+    }
+    if (tk.ids.length !== S)
       fail(
-        opts.tokens.name,
-        `has ${ids.length} token ids but ${file.name} routes ${S} tokens (seq must match, or be one more)`,
+        f.name,
+        `has ${tk.ids.length} token ids but ${file.name} routes ${S} tokens (seq must match, or be one more)`,
       );
-    tokens = makeTokens(ids, texts);
-    hasText = texts !== undefined;
-  } else notices.push('no --tokens file: token ids are unknown (−1) and shown by position');
+    return tk;
+  });
 
-  if (!hasText) lacks.push('tokenText');
   const E = opts.experts ?? maxExpertId(layers) + 1;
   if (opts.experts !== undefined) checkExpertRange(layers, E, file.name, '--experts');
   notices.push(
