@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { nodeTrace } from './engineHarness';
+import { mapExperts, ready, runPrompt } from './appPage';
 import { HF, writeConvertFixtures, type ConvertFixtures } from './convertFixtures';
 import { unzipBundle } from '../src/models/bundleZip';
 import { filesFetcher, loadBundle } from '../src/models/loader';
@@ -24,23 +25,6 @@ test.beforeAll(() => {
   scratch.push(dirname(fx.big));
 });
 test.afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-async function ready(page: Page) {
-  await expect(page.getByTestId('backend-badge')).toHaveText(/^(wasm|webgpu)$/);
-}
-
-async function runPrompt(page: Page, text: string) {
-  await page.getByTestId('prompt-input').fill(text);
-  await page.getByTestId('prompt-input').press('Enter');
-}
-
-async function mapExperts(page: Page): Promise<string[][]> {
-  return page.getByTestId('routing-cell').evaluateAll((cells) => {
-    const out: string[][] = [];
-    for (const c of cells as HTMLElement[]) (out[Number(c.dataset.layer)] ??= [])[Number(c.dataset.token)] = c.dataset.experts ?? '';
-    return out;
-  });
-}
 
 /** The map equals the CLI trace of the shipped bundle, layer by layer. */
 async function expectReferenceMap(page: Page) {

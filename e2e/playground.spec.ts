@@ -1,29 +1,10 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { nodeTrace } from './engineHarness';
+import { mapExperts, ready, runPrompt } from './appPage';
 
 const TEXT = 'Hello world, the router.';
-
-async function runPrompt(page: Page, text: string) {
-  await page.getByTestId('prompt-input').fill(text);
-  await page.getByTestId('prompt-input').press('Enter');
-}
-
-async function mapExperts(page: Page): Promise<string[][]> {
-  return page.getByTestId('routing-cell').evaluateAll((cells) => {
-    const out: string[][] = [];
-    for (const c of cells as HTMLElement[]) {
-      const l = Number(c.dataset.layer);
-      (out[l] ??= [])[Number(c.dataset.token)] = c.dataset.experts ?? '';
-    }
-    return out;
-  });
-}
-
-async function ready(page: Page) {
-  await expect(page.getByTestId('backend-badge')).toHaveText(/^(wasm|webgpu)$/);
-}
 
 test('typing a sentence fills the map with the same experts as the CLI trace', async ({ page }) => {
   await page.goto('./?model=tiny-mixtral');
