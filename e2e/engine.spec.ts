@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { FIXTURE_TEXT, forward, load, nodeTrace, openHarness } from './engineHarness';
+import { FIXTURE_TEXT, expectLayersMatch, forward, load, nodeTrace, openHarness } from './engineHarness';
 
 const MODEL = 'models/tiny-mixtral/';
 
@@ -16,12 +16,7 @@ test('the worker runs the fixture bundle on WASM and picks the same top-k expert
   expect(run.final.type).toBe('forwarded');
   // One streamed event per layer, in order.
   expect(run.layers.map((l) => l.layer)).toEqual([0, 1, 2]);
-  for (const l of run.layers) {
-    expect(l.selected).toEqual(ref.layers[l.layer].selected);
-    const flat = ref.layers[l.layer].routerLogits.flat();
-    const err = Math.max(...l.routerLogits.map((v, i) => Math.abs(v - flat[i])));
-    expect(err).toBeLessThan(1e-4);
-  }
+  expectLayersMatch(run.layers, ref, 1e-4);
 });
 
 test('a broken bundle URL is reported with the file and the problem, and the loaded model keeps working', async ({ page }) => {

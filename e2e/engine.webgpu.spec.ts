@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { FIXTURE_TEXT, forward, load, nodeTrace, openHarness } from './engineHarness';
+import { FIXTURE_TEXT, expectLayersMatch, forward, load, nodeTrace, openHarness } from './engineHarness';
 
 test('the fixture bundle runs on the WebGPU EP (SwiftShader here) and matches Node within 1e-3', async ({ page }) => {
   await openHarness(page);
@@ -11,12 +11,7 @@ test('the fixture bundle runs on the WebGPU EP (SwiftShader here) and matches No
   const ref = nodeTrace('public/models/tiny-mixtral', FIXTURE_TEXT);
   const run = await forward(page, FIXTURE_TEXT);
   expect(run.final.type).toBe('forwarded');
-  for (const l of run.layers) {
-    const flat = ref.layers[l.layer].routerLogits.flat();
-    const err = Math.max(...l.routerLogits.map((v, i) => Math.abs(v - flat[i])));
-    expect(err).toBeLessThan(1e-3);
-    expect(l.selected).toEqual(ref.layers[l.layer].selected);
-  }
+  expectLayersMatch(run.layers, ref, 1e-3);
 });
 
 test('the page’s backend badge says webgpu when the WebGPU EP really ran', async ({ page }) => {

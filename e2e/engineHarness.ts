@@ -1,6 +1,6 @@
 // Shared helpers for browser tests that drive the worker through harness.html.
 import { execFileSync } from 'node:child_process';
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import type { LayerEvent, WorkerReply } from '../src/gpu/protocol';
 
 export const FIXTURE_TEXT = 'Hello world, the router.';
@@ -45,3 +45,13 @@ export async function forward(page: Page, text: string, router = 'native', inter
 }
 
 export type BrowserLayer = Pick<LayerEvent, 'layer' | 'selected' | 'E'> & { pass: string; routerLogits: number[] };
+
+/** Every streamed layer picks the reference's experts, its router logits within `tol` of the reference's. */
+export function expectLayersMatch(layers: Pick<BrowserLayer, 'layer' | 'selected' | 'routerLogits'>[], ref: NodeTrace, tol: number): void {
+  for (const l of layers) {
+    expect(l.selected).toEqual(ref.layers[l.layer].selected);
+    const flat = ref.layers[l.layer].routerLogits.flat();
+    const err = Math.max(...l.routerLogits.map((v, i) => Math.abs(v - flat[i])));
+    expect(err).toBeLessThan(tol);
+  }
+}
