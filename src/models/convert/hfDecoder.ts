@@ -7,6 +7,41 @@ import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
 import type { DecoderSpec, DecoderWeights, LayerPlan, NormWeights } from './decoder';
 
+/** Fused expert tensors: gate rows [0, I) then up rows [I, 2I) of each expert's [2I × D] block; down [E, D, I]. */
+export interface FusedExperts {
+  gateUp: Float32Array;
+  down: Float32Array;
+}
+
+/**
+ * Stacked expert weights: w1ᵀ/w3ᵀ as [D × E·I], w2ᵀ as [E × I × D]; from the fused tensors or, per
+ * expert e, from the tensors `names(e)` = [gate [I × D], up [I × D], down [D × I]].
+ */
+export function stackExperts(
+  ck: Checkpoint,
+  { E, I, D }: { E: number; I: number; D: number },
+  fused: FusedExperts | undefined,
+  names: (e: number) => [string, string, string],
+): { w1: Float32Array; w3: Float32Array; w2: Float32Array } {
+  const w1 = new Float32Array(D * E * I);
+  const w3 = new Float32Array(D * E * I);
+  const w2 = new Float32Array(E * I * D);
+  for (let e = 0; e < E; e++) {
+    const [gn, un, dn] = names(e);
+    // Row-major [I × D] gate and up projections of expert e.
+    const g = fused ? fused.gateUp.subarray(e * 2 * I * D, e * 2 * I * D + I * D) : ck.get(gn, [I, D]);
+    const u = fused ? fused.gateUp.subarray(e * 2 * I * D + I * D, (e + 1) * 2 * I * D) : ck.get(un, [I, D]);
+    const d = fused ? fused.down.subarray(e * D * I, (e + 1) * D * I) : ck.get(dn, [D, I]);
+    for (let r = 0; r < I; r++)
+      for (let c = 0; c < D; c++) {
+        w1[c * E * I + e * I + r] = g[r * D + c];
+        w3[c * E * I + e * I + r] = u[r * D + c];
+      }
+    w2.set(transpose2d(d, D, I), e * I * D);
+  }
+  return { w1, w3, w2 };
+}
+
 export type ExpertLayout =
   /** experts.{j}.gate_proj / up_proj / down_proj, or the fused experts.gate_up_proj [E,2I,D] + experts.down_proj [E,D,I] */
   | 'proj'
@@ -101,27 +136,12 @@ export class HfDecoderWeights implements DecoderWeights {
     const { E, I } = this.moePlan(i);
     const D = this.s.D;
     const p = this.ffn.prefix(i);
-    const w1 = new Float32Array(D * E * I);
-    const w3 = new Float32Array(D * E * I);
-    const w2 = new Float32Array(E * I * D);
-    // Fused layouts: gate rows [0, I) then up rows [I, 2I) of each expert's [2I × D] block.
-    let fused: { gateUp: Float32Array; down: Float32Array } | undefined;
+    let fused: FusedExperts | undefined;
     if (this.ffn.experts === 'granite') fused = { gateUp: this.ck.get(`${p}.input_linear.weight`, [E, 2 * I, D]), down: this.ck.get(`${p}.output_linear.weight`, [E, D, I]) };
     else if (this.ffn.experts === 'proj' && this.ck.has(`${p}.experts.gate_up_proj`))
       fused = { gateUp: this.ck.get(`${p}.experts.gate_up_proj`, [E, 2 * I, D]), down: this.ck.get(`${p}.experts.down_proj`, [E, D, I]) };
-    const [gn, un, dn] = this.ffn.experts === 'w123' ? ['w1', 'w3', 'w2'] : ['gate_proj', 'up_proj', 'down_proj'];
-    for (let e = 0; e < E; e++) {
-      const g = fused ? fused.gateUp.subarray(e * 2 * I * D, e * 2 * I * D + I * D) : this.ck.get(`${p}.experts.${e}.${gn}.weight`, [I, D]);
-      const u = fused ? fused.gateUp.subarray(e * 2 * I * D + I * D, (e + 1) * 2 * I * D) : this.ck.get(`${p}.experts.${e}.${un}.weight`, [I, D]);
-      const d = fused ? fused.down.subarray(e * D * I, (e + 1) * D * I) : this.ck.get(`${p}.experts.${e}.${dn}.weight`, [D, I]);
-      for (let r = 0; r < I; r++)
-        for (let c = 0; c < D; c++) {
-          w1[c * E * I + e * I + r] = g[r * D + c];
-          w3[c * E * I + e * I + r] = u[r * D + c];
-        }
-      w2.set(transpose2d(d, D, I), e * I * D);
-    }
-    return { w1, w3, w2 };
+    const names = this.ffn.experts === 'w123' ? ['w1', 'w3', 'w2'] : ['gate_proj', 'up_proj', 'down_proj'];
+    return stackExperts(this.ck, { E, I, D }, fused, (e) => names.map((n) => `${p}.experts.${e}.${n}.weight`) as [string, string, string]);
   }
 
   private mlp(p: string, I: number) {

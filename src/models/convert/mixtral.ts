@@ -10,6 +10,7 @@ import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
 import type { Manifest } from '../manifest';
 import { finishBundle } from './finishBundle';
+import { stackExperts } from './hfDecoder';
 
 export interface MixtralDims {
   V: number;
@@ -127,25 +128,10 @@ export class MixtralWeights implements GraphWeights {
   experts(i: number): { w1: Float32Array; w3: Float32Array; w2: Float32Array } {
     const { D, I, E } = this.d;
     const p = this.moePrefix(i);
-    const w1 = new Float32Array(D * E * I);
-    const w3 = new Float32Array(D * E * I);
-    const w2 = new Float32Array(E * I * D);
-    const fused = this.ck.has(`${p}.experts.gate_up_proj`);
-    const gateUp = fused ? this.ck.get(`${p}.experts.gate_up_proj`, [E, 2 * I, D]) : undefined;
-    const down = fused ? this.ck.get(`${p}.experts.down_proj`, [E, D, I]) : undefined;
-    for (let e = 0; e < E; e++) {
-      // Row-major [I × D] gate and up projections of expert e.
-      const g = fused ? gateUp!.subarray(e * 2 * I * D, e * 2 * I * D + I * D) : this.ck.get(`${p}.experts.${e}.w1.weight`, [I, D]);
-      const u = fused ? gateUp!.subarray(e * 2 * I * D + I * D, (e + 1) * 2 * I * D) : this.ck.get(`${p}.experts.${e}.w3.weight`, [I, D]);
-      const dn = fused ? down!.subarray(e * D * I, (e + 1) * D * I) : this.ck.get(`${p}.experts.${e}.w2.weight`, [D, I]);
-      for (let r = 0; r < I; r++)
-        for (let c = 0; c < D; c++) {
-          w1[c * E * I + e * I + r] = g[r * D + c];
-          w3[c * E * I + e * I + r] = u[r * D + c];
-        }
-      w2.set(transpose2d(dn, D, I), e * I * D);
-    }
-    return { w1, w3, w2 };
+    const fused = this.ck.has(`${p}.experts.gate_up_proj`)
+      ? { gateUp: this.ck.get(`${p}.experts.gate_up_proj`, [E, 2 * I, D]), down: this.ck.get(`${p}.experts.down_proj`, [E, D, I]) }
+      : undefined;
+    return stackExperts(this.ck, { E, I, D }, fused, (e) => [`${p}.experts.${e}.w1.weight`, `${p}.experts.${e}.w3.weight`, `${p}.experts.${e}.w2.weight`]);
   }
 }
 
