@@ -24,6 +24,21 @@ async function openAndRun(page: Page, text: string) {
   await expect(page.getByTestId('routing-cell').last()).toHaveAttribute('data-experts', /\d/);
 }
 
+/** The attribution table has its 6 rows and each layer's “towards A” list reads as the CLI's. */
+async function expectTowardsA(
+  page: Page,
+  out: { layers: { index: number; towardsA: { expert: number; delta: number }[] }[] },
+  timeout: number,
+) {
+  await expect(page.getByTestId('attr-table').locator('tbody tr')).toHaveCount(6, { timeout });
+  const fmt = (r: { expert: number; delta: number }) =>
+    `${r.expert} (${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(2)})`;
+  for (const l of out.layers)
+    await expect(page.getByTestId(`attr-top-a-${l.index}`)).toHaveText(
+      l.towardsA.map(fmt).join(', '),
+    );
+}
+
 /** The browser computes in float32 on WASM, the CLI on onnxruntime-node: 3-decimal displays agree within this. */
 const near = async (page: Page, testId: string, value: number) => {
   const shown = Number(await page.getByTestId(testId).textContent());
@@ -57,15 +72,7 @@ test('attribution: the per-layer ranking and the “steer towards A” specs equ
   await page.getByTestId('attr-a').fill(A.join('\n'));
   await page.getByTestId('attr-b').fill(B.join('\n'));
   await page.getByTestId('attr-run').click();
-  await expect(page.getByTestId('attr-table').locator('tbody tr')).toHaveCount(6, {
-    timeout: 60_000,
-  });
-  const fmt = (r: { expert: number; delta: number }) =>
-    `${r.expert} (${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(2)})`;
-  for (const l of out.layers)
-    await expect(page.getByTestId(`attr-top-a-${l.index}`)).toHaveText(
-      l.towardsA.map(fmt).join(', '),
-    );
+  await expectTowardsA(page, out, 60_000);
   // One click adds exactly the CLI's specs (same τ = 0.1, λ = 0.5 defaults).
   expect(out.interventions.steerTowardsA.length).toBeGreaterThan(0);
   await page.getByTestId('attr-towards-a').click();
@@ -86,15 +93,7 @@ test('attribution from the probe picker equals `moe-lab attribute --a-probe en -
   await page.getByTestId('attr-articles').fill('2');
   await expect(page.getByTestId('attr-a')).toBeDisabled();
   await page.getByTestId('attr-run').click();
-  await expect(page.getByTestId('attr-table').locator('tbody tr')).toHaveCount(6, {
-    timeout: 90_000,
-  });
-  const fmt = (r: { expert: number; delta: number }) =>
-    `${r.expert} (${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(2)})`;
-  for (const l of out.layers)
-    await expect(page.getByTestId(`attr-top-a-${l.index}`)).toHaveText(
-      l.towardsA.map(fmt).join(', '),
-    );
+  await expectTowardsA(page, out, 90_000);
 });
 
 test('coupling: dominance, router-row cosine and score–norm correlation equal `moe-lab coupling`', async ({
