@@ -55,6 +55,19 @@ export function parseJson(f: InputFile): unknown {
   }
 }
 
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A JSON object whose "format" is `format`; `origin` says where such files come from. */
+export function parseFormatJson(f: InputFile, format: string, origin: string): Obj {
+  const j = parseJson(f);
+  if (!isObj(j)) return fail(f.name, 'must be a JSON object');
+  if (j.format !== format)
+    fail(f.name, `format must be "${format}" (${origin}), got ${JSON.stringify(j.format)}`);
+  return j;
+}
+
 /** Token ids (and texts when the file has them) from a .npy of ids or a JSON file. */
 export function readTokens(f: InputFile): { ids: number[]; texts?: string[] } {
   if (f.name.toLowerCase().endsWith('.npy')) {

@@ -14,10 +14,12 @@ import {
   fail,
   layerList,
   makeTokens,
-  parseJson,
+  isObj,
+  parseFormatJson,
   type ImportedLayer,
   type ImportedTrace,
   type InputFile,
+  type Obj,
 } from './common';
 
 const denseIndices = (ls: ImportedLayer[]) =>
@@ -25,8 +27,6 @@ const denseIndices = (ls: ImportedLayer[]) =>
 
 export const HF_FORMAT = 'hf-router-logits/1';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const int = (v: unknown, fallback: number): number =>
   Number.isInteger(v) ? (v as number) : fallback;
 
@@ -105,13 +105,7 @@ export interface HfOptions {
 
 export function importHf(file: InputFile, opts: HfOptions = {}): ImportedTrace {
   const name = file.name;
-  const j = parseJson(file);
-  if (!isObj(j)) return fail(name, 'must be a JSON object');
-  if (j.format !== HF_FORMAT)
-    fail(
-      name,
-      `format must be "${HF_FORMAT}" (written by tools/capture/hf_router_logits.py), got ${JSON.stringify(j.format)}`,
-    );
+  const j = parseFormatJson(file, HF_FORMAT, 'written by tools/capture/hf_router_logits.py');
   const config = j.config;
   if (!isObj(config))
     return fail(name, 'config: missing (the model config bits the capture script saves)');

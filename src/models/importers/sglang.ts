@@ -12,7 +12,8 @@ import {
   fail,
   layerList,
   makeTokens,
-  parseJson,
+  isObj,
+  parseFormatJson,
   readTokens,
   type ImportedLayer,
   type ImportedTrace,
@@ -27,20 +28,16 @@ export interface SglangOptions {
   modelId?: string;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const intArray = (v: unknown): v is number[] =>
   Array.isArray(v) && v.every((x) => Number.isInteger(x));
 
 export function importSglang(file: InputFile, opts: SglangOptions = {}): ImportedTrace {
   const name = file.name;
-  const j = parseJson(file);
-  if (!isObj(j)) return fail(name, 'must be a JSON object');
-  if (j.format !== SGLANG_FORMAT)
-    fail(
-      name,
-      `format must be "${SGLANG_FORMAT}" (convert the server's .pt dump with tools/capture/sglang_to_json.py), got ${JSON.stringify(j.format)}`,
-    );
+  const j = parseFormatJson(
+    file,
+    SGLANG_FORMAT,
+    "convert the server's .pt dump with tools/capture/sglang_to_json.py",
+  );
   const map = j.last_physical_to_logical_map;
   if (!Array.isArray(map) || map.length === 0 || !map.every(intArray))
     return fail(
