@@ -15,23 +15,14 @@ import type { Manifest } from '../manifest';
 import type { NativeRouter } from '../../routing/types';
 import type { Checkpoint } from './checkpoint';
 import type { Bundle, ConvertOptions, WeightType } from './mixtral';
-import { finishBundle } from './finishBundle';
+import { finishBundle, type ModelDims } from './finishBundle';
 
 export type LayerPlan =
   | { kind: 'moe'; E: number; k: number; I: number; shared?: { I: number; gated: boolean } }
   | { kind: 'dense'; I: number };
 
-export interface DecoderSpec {
+export interface DecoderSpec extends ModelDims {
   architecture: string;
-  V: number;
-  D: number;
-  L: number;
-  H: number;
-  Hkv: number;
-  hd: number;
-  eps: number;
-  theta: number;
-  maxContext: number;
   norm: 'rms' | 'layer';
   router: NativeRouter;
   layers: LayerPlan[];

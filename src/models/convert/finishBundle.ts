@@ -8,20 +8,23 @@ import { sha256Hex } from '../hash';
 import type { Checkpoint } from './checkpoint';
 import type { Bundle, ConvertOptions, WeightType } from './mixtral';
 
+/** Sizes every converter reads from config.json (Mixtral and the HF decoder families alike). */
+export interface ModelDims {
+  V: number;
+  D: number;
+  L: number;
+  H: number;
+  Hkv: number;
+  hd: number;
+  eps: number;
+  theta: number;
+  maxContext: number;
+}
+
 /** What a family adds to the bundle's shared files and manifest fields. */
 export interface BundleModel {
   architecture: string;
-  dims: {
-    V: number;
-    D: number;
-    L: number;
-    H: number;
-    Hkv: number;
-    hd: number;
-    eps: number;
-    theta: number;
-    maxContext: number;
-  };
+  dims: ModelDims;
   layers: LayerSpec[];
   router: Manifest['router'];
   norm?: Manifest['norm'];

@@ -9,22 +9,13 @@ import { attention, linear, rmsNorm, transpose2d } from '../onnx/blocks';
 import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
 import type { Manifest } from '../manifest';
-import { finishBundle } from './finishBundle';
+import { finishBundle, type ModelDims } from './finishBundle';
 import { stackExperts } from './hfDecoder';
 
-export interface MixtralDims {
-  V: number;
-  D: number;
-  L: number;
-  H: number;
-  Hkv: number;
-  hd: number;
+export interface MixtralDims extends ModelDims {
   I: number;
   E: number;
   k: number;
-  eps: number;
-  theta: number;
-  maxContext: number;
 }
 
 export function mixtralDims(config: Record<string, unknown>): MixtralDims {
