@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { EntropyView } from './EntropyView';
-import { loadMockRun } from './__fixtures__/mockRun';
+import { loadMockRun, MOCK_LAYERS } from './__fixtures__/mockRun';
+import type { LayerEvent } from '../gpu/protocol';
 import { useLab } from '../state/store';
 
 beforeEach(loadMockRun);
@@ -71,5 +72,21 @@ describe('EntropyView', () => {
     render(<EntropyView />);
     expect(screen.getByTestId('entropy-view').textContent).toContain('after a run');
     expect(document.querySelector('rect.ent-cell')).toBeNull();
+  });
+});
+
+describe('EntropyView while a pass streams in', () => {
+  it('draws the rows that have arrived, then all of them (the streamed layer array has holes)', () => {
+    loadMockRun();
+    const sparse: LayerEvent[] = [];
+    sparse[1] = MOCK_LAYERS[1];
+    useLab.setState({ modified: { layers: sparse, settled: [], summary: null } });
+    render(<EntropyView />);
+    expect(document.querySelectorAll('rect.ent-cell[data-layer="1"]')).toHaveLength(4);
+    expect(document.querySelectorAll('rect.ent-cell[data-layer="0"]')).toHaveLength(0);
+    act(() => useLab.setState({ modified: { layers: [...MOCK_LAYERS], settled: MOCK_LAYERS, summary: null } }));
+    expect(document.querySelectorAll('rect.ent-cell')).toHaveLength(8);
+    // layer 0, token 0 recoloured with its value (worked above: 0.9232)
+    expect(document.querySelector('rect.ent-cell[data-layer="0"][data-token="0"]')!.getAttribute('data-v')).toBe('0.9232');
   });
 });

@@ -26,6 +26,14 @@ const logitRows = (ev: LayerEvent) =>
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
+const routingCache = new WeakMap<LayerEvent, TokenRouting>();
+/** A layer event's per-token routing numbers, computed once per event. */
+function routingOf(ev: LayerEvent): TokenRouting {
+  let r = routingCache.get(ev);
+  if (!r) routingCache.set(ev, (r = tokenRouting(logitRows(ev))));
+  return r;
+}
+
 /** The tooltip of one cell: all four numbers of that token and layer. */
 const cellTip = (s: TokenRouting, layer: number, token: number) =>
   `token ${token}, layer ${layer}: H = ${s.entropy[token].toFixed(3)} nats (${s.normalisedEntropy[token].toFixed(3)} of log E), top-1 p = ${s.confidence[token].toFixed(3)}, margin ${s.margin[token].toFixed(3)}`;
@@ -52,18 +60,21 @@ export function EntropyView() {
   const svgRef = useRef<SVGSVGElement>(null);
   const visible = useInView(svgRef);
   const builtShape = useRef('');
-  const cellEls = useRef<SVGRectElement[]>([]);
+  const cellEls = useRef(new Map<string, SVGRectElement>());
   const statsRef = useRef<(TokenRouting | undefined)[]>([]);
-  // Per layer index (sparse while the pass streams in).
+  const coloured = useRef<{ shape: string; measure: Measure; layers: (LayerEvent | undefined)[] }>({ shape: '', measure, layers: [] });
+  // Per layer index (sparse while the pass streams in); each layer's numbers computed once per event.
   const stats = useMemo(
     () =>
       // dense layers have no router: no row of numbers (their grid row is labelled "dense")
-      layers.map((ev): TokenRouting | undefined => (ev && ev.kind !== 'dense' ? tokenRouting(logitRows(ev)) : undefined)),
+      layers.map((ev): TokenRouting | undefined => (ev && ev.kind !== 'dense' ? routingOf(ev) : undefined)),
     [layers],
   );
   const T = layers.find(Boolean)?.T ?? 0;
   const L = layers.length;
-  const denseKey = layers.map((ev) => (ev?.kind === 'dense' ? 'd' : 'm')).join('');
+  // per layer: m (MoE, arrived), d (dense), _ (not arrived yet)
+  // (Array.from, not map: the streamed array has holes where layers have not arrived)
+  const denseKey = Array.from(layers, (ev) => (!ev ? '_' : ev.kind === 'dense' ? 'd' : 'm')).join('');
 
   useEffect(() => {
     statsRef.current = stats;
@@ -102,7 +113,7 @@ export function EntropyView() {
     // One rect per (MoE layer, token), built when that set or the width changes; a run only
     // recolours them in a plain loop. A cell's tooltip is written when the pointer reaches it.
     const shape = `${T}:${denseKey}:${w}`;
-    if (builtShape.current !== shape) {
+    if (builtShape.current !== shape || cellEls.current.size !== cells.length) {
       builtShape.current = shape;
       svg
         .selectAll<SVGRectElement, Cell>('rect.ent-cell')
@@ -121,16 +132,22 @@ export function EntropyView() {
           hover({ token: d.token, layer: d.layer });
         })
         .on('click', (_, d) => pin({ token: d.token, layer: d.layer }));
-      cellEls.current = svg.selectAll<SVGRectElement, Cell>('rect.ent-cell').nodes();
+      cellEls.current = new Map(svg.selectAll<SVGRectElement, Cell>('rect.ent-cell').nodes().map((el) => [`${el.dataset.layer}:${el.dataset.token}`, el]));
     }
-    cells.forEach((d, i) => {
-      const el = cellEls.current[i];
+    // Recolour the rows whose layer changed since the last draw (all after a rebuild or a new measure).
+    const prev = coloured.current;
+    const all = prev.shape !== shape || prev.measure !== measure;
+    coloured.current = { shape, measure, layers: [...layers] };
+    cells.forEach((d) => {
+      if (!all && prev.layers[d.layer] === layers[d.layer]) return;
+      const el = cellEls.current.get(`${d.layer}:${d.token}`);
+      if (!el) return;
       el.setAttribute('fill', interpolateBlues(0.1 + 0.9 * d.v));
       el.setAttribute('data-v', d.v.toFixed(4));
       el.querySelector('title')?.remove(); // written afresh on the next hover
     });
     svg.select('rect.ent-focus').raise();
-  }, [visible, stats, measure, T, L, denseKey, hover, pin]);
+  }, [visible, stats, measure, T, L, denseKey, hover, pin, layers]);
 
   // The focus outline is its own cheap update: moving the focus does not rejoin the grid.
   useEffect(() => {

@@ -19,7 +19,8 @@ const NODE_W = 10;
  * expert to the other. "Focused token only" follows a single token's path.
  */
 export function FlowView() {
-  const layers = useLab((s) => s.modified.layers);
+  // the last pass that arrived whole (a streaming pass would mix layers of two runs)
+  const layers = useLab((s) => s.modified.settled);
   const focusToken = useLab((s) => s.focus.token);
   const pin = useLab((s) => s.pin);
   const [onlyFocus, setOnlyFocus] = useState(false);

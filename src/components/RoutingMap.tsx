@@ -1,6 +1,7 @@
 import { memo, useEffect, useMemo, useRef } from 'react';
 import type { KeyboardEvent, MouseEvent } from 'react';
 import { useLab } from '../state/store';
+import type { LayerEvent } from '../gpu/protocol';
 import { CELL_GAP, CELL_H, CELL_W, paintMap } from './mapCanvas';
 import { Panel } from './Panel';
 import { visibleToken } from './tokenText';
@@ -33,8 +34,18 @@ export function RoutingMap() {
     () => Array.from({ length: L }, (_, l) => (modified.layers[l]?.kind ?? (imported ? undefined : manifest?.layers[l]?.kind)) === 'dense'),
     [L, modified.layers, imported, manifest],
   );
+  // Layers arrive one at a time: repaint and relabel only the rows whose event changed since the
+  // last draw (all of them when the shape or the tokens change).
+  const painted = useRef<{ key: string; layers: (LayerEvent | undefined)[] }>({ key: '', layers: [] });
+  const labelled = useRef<{ key: string; layers: (LayerEvent | undefined)[] }>({ key: '', layers: [] });
+  const changedRows = (seen: { key: string; layers: (LayerEvent | undefined)[] }, key: string) =>
+    seen.key === key ? Array.from({ length: L }, (_, l) => l).filter((l) => seen.layers[l] !== modified.layers[l]) : undefined;
   useEffect(() => {
-    if (canvasRef.current && T > 0) paintMap(canvasRef.current, { layers: modified.layers, dense, T });
+    if (!canvasRef.current || T === 0) return;
+    const key = `${T}:${dense.join()}`;
+    paintMap(canvasRef.current, { layers: modified.layers, dense, T }, changedRows(painted.current, key));
+    painted.current = { key, layers: [...modified.layers] };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- changedRows reads the same inputs
   }, [modified.layers, dense, T]);
 
   // The cells are rendered once per shape; what a run changes (experts, labels, outlines) is
@@ -42,7 +53,10 @@ export function RoutingMap() {
   useEffect(() => {
     const cells = gridRef.current?.querySelectorAll<HTMLButtonElement>('button.map-cell');
     if (!cells || cells.length !== T * L) return;
-    for (let l = 0; l < L; l++) {
+    const key = `${T}:${L}:${dense.join()}:${tokens.map((x) => x.id).join(',')}`;
+    const rows = changedRows(labelled.current, key) ?? Array.from({ length: L }, (_, l) => l);
+    labelled.current = { key, layers: [...modified.layers] };
+    for (const l of rows) {
       const ev = modified.layers[l];
       for (let t = 0; t < T; t++) {
         const el = cells[l * T + t];
@@ -53,6 +67,7 @@ export function RoutingMap() {
         el.classList.toggle('is-dense', dense[l]);
       }
     }
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- changedRows reads the same inputs
   }, [modified.layers, dense, tokens, T, L]);
 
   // Outlines of the cells whose experts changed against the unmodified run (arrives after the

@@ -40,19 +40,26 @@ function glyphAtlas(n: number, dpr: number): CanvasImageSource | null {
   return c;
 }
 
-export function paintMap(canvas: HTMLCanvasElement, { layers, dense, T }: MapPaint): void {
+/**
+ * Paint the map, or only `rows` (layers whose event changed: a run streams in a layer at a
+ * time, and repainting one row is a sixth of the work). A resized canvas is always painted whole.
+ */
+export function paintMap(canvas: HTMLCanvasElement, { layers, dense, T }: MapPaint, rows?: number[]): void {
   const L = dense.length;
   const w = T * (CELL_W + CELL_GAP) - CELL_GAP;
   const h = L * (CELL_H + CELL_GAP) - CELL_GAP;
   const dpr = globalThis.devicePixelRatio || 1;
+  let only = rows ? new Set(rows) : null;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
     canvas.width = Math.round(w * dpr);
     canvas.height = Math.round(h * dpr);
+    only = null;
   }
   const ctx = canvas.getContext('2d');
   if (!ctx) return; // no 2D context (test environments): the DOM cells still carry everything
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
+  if (only) for (const l of only) ctx.clearRect(0, l * (CELL_H + CELL_GAP), w, CELL_H);
+  else ctx.clearRect(0, 0, w, h);
   // Rectangles are batched by colour (one path and one fill per colour: setting fillStyle and
   // filling per stripe cost ~10 ms for 1 100 cells), then the expert ids are stamped on.
   const byColour = new Map<string, Path2D>();
@@ -65,6 +72,7 @@ export function paintMap(canvas: HTMLCanvasElement, { layers, dense, T }: MapPai
   const maxE = Math.max(1, ...layers.map((ev) => ev?.E ?? 0));
   const glyphs = glyphAtlas(maxE, dpr);
   for (let l = 0; l < L; l++) {
+    if (only && !only.has(l)) continue;
     const ev = layers[l];
     const y = l * (CELL_H + CELL_GAP);
     const colours = ev ? Array.from({ length: ev.E }, (_, e) => expertColor(e, ev.E)) : [];

@@ -71,7 +71,7 @@ describe('NextToken', () => {
     expect(screen.queryByTestId('next-kl')).toBeNull();
     cleanup();
     useLab.setState({
-      baseline: { layers: MOCK_LAYERS, summary: useLab.getState().modified.summary },
+      baseline: { layers: MOCK_LAYERS, settled: MOCK_LAYERS, summary: useLab.getState().modified.summary },
       diff: { layers: [], nextKL: 0.0123, lossDelta: [0.1, -0.2, 0.4], meanLossDelta: 0.1 },
     });
     render(<NextToken />);

@@ -34,24 +34,30 @@ function progressLabel(p: Progress): { label: string; value: number } {
 }
 
 /**
- * Layer events arrive faster than the views can redraw (a layer takes a few ms; redrawing every
- * view takes tens): queue them and write them to the store at most every STREAM_MS, on an
- * animation frame, and once more when the pass ends. The map still fills in layer by layer on
- * long runs, and a short run costs one or two redraws instead of one per layer.
+ * Layer events are written to the store once per animation frame (several may arrive in one), and
+ * at once when the last layer of a pass arrives. The views redraw only what a new layer changed
+ * (the map's row, the entropy row, the focused layer's panels); views over all layers (flow)
+ * redraw once the pass is whole (`settled`).
  */
-const STREAM_MS = 100;
 const pendingLayers: { pass: 'baseline' | 'modified'; event: LayerEvent }[] = [];
 let flushScheduled = false;
-let lastFlush = 0;
+/** layers of the current run's modified pass received so far */
+let receivedLayers = 0;
 
 function flushLayers(): void {
   flushScheduled = false;
   if (pendingLayers.length === 0) return;
-  lastFlush = performance.now();
   const s = useLab.getState();
   const next = { baseline: [...s.baseline.layers], modified: [...s.modified.layers] };
-  for (const { pass, event } of pendingLayers.splice(0)) next[pass][event.layer] = event;
-  useLab.setState({ baseline: { ...s.baseline, layers: next.baseline }, modified: { ...s.modified, layers: next.modified } });
+  for (const { pass, event } of pendingLayers.splice(0)) {
+    next[pass][event.layer] = event;
+    if (pass === 'modified') receivedLayers++;
+  }
+  const whole = receivedLayers >= (s.manifest?.numLayers ?? Infinity);
+  useLab.setState({
+    baseline: { ...s.baseline, layers: next.baseline },
+    modified: { ...s.modified, layers: next.modified, ...(whole ? { settled: next.modified } : {}) },
+  });
 }
 
 function queueLayer(pass: 'baseline' | 'modified', event: LayerEvent): void {
@@ -60,8 +66,7 @@ function queueLayer(pass: 'baseline' | 'modified', event: LayerEvent): void {
   if (event.layer === (useLab.getState().manifest?.numLayers ?? 0) - 1) return flushLayers();
   if (flushScheduled) return;
   flushScheduled = true;
-  const wait = Math.max(0, lastFlush + STREAM_MS - performance.now());
-  setTimeout(() => requestAnimationFrame(flushLayers), wait);
+  requestAnimationFrame(flushLayers);
 }
 
 /** one-shot requests (attribution, coupling): resolved with their final reply */
@@ -105,8 +110,8 @@ function onReply(msg: WorkerReply) {
       // detail.engineMs: time inside the engine (both passes), the rest is messaging and rendering.
       requestAnimationFrame(() => performance.measure('moe-run', { start: `moe-run-${msg.requestId}`, detail: { engineMs: msg.summary.ms + (msg.baseline?.ms ?? 0) } }));
       useLab.setState({
-        modified: { layers: useLab.getState().modified.layers, summary: msg.summary },
-        baseline: msg.baseline ? { layers: useLab.getState().baseline.layers, summary: msg.baseline } : emptyPass(),
+        modified: { layers: useLab.getState().modified.layers, settled: useLab.getState().modified.layers, summary: msg.summary },
+        baseline: msg.baseline ? { layers: useLab.getState().baseline.layers, settled: useLab.getState().baseline.layers, summary: msg.baseline } : emptyPass(),
         diff: msg.diff ?? null,
         running: false,
         progress: null,
@@ -204,6 +209,7 @@ export function runPrompt(): void {
   const s = useLab.getState();
   if (!s.manifest || !s.prompt.trim()) return;
   const changed = s.router !== 'native' || s.interventions.length > 0;
+  receivedLayers = 0;
   useLab.setState({ running: true, error: null, imported: null, ...(changed ? {} : { baseline: emptyPass(), diff: null }) });
   send({ type: 'forward', text: s.prompt, router: s.router, interventions: s.interventions, baseline: changed, topN: 10 }, 'run');
 }

@@ -39,6 +39,7 @@ export function traceToPass(trace: Trace): PassTrace {
   const notices = Array.isArray(trace.notices) ? (trace.notices as unknown[]).map(String) : [];
   return {
     layers,
+    settled: layers,
     summary: {
       tokens: trace.tokens,
       loss: trace.loss ?? [],

@@ -19,6 +19,11 @@ export interface Focus {
 export interface PassTrace {
   /** per layer index, as events stream in (sparse until the pass completes) */
   layers: LayerEvent[];
+  /**
+   * the layers of the last pass that arrived whole: views over all layers at once (flow) draw
+   * these, so they redraw once per pass instead of mixing layers of two runs while one streams in
+   */
+  settled: LayerEvent[];
   summary: ForwardSummary | null;
 }
 
@@ -98,7 +103,7 @@ export interface LabState {
   setViewOpen(id: ViewId, open: boolean): void;
 }
 
-export const emptyPass = (): PassTrace => ({ layers: [], summary: null });
+export const emptyPass = (): PassTrace => ({ layers: [], settled: [], summary: null });
 
 export const useLab = create<LabState>()((set, get) => ({
   modelId: DEFAULT_MODEL_ID,

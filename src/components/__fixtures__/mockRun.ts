@@ -59,7 +59,7 @@ export const MOCK_MANIFEST = { id: 'mock', name: 'mock', numLayers: 2, layers: [
 
 /** Put the mock run into the store (manifest left null so no worker is started). */
 export function loadMockRun(): void {
-  useLab.setState({ ...useLab.getInitialState(), modified: { layers: MOCK_LAYERS, summary: MOCK_SUMMARY }, baseline: emptyPass() });
+  useLab.setState({ ...useLab.getInitialState(), modified: { layers: MOCK_LAYERS, settled: MOCK_LAYERS, summary: MOCK_SUMMARY }, baseline: emptyPass() });
 }
 
 /**
@@ -96,5 +96,5 @@ export const MOCK_DENSE_MANIFEST = {
 
 /** The dense-layer run in the store (manifest set for the views that read layer kinds from it). */
 export function loadMockDenseRun(): void {
-  useLab.setState({ ...useLab.getInitialState(), manifest: MOCK_DENSE_MANIFEST, modified: { layers: MOCK_DENSE_RUN_LAYERS, summary: MOCK_SUMMARY }, baseline: emptyPass() });
+  useLab.setState({ ...useLab.getInitialState(), manifest: MOCK_DENSE_MANIFEST, modified: { layers: MOCK_DENSE_RUN_LAYERS, settled: MOCK_DENSE_RUN_LAYERS, summary: MOCK_SUMMARY }, baseline: emptyPass() });
 }
