@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global document, performance */
+/* global performance, URLSearchParams */
 // `npm run screenshots` (not a test): one PNG per main view into docs/views/, on the shipped model,
 // for the README. German UDHR text, the native router, then expert 3 masked in layer 2 so the
 // diff views have something to show; the analysis views are run by clicking their buttons.
