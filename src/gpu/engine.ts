@@ -8,6 +8,7 @@ import type { Intervention, RouterPolicy } from '../routing/types';
 import type { BackendName, LayerEvent, Progress } from './protocol';
 import { LayerRouter, type RoutedLayer } from './layerRouter';
 import { RouterWeights } from './routerWeights';
+import { headWithLogProbs } from '../models/onnx/logProbHead';
 import { matMulNBitsHint } from '../models/onnx/quant';
 
 export type Ort = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'>;
@@ -60,6 +61,8 @@ interface PassState {
   layers: LayerState[];
   /** [T × V] */
   logits: Float32Array;
+  /** [T × V] log_softmax of the logits, when the head session computes it */
+  logProbs?: Float32Array;
 }
 
 export interface ForwardRequest {
@@ -78,6 +81,8 @@ export interface ForwardResult {
   events: LayerEvent[];
   /** [T × V] */
   logits: Float32Array;
+  /** [T × V] log_softmax(logits), when the head session computes it (the per-token loss is then a gather) */
+  logProbs?: Float32Array;
   from: number;
   ms: number;
 }
@@ -86,6 +91,7 @@ export class Engine {
   readonly D: number;
   readonly V: number;
   readonly routerWeights: RouterWeights;
+
   private cache = new Map<string, PassState>();
 
   private constructor(
@@ -115,7 +121,8 @@ export class Engine {
         const bytes = files.get(file);
         if (!bytes) throw new Error(`${file}: missing from the bundle`);
         try {
-          sessions.set(file, await (init.sessions?.get(file) ?? ort.InferenceSession.create(bytes, sessionOptions(init.executionProviders))));
+          const graph = file === m.graphs.head ? headWithLogProbs(bytes) : bytes;
+          sessions.set(file, await (init.sessions?.get(file) ?? ort.InferenceSession.create(graph, sessionOptions(init.executionProviders))));
         } catch (e) {
           const msg = (e as Error).message;
           throw new Error(`${file}: the ${init.backend} backend cannot load this graph (${msg})${matMulNBitsHint(m.dtype, init.backend, msg)}`);
@@ -195,8 +202,13 @@ export class Engine {
   }
 
   async runHead(hidden: Float32Array, T: number): Promise<Float32Array> {
+    return (await this.runHeadWithLogProbs(hidden, T)).logits;
+  }
+
+  /** [T × V] logits and, when the head session has them (sessions the engine builds), log-probabilities. */
+  async runHeadWithLogProbs(hidden: Float32Array, T: number): Promise<{ logits: Float32Array; logProbs?: Float32Array }> {
     const r = await this.head.run({ hidden: this.f32(hidden, [1, T, this.D]) });
-    return r.logits.data as Float32Array;
+    return { logits: r.logits.data as Float32Array, logProbs: r.logprobs?.data as Float32Array | undefined };
   }
 
   /**
@@ -303,9 +315,9 @@ export class Engine {
       req.onLayer?.(step.event);
       hidden = step.out;
     }
-    const logits = from === L && sameIds ? prev.logits : await this.runHead(hidden, T);
-    this.cache.set(slot, { ids: [...ids], layers, logits });
-    return { events, logits, from: sameIds ? from : 0, ms: now() - t0 };
+    const head = from === L && sameIds ? { logits: prev.logits, logProbs: prev.logProbs } : await this.runHeadWithLogProbs(hidden, T);
+    this.cache.set(slot, { ids: [...ids], layers, ...head });
+    return { events, ...head, from: sameIds ? from : 0, ms: now() - t0 };
   }
 
   /**
@@ -381,6 +393,7 @@ type Io = { inputs: string[]; outputs: string[] };
 
 function expectedIo(m: Manifest, file: string): Io {
   if (file === m.graphs.embed) return { inputs: ['input_ids'], outputs: ['hidden'] };
+  // (the engine's session of the head also outputs `logprobs`, see logProbHead.ts)
   if (file === m.graphs.head) return { inputs: ['hidden'], outputs: ['logits'] };
   const a = m.graphs.attn.indexOf(file);
   const dense = m.layers[a >= 0 ? a : m.graphs.moe.indexOf(file)]?.kind === 'dense';

@@ -3,7 +3,7 @@
 // `moe-lab` both drive this class, so what the page shows is what the CLI prints.
 import { createPolicy, parseIntervention, formatIntervention } from '../routing/index';
 import type { Intervention, RouterPolicy } from '../routing/types';
-import { klLogits, sampleNext, tokenLosses, topNext } from '../routing/logits';
+import { klLogits, sampleNext, tokenLosses, tokenLossesFromLogProbs, topNext } from '../routing/logits';
 import { createRng } from '../routing/rng';
 import type { LoadedBundle } from '../models/loader';
 import { modelExperts } from '../models/manifest';
@@ -124,7 +124,7 @@ export class Lab {
     });
     const summary: ForwardSummary = {
       tokens: this.tokenizer.tokens(ids),
-      loss: tokenLosses(r.logits, this.engine.V, ids),
+      loss: r.logProbs ? tokenLossesFromLogProbs(r.logProbs, this.engine.V, ids) : tokenLosses(r.logits, this.engine.V, ids),
       next: this.next(r.logits, ids.length - 1, opts.topN ?? 10),
       from: r.from,
       ms: r.ms,

@@ -4,7 +4,7 @@
 // direction. Documented in the README; it is a gradient-free stand-in for the paper's updates.
 import type { Intervention, RouterPolicy } from '../routing/types';
 import { layerInRange } from '../routing/index';
-import { tokenLosses } from '../routing/logits';
+import { tokenLosses, tokenLossesFromLogProbs } from '../routing/logits';
 import { createRng } from '../routing/rng';
 import { modelExperts } from '../models/manifest';
 import type { Engine } from './engine';
@@ -39,7 +39,7 @@ export async function fitRewire(
   const toBias = (th: Float32Array[]) => m.layers.map((_, l) => (layers.includes(l) ? th[layers.indexOf(l)] : new Float32Array(E)));
   const loss = async (th: Float32Array[]) => {
     const r = await engine.forward({ ids, router: policy, interventions: others, slot: 'rewire', extraBias: toBias(th), signal });
-    const ls = tokenLosses(r.logits, engine.V, ids);
+    const ls = r.logProbs ? tokenLossesFromLogProbs(r.logProbs, engine.V, ids) : tokenLosses(r.logits, engine.V, ids);
     return ls.reduce((a, b) => a + b, 0) / Math.max(1, ls.length);
   };
   const before = await loss(theta);

@@ -11,6 +11,8 @@ import { probeTexts } from './probes';
 import { steeringExperiment } from './steering';
 import type { WorkerReply, WorkerRequest } from './protocol';
 import { warmupModel } from './warmup';
+import { headWithLogProbs } from '../models/onnx/logProbHead';
+import type { Manifest } from '../models/manifest';
 import { convertSource } from './convertJob';
 import type { Bundle } from '../models/convert';
 import { zipBundle } from '../models/bundleZip';
@@ -79,9 +81,12 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
       // is built as soon as its file has arrived and passed its checks, one after another.
       const early = req.preferBackend === 'wasm' || (await probeWebGpu()) !== null ? new Map<string, Promise<OrtWeb.InferenceSession>>() : null;
       let building: Promise<unknown> = ortWarm;
-      const onFile = (path: string, bytes: Uint8Array) => {
-        if (!early || !path.endsWith('.onnx') || path === 'fused.onnx') return;
-        const p = building.then(() => ort.InferenceSession.create(bytes, sessionOptions(['wasm'])));
+      const onFile = (path: string, bytes: Uint8Array, m: Manifest) => {
+        const g = m.graphs;
+        if (!early || ![g.embed, g.head, ...g.attn, ...g.moe].includes(path)) return;
+        // the head as the engine runs it (with its LogSoftmax, see Engine.create)
+        const graph = path === g.head ? headWithLogProbs(bytes) : bytes;
+        const p = building.then(() => ort.InferenceSession.create(graph, sessionOptions(['wasm'])));
         building = p.catch(() => undefined);
         early.set(path, p);
       };

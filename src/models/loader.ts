@@ -23,7 +23,7 @@ export const MAX_BUNDLE_BYTES = 2 * 1024 ** 3;
  * Fetch, size-check and sha256-check every file of a bundle. `onFile` sees each file as soon as it
  * has passed its checks (the worker starts building its ONNX session while the rest downloads).
  */
-export async function loadBundle(fetchFile: FetchFile, onProgress?: (p: LoadProgress) => void, onFile?: (path: string, bytes: Uint8Array) => void): Promise<LoadedBundle> {
+export async function loadBundle(fetchFile: FetchFile, onProgress?: (p: LoadProgress) => void, onFile?: (path: string, bytes: Uint8Array, manifest: Manifest) => void): Promise<LoadedBundle> {
   let manifestBytes: Uint8Array;
   try {
     manifestBytes = await fetchFile('manifest.json');
@@ -59,7 +59,7 @@ export async function loadBundle(fetchFile: FetchFile, onProgress?: (p: LoadProg
       const sha = await sha256Hex(bytes);
       if (sha !== f.sha256) throw new BundleError(f.path, `sha256 ${sha.slice(0, 12)}… does not match the manifest's ${f.sha256.slice(0, 12)}… (corrupt or stale file)`);
       report(f.path, f.bytes);
-      onFile?.(f.path, bytes);
+      onFile?.(f.path, bytes, manifest);
       return [f.path, bytes];
     }),
   );

@@ -1,6 +1,6 @@
 // Pure maths over next-token logits: log-softmax, per-token loss, top-N, KL, sampling.
 import { describe, expect, it } from 'vitest';
-import { klLogits, logSoftmaxRow, sampleNext, tokenLosses, topNext } from './logits';
+import { klLogits, logSoftmaxRow, sampleNext, tokenLosses, tokenLossesFromLogProbs, topNext } from './logits';
 import { createRng } from './rng';
 
 describe('logSoftmaxRow and tokenLosses', () => {
@@ -22,6 +22,17 @@ describe('logSoftmaxRow and tokenLosses', () => {
     // the unlikely continuation: −ln(1/(e² + 1)) = ln(e² + 1) = 2.126928
     expect(tokenLosses(logits, 2, [0, 1, 1])[1]).toBeCloseTo(2.126928, 6);
     expect(tokenLosses(logits, 2, [7])).toEqual([]); // one token: nothing to predict
+  });
+
+  it('from log-probabilities the NLL is a gather, equal to tokenLosses on the logits', () => {
+    // the rows above as log-probs: row 0 = [−ln 2, −ln 2], row 1 = [2 − 2.126928, −2.126928]
+    const logits = Float32Array.from([0, 0, 2, 0, 5, 5]);
+    const lp = Float32Array.from([0, 1, 2].flatMap((r) => Array.from(logSoftmaxRow(logits, 2, r))));
+    const l = tokenLossesFromLogProbs(lp, 2, [0, 1, 1]);
+    expect(l[0]).toBeCloseTo(Math.LN2, 6);
+    expect(l[1]).toBeCloseTo(2.126928, 6);
+    tokenLosses(logits, 2, [0, 1, 0]).forEach((x, i) => expect(tokenLossesFromLogProbs(lp, 2, [0, 1, 0])[i]).toBeCloseTo(x, 6));
+    expect(tokenLossesFromLogProbs(lp, 2, [7])).toEqual([]);
   });
 
   it('is stable for large logits', () => {

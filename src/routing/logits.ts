@@ -29,6 +29,13 @@ export function tokenLosses(logits: Float32Array, V: number, ids: ArrayLike<numb
   return out;
 }
 
+/** tokenLosses for rows that are already log-probabilities (log_softmax applied): −lp[t, id_{t+1}]. */
+export function tokenLossesFromLogProbs(logProbs: Float32Array, V: number, ids: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let t = 0; t + 1 < ids.length; t++) out.push(-logProbs[t * V + ids[t + 1]]);
+  return out;
+}
+
 /** The N most likely next tokens after row r, with probabilities, best first (ties: lower id). */
 export function topNext(logits: Float32Array, V: number, r: number, n: number): { id: number; p: number }[] {
   const lse = logSumExpRow(logits, V, r);
