@@ -4,12 +4,14 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { App } from './components/App';
 import './components/app.css';
 import { crashWorkerForTest, startEngine } from './state/engineClient';
+import { initFromUrl } from './state/useUrlSync';
 
 // Test-only API, present only on the e2e route (?e2e=1).
 if (new URLSearchParams(location.search).has('e2e')) Object.assign(window, { __moeLabTest: { crashWorker: crashWorkerForTest } });
 
-// The engine's runtime (ORT's WebAssembly) loads while the page renders.
+// The engine's runtime (ORT's WebAssembly) and the URL's model load while the page renders.
 startEngine();
+initFromUrl();
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false, staleTime: Infinity } },
