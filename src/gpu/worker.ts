@@ -27,6 +27,17 @@ let chain: Promise<unknown> = Promise.resolve();
 /** the bundle of a model converted here ('convert'), kept while that model is open so the page can save it */
 let converted: { lab: Lab; bundle: Bundle } | null = null;
 
+/**
+ * The new model takes over; the old one's sessions (their WebAssembly memory) are freed. Requests
+ * run one after another (`chain`), so nothing is still running on the old one.
+ */
+function replaceLab(next: Lab): void {
+  const old = lab;
+  lab = next;
+  if (converted && converted.lab !== next) converted = null;
+  if (old && old !== next) void old.engine.release().catch(() => undefined);
+}
+
 function post(msg: WorkerReply, transfer: Transferable[] = []) {
   self.postMessage(msg, transfer);
 }
@@ -113,7 +124,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
       const warm = performance.now();
       const { value, choice } = await withBackend(req.preferBackend, (c) => Lab.open(ort as never, bundle, c.executionProviders, c.backend, progress, c.backend === 'wasm' ? (early ?? undefined) : undefined));
       // Only now replace the old model: a failed load keeps the last good one working.
-      lab = value;
+      replaceLab(value);
       const timings = { downloadMs: downloaded - t0, runtimeWaitMs: warm - downloaded, sessionsMs: performance.now() - warm };
       post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note, timings });
       return;
@@ -132,7 +143,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
         throw new Cancelled();
       }
       // As for 'load': only now does the new model replace the last good one.
-      lab = value;
+      replaceLab(value);
       converted = { lab: value, bundle };
       post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note, converted: true });
       return;
