@@ -16,6 +16,7 @@ import { AttributionView } from './AttributionView';
 import { CouplingView } from './CouplingView';
 import { EntropyView } from './EntropyView';
 import { Footer } from './Footer';
+import { DropZone } from './DropZone';
 import { useUrlSync } from '../state/useUrlSync';
 
 export function App() {
@@ -49,6 +50,7 @@ export function App() {
         </aside>
       </main>
       <Footer />
+      <DropZone />
     </div>
   );
 }
