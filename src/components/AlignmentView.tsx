@@ -79,7 +79,9 @@ export function AlignmentView() {
 
   return (
     <Panel title="Cross-lingual alignment" testId="alignment-view" disabled={disabledReason(imported, 'model')}>
-      {!manifest?.probes ? (
+      {!manifest ? (
+        <p className="placeholder">Routing of the model's parallel probe texts, once a model has loaded.</p>
+      ) : !manifest.probes ? (
         <p className="placeholder">This model ships no parallel probe texts (probes/), so there is nothing to align.</p>
       ) : (
         <>

@@ -6,7 +6,7 @@ import { RouterScores } from './RouterScores';
 import { ExpertLoad } from './ExpertLoad';
 import { NextToken } from './NextToken';
 import { RouterPanel } from './RouterPanel';
-import { loadMockRun, MOCK_LAYERS } from './__fixtures__/mockRun';
+import { loadMockRun, MOCK_LAYERS, MOCK_MANIFEST } from './__fixtures__/mockRun';
 import { useLab } from '../state/store';
 
 beforeEach(loadMockRun);
@@ -120,5 +120,18 @@ describe('FlowView and CoActivationView', () => {
     expect(cells[2 * 4 + 3]).toBe(3);
     expect(cells[1 * 4 + 2]).toBe(1);
     expect(cells[2 * 4 + 2]).toBe(4);
+  });
+});
+
+describe('AlignmentView placeholders', () => {
+  it('before a model has loaded it says so; a model without probes says it has nothing to align', async () => {
+    const { AlignmentView } = await import('./AlignmentView');
+    useLab.setState({ manifest: null });
+    render(<AlignmentView />);
+    expect(screen.getByTestId('alignment-view').textContent).toContain("Routing of the model's parallel probe texts, once a model has loaded.");
+    cleanup();
+    useLab.setState({ manifest: { ...MOCK_MANIFEST, probes: undefined } });
+    render(<AlignmentView />);
+    expect(screen.getByTestId('alignment-view').textContent).toContain('This model ships no parallel probe texts (probes/), so there is nothing to align.');
   });
 });
