@@ -3,6 +3,8 @@ import { interpolateViridis, scaleBand, scaleLinear, select } from 'd3';
 import { useLab } from '../state/store';
 import { ask, runAlign } from '../state/engineClient';
 import type { SteerResult } from '../gpu/steering';
+import type { LayerEvent } from '../gpu/protocol';
+import { promptPairDivergence } from '../routing/metrics/index';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
@@ -79,6 +81,7 @@ export function AlignmentView() {
 
   return (
     <Panel title="Cross-lingual alignment" testId="alignment-view" disabled={disabledReason(imported, 'model')}>
+      <PromptPair />
       {!manifest ? (
         <p className="placeholder">Routing of the model's parallel probe texts, once a model has loaded.</p>
       ) : !manifest.probes ? (
@@ -186,5 +189,44 @@ function SteeringControls({ langs }: { langs: string[] }) {
         </p>
       )}
     </fieldset>
+  );
+}
+
+/**
+ * The last two prompts run (e.g. a sentence and its translation) compared layer by layer: JSD of
+ * their mean routing vectors under the model's own router, the measure of the probe heatmap
+ * applied to one pair of texts.
+ */
+function PromptPair() {
+  const pair = useLab((s) => s.promptPair);
+  const d = useMemo(() => {
+    if (!pair.prev || !pair.cur) return null;
+    const probs = (layers: LayerEvent[]) => layers.map((ev) => (ev && ev.kind !== 'dense' ? { probs: ev.probs, T: ev.T, E: ev.E } : null));
+    return promptPairDivergence(probs(pair.prev.layers), probs(pair.cur.layers));
+  }, [pair]);
+  if (!d || !pair.prev || !pair.cur) return null;
+  const short = (t: string) => (t.length > 40 ? `${t.slice(0, 39)}…` : t);
+  return (
+    <div className="prompt-pair" data-testid="prompt-pair">
+      <p className="hint" title="Jensen–Shannon divergence in bits between the two prompts' mean softmax routing vectors per layer, the model's own router (0 = the same experts, 1 = disjoint)">
+        Your last two prompts, “{short(pair.prev.text)}” and “{short(pair.cur.text)}”: JS divergence of their routing per layer (lower = the layers line up).
+      </p>
+      <table className="align-table">
+        <tbody>
+          <tr>
+            {d.map((_, l) => (
+              <th key={l}>L{l}</th>
+            ))}
+          </tr>
+          <tr>
+            {d.map((v, l) => (
+              <td key={l} data-layer={l} data-jsd={v === null ? '' : v.toFixed(4)}>
+                {v === null ? 'dense' : v.toFixed(3)}
+              </td>
+            ))}
+          </tr>
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -135,3 +135,16 @@ describe('AlignmentView placeholders', () => {
     expect(screen.getByTestId('alignment-view').textContent).toContain('This model ships no parallel probe texts (probes/), so there is nothing to align.');
   });
 });
+
+describe('AlignmentView: the last two prompts', () => {
+  it('shows the per-layer JSD of the two prompts’ mean routing vectors', async () => {
+    const { AlignmentView } = await import('./AlignmentView');
+    useLab.setState({ manifest: MOCK_MANIFEST, promptPair: { prev: { text: 'Hello', layers: [MOCK_LAYERS[0], MOCK_LAYERS[1]] }, cur: { text: 'Hallo', layers: [MOCK_LAYERS[1], MOCK_LAYERS[1]] } } });
+    render(<AlignmentView />);
+    const pair = screen.getByTestId('prompt-pair');
+    expect(pair.textContent).toContain('“Hello” and “Hallo”');
+    // layer 0: means [.325,.275,.25,.15] vs [.0875,.1625,.4875,.2625] → JSD 0.102330 bits; layer 1: the same → 0
+    expect(pair.querySelector('td[data-layer="0"]')!.getAttribute('data-jsd')).toBe('0.1023');
+    expect(pair.querySelector('td[data-layer="1"]')!.getAttribute('data-jsd')).toBe('0.0000');
+  });
+});

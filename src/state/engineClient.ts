@@ -1,7 +1,7 @@
 // The page side of the worker protocol: one worker, replies matched by requestId, stale results
 // dropped (a newer run supersedes an older one), a crashed worker restarted with the last good
 // model, and every result written into the store.
-import { useLab, emptyPass } from './store';
+import { useLab, emptyPass, type PromptRun } from './store';
 import { SHIPPED_MODELS } from '../models/registry';
 import type { BundleSource, LayerEvent, Progress, WorkerReply, WorkerRequest } from '../gpu/protocol';
 
@@ -69,6 +69,20 @@ function queueLayer(pass: 'baseline' | 'modified', event: LayerEvent): void {
   requestAnimationFrame(flushLayers);
 }
 
+/** the text of the run in flight (the prompt box may change before it completes) */
+let runText = '';
+
+/**
+ * The last two distinct prompts with the model's own routing: the unmodified baseline when the
+ * run had a router or interventions, else the run itself. A new text pushes the older one out.
+ */
+function nextPromptPair(s: ReturnType<typeof useLab.getState>, hasBaseline: boolean): { prev: PromptRun | null; cur: PromptRun | null } {
+  const layers = hasBaseline ? s.baseline.layers : s.modified.layers;
+  const run = { text: runText, layers };
+  const { prev, cur } = s.promptPair;
+  return cur && cur.text !== runText ? { prev: cur, cur: run } : { prev, cur: run };
+}
+
 /** one-shot requests (attribution, coupling): resolved with their final reply */
 const oneShot = new Map<number, (r: WorkerReply) => void>();
 
@@ -96,7 +110,7 @@ function onReply(msg: WorkerReply) {
       lastGood = pendingLoad;
       performance.measure('moe-load', { start: `moe-load-${msg.requestId}`, detail: msg.timings });
       // An imported trace on screen stays there while a model loads underneath it.
-      useLab.setState({ manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, ...(s.imported ? {} : { modified: emptyPass(), baseline: emptyPass(), diff: null }), alignment: null });
+      useLab.setState({ promptPair: { prev: null, cur: null }, manifest: msg.manifest, backend: msg.backend, backendNote: msg.backendNote, loading: false, progress: null, ...(s.imported ? {} : { modified: emptyPass(), baseline: emptyPass(), diff: null }), alignment: null });
       // A converted model is named like a folder opened from disk (its id is the folder's name).
       useLab.setState({ converted: msg.converted === true, converting: false, ...(msg.converted ? { localFolder: msg.manifest.id, modelUrl: null } : {}) });
       if (s.prompt.trim() && !s.imported) runPrompt();
@@ -110,6 +124,7 @@ function onReply(msg: WorkerReply) {
       // detail.engineMs: time inside the engine (both passes), the rest is messaging and rendering.
       requestAnimationFrame(() => performance.measure('moe-run', { start: `moe-run-${msg.requestId}`, detail: { engineMs: msg.summary.ms + (msg.baseline?.ms ?? 0) } }));
       useLab.setState({
+        promptPair: nextPromptPair(useLab.getState(), msg.baseline !== undefined),
         modified: { layers: useLab.getState().modified.layers, settled: useLab.getState().modified.layers, summary: msg.summary },
         baseline: msg.baseline ? { layers: useLab.getState().baseline.layers, settled: useLab.getState().baseline.layers, summary: msg.baseline } : emptyPass(),
         diff: msg.diff ?? null,
@@ -211,6 +226,7 @@ export function runPrompt(): void {
   const changed = s.router !== 'native' || s.interventions.length > 0;
   receivedLayers = 0;
   useLab.setState({ running: true, error: null, imported: null, ...(changed ? {} : { baseline: emptyPass(), diff: null }) });
+  runText = s.prompt;
   send({ type: 'forward', text: s.prompt, router: s.router, interventions: s.interventions, baseline: changed, topN: 10 }, 'run');
 }
 

@@ -16,6 +16,12 @@ export interface Focus {
   expert: number | null;
 }
 
+/** A prompt and its layer events under the model's native routing (no interventions). */
+export interface PromptRun {
+  text: string;
+  layers: LayerEvent[];
+}
+
 export interface PassTrace {
   /** per layer index, as events stream in (sparse until the pass completes) */
   layers: LayerEvent[];
@@ -73,6 +79,8 @@ export interface LabState {
   running: boolean;
   generation: Generation | null;
   alignment: AlignResult | null;
+  /** the last two distinct prompts run, with the model's own routing (for side-by-side alignment) */
+  promptPair: { prev: PromptRun | null; cur: PromptRun | null };
   aligning: boolean;
   // ui
   focus: Focus;
@@ -123,6 +131,7 @@ export const useLab = create<LabState>()((set, get) => ({
   running: false,
   generation: null,
   alignment: null,
+  promptPair: { prev: null, cur: null },
   aligning: false,
   focus: { token: 0, layer: 0, expert: null },
   pinned: false,

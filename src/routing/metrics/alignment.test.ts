@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  promptPairDivergence,
   alignmentByLayer,
   entropyBits,
   jsdBits,
@@ -115,3 +116,19 @@ describe('alignment maths', () => {
   });
 });
 
+
+describe('promptPairDivergence', () => {
+  it('JSD of two prompts’ mean routing vectors per layer; null for dense or mismatched layers', () => {
+    // layer 0: A = [[1,0],[0,1]] → mean [.5,.5]; B = [[1,0]] → [1,0]; m = [.75,.25]
+    // KL(A‖m) = .5·log2(.5/.75) + .5·log2(.5/.25) = 0.207519; KL(B‖m) = log2(1/.75) = 0.415037
+    // JSD = (0.207519 + 0.415037) / 2 = 0.311278 bits
+    const A = [{ probs: [1, 0, 0, 1], T: 2, E: 2 }, { probs: [0.3, 0.7], T: 1, E: 2 }, null, { probs: [1, 0], T: 1, E: 2 }];
+    const B = [{ probs: [1, 0], T: 1, E: 2 }, { probs: [0.3, 0.7, 0.3, 0.7], T: 2, E: 2 }, { probs: [1, 0], T: 1, E: 2 }, { probs: [1, 0, 0], T: 1, E: 3 }];
+    const d = promptPairDivergence(A, B);
+    expect(d[0]).toBeCloseTo(0.311278, 6);
+    expect(d[1]).toBeCloseTo(0, 12); // the same mean vector
+    expect(d[2]).toBeNull(); // A's layer 2 is dense
+    expect(d[3]).toBeNull(); // 2 vs 3 experts
+    expect(promptPairDivergence([{ probs: [1, 0], T: 1, E: 2 }], [{ probs: [0, 1], T: 1, E: 2 }])[0]).toBe(1); // disjoint
+  });
+});

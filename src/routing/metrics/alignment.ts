@@ -141,3 +141,29 @@ export function alignmentByLayer(sets: Record<string, Trace[]>, ref = 'en'): Lay
   }
   return { ref, languages, sentences: n, numLayers: L, jsd, jsdOverMeanEntropy: norm };
 }
+
+/** One layer's routing of a prompt: softmax probabilities [T × E], row-major; null for a dense layer. */
+export interface LayerProbs {
+  probs: ArrayLike<number>;
+  T: number;
+  E: number;
+}
+
+/**
+ * Two prompts (e.g. a sentence and its translation) compared layer by layer: JSD in bits between
+ * their mean routing vectors, the alignment measure applied to one pair of texts. null where
+ * either prompt's layer is dense or missing, or the two have different expert counts.
+ */
+export function promptPairDivergence(a: (LayerProbs | null)[], b: (LayerProbs | null)[]): (number | null)[] {
+  const mean = (x: LayerProbs) => {
+    const out = new Array<number>(x.E).fill(0);
+    for (let t = 0; t < x.T; t++) for (let e = 0; e < x.E; e++) out[e] += x.probs[t * x.E + e];
+    return out.map((v) => v / Math.max(1, x.T));
+  };
+  return Array.from({ length: Math.max(a.length, b.length) }, (_, l) => {
+    const x = a[l];
+    const y = b[l];
+    if (!x || !y || x.E !== y.E || x.E === 0 || x.T === 0 || y.T === 0) return null;
+    return jsdBits(mean(x), mean(y));
+  });
+}
