@@ -56,6 +56,11 @@ export function RoutingMap() {
     const key = `${T}:${L}:${dense.join()}:${tokens.map((x) => x.id).join(',')}`;
     const rows = changedRows(labelled.current, key) ?? Array.from({ length: L }, (_, l) => l);
     labelled.current = { key, layers: [...modified.layers] };
+    // For `npm run bench`: when the page first shows experts (ms since navigation start).
+    if (!firstMapMarked && modified.layers.some((ev) => ev?.selected.some((x) => x.length > 0))) {
+      firstMapMarked = true;
+      performance.mark('moe-first-map');
+    }
     for (const l of rows) {
       const ev = modified.layers[l];
       for (let t = 0; t < T; t++) {
@@ -169,6 +174,8 @@ interface RowProps {
   dense: boolean;
   T: number;
 }
+
+let firstMapMarked = false;
 
 function cellLabel(l: number, t: number, text: string, dense: boolean, sel: number[], gates: number[] | undefined): string {
   if (dense) return `layer ${l}, token ${t} "${text}": dense MLP layer (no router, no experts)`;
