@@ -71,9 +71,22 @@ export function Header() {
         <ZipPicker />
         <ConvertPicker />
         <TracePicker />
+        <DtypeBadge />
         <BackendBadge />
       </div>
     </header>
+  );
+}
+
+/** The loaded model's weight format when it is not float32: what ran was quantised or half precision. */
+function DtypeBadge() {
+  const dtype = useLab((s) => s.manifest?.dtype);
+  if (!dtype || dtype === 'fp32') return null;
+  const what = { fp16: 'weights stored as float16, computed in float32', q8: '8-bit weights (MatMulNBits), float32 activations', q4: '4-bit weights (MatMulNBits), float32 activations' }[dtype] ?? dtype;
+  return (
+    <span className="badge badge-dtype" data-testid="dtype-badge" title={`This model's ${what}: its numbers differ slightly from the float32 model (README, Weight formats)`}>
+      {dtype}
+    </span>
   );
 }
 

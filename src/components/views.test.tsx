@@ -148,3 +148,17 @@ describe('AlignmentView: the last two prompts', () => {
     expect(pair.querySelector('td[data-layer="1"]')!.getAttribute('data-jsd')).toBe('0.0000');
   });
 });
+
+describe('Header: the weight format that ran', () => {
+  it('shows a dtype badge for fp16/q8/q4 models and none for float32', async () => {
+    const { Header } = await import('./Header');
+    useLab.setState({ manifest: { ...MOCK_MANIFEST, dtype: 'q4' } });
+    render(<Header />);
+    expect(screen.getByTestId('dtype-badge').textContent).toBe('q4');
+    expect(screen.getByTestId('dtype-badge').getAttribute('title')).toContain('4-bit weights (MatMulNBits)');
+    cleanup();
+    useLab.setState({ manifest: { ...MOCK_MANIFEST, dtype: 'fp32' } });
+    render(<Header />);
+    expect(screen.queryByTestId('dtype-badge')).toBeNull();
+  });
+});
