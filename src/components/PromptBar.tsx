@@ -42,11 +42,10 @@ export function PromptBar() {
       <button type="submit" disabled={!ready} data-testid="run">
         Run
       </button>
-      {running && (
-        <button type="button" onClick={cancel}>
-          Stop
-        </button>
-      )}
+      {/* always there (disabled when idle): showing it only while running shifted the bar at every run */}
+      <button type="button" data-testid="stop" onClick={cancel} disabled={!running}>
+        Stop
+      </button>
       <progress data-testid="progress" aria-label={progress?.label ?? 'Idle'} title={progress?.label} max={1} value={progress?.value ?? 0} hidden={progress === null} />
       <span className="examples" aria-label="Example prompts">
         {EXAMPLES.map((x) => (

@@ -162,3 +162,16 @@ describe('Header: the weight format that ran', () => {
     expect(screen.queryByTestId('dtype-badge')).toBeNull();
   });
 });
+
+describe('PromptBar', () => {
+  it('keeps its Stop button in place: disabled while idle, enabled while a run is going', async () => {
+    const { PromptBar } = await import('./PromptBar');
+    useLab.setState({ running: false });
+    render(<PromptBar />);
+    expect((screen.getByTestId('stop') as HTMLButtonElement).disabled).toBe(true);
+    cleanup();
+    useLab.setState({ running: true });
+    render(<PromptBar />);
+    expect((screen.getByTestId('stop') as HTMLButtonElement).disabled).toBe(false);
+  });
+});
