@@ -87,6 +87,38 @@ test('a broken bundle URL shows the banner and the old model keeps working', asy
   await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
 });
 
+test('a bundle whose later graph fails after it opened is named in the banner, and the page goes back to the previous model', async ({ page }) => {
+  // A copy of tiny-mixtral whose layer-1 MoE graph is not ONNX (its size and sha256 match the manifest,
+  // so only building its session fails, after the first layer has already run).
+  const dir = 'public/models/tiny-mixtral';
+  const manifest = JSON.parse(readFileSync(`${dir}/manifest.json`, 'utf8'));
+  const junk = Buffer.from('not an onnx graph');
+  const entry = manifest.files.find((f: { path: string }) => f.path === 'layer1.moe.onnx');
+  entry.bytes = junk.length;
+  entry.sha256 = createHash('sha256').update(junk).digest('hex');
+  manifest.id = 'late-broken';
+  manifest.name = 'late-broken (layer 1 is junk)';
+  await page.route('**/models/late-broken/**', async (route) => {
+    const name = new URL(route.request().url()).pathname.split('/models/late-broken/')[1];
+    if (name === 'manifest.json') return route.fulfill({ body: JSON.stringify(manifest), contentType: 'application/json' });
+    if (name === 'layer1.moe.onnx') return route.fulfill({ body: junk, contentType: 'application/octet-stream' });
+    return route.fulfill({ body: readFileSync(`${dir}/${name}`), contentType: 'application/octet-stream' });
+  });
+  await page.goto('./?model=tiny-mixtral&backend=wasm');
+  await ready(page);
+  await runPrompt(page, TEXT);
+  const ref = nodeTrace('public/models/tiny-mixtral', TEXT);
+  const want = ref.layers.map((l) => l.selected.map((s) => s.join(',')));
+  await expect.poll(() => mapExperts(page)).toEqual(want);
+  await page.getByTestId('model-url').fill('models/late-broken/');
+  await page.getByTestId('model-url').press('Enter');
+  await expect(page.getByTestId('error-banner')).toContainText('layer1.moe.onnx: the wasm backend cannot load this graph');
+  await expect(page.getByTestId('error-banner')).toContainText('kept the previous model');
+  // The previous model is back (its name in the picker) and the prompt re-ran on it: the same map.
+  await expect(page.getByTestId('model-select').locator('option:checked')).toHaveText('tiny-mixtral (test fixture, random weights)');
+  await expect.poll(() => mapExperts(page)).toEqual(want);
+});
+
 test('token strings that look like HTML render as text', async ({ page }) => {
   const dir = 'public/models/tiny-mixtral';
   const manifest = JSON.parse(readFileSync(`${dir}/manifest.json`, 'utf8'));

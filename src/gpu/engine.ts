@@ -91,6 +91,11 @@ export class Engine {
   readonly D: number;
   readonly V: number;
   readonly routerWeights: RouterWeights;
+  /**
+   * Settles when every graph's session exists and has the manifest's inputs/outputs; rejects with
+   * the first graph that failed, named. Engine.create awaits it, except with `progressive`.
+   */
+  readonly ready: Promise<void>;
 
   private cache = new Map<string, PassState>();
 
@@ -99,45 +104,58 @@ export class Engine {
     readonly manifest: Manifest,
     readonly tokenizer: LabTokenizer,
     readonly backend: BackendName,
-    private embed: Session,
-    private attn: Session[],
-    private moe: Session[],
-    private head: Session,
+    private embed: Promise<Session>,
+    private attn: Promise<Session>[],
+    private moe: Promise<Session>[],
+    private head: Promise<Session>,
     routerBytes: Uint8Array,
   ) {
     this.D = manifest.hiddenSize;
     this.V = manifest.vocabSize;
     this.routerWeights = new RouterWeights(manifest, routerBytes);
+    this.ready = Promise.all([embed, ...attn, ...moe, head]).then(() => undefined);
   }
 
-  static async create(init: EngineInit): Promise<Engine> {
+  /**
+   * Build one session per graph, one after another in the order a forward pass needs them.
+   * `progressive`: return once the embedding and the first layer's graphs are ready, and let the
+   * rest be built while the first forward runs (it awaits each layer's sessions); `ready` then
+   * reports a later failure. The page's first routing map no longer waits for the last layers.
+   */
+  static async create(init: EngineInit & { progressive?: boolean }): Promise<Engine> {
     const { ort, manifest: m, files } = init;
+    const routers = files.get(m.routerWeights.file);
+    if (!routers) throw new Error(`${m.routerWeights.file}: missing from the bundle`);
     const names = [m.graphs.embed, ...m.graphs.attn.flatMap((a, i) => [a, m.graphs.moe[i]]), m.graphs.head];
-    const sessions = new Map<string, Session>();
-    try {
-      for (let i = 0; i < names.length; i++) {
-        const file = names[i];
+    const made: Session[] = [];
+    let failed = false;
+    let previous: Promise<unknown> = Promise.resolve();
+    const sessions = new Map<string, Promise<Session>>();
+    names.forEach((file, i) => {
+      const p = previous.then(async () => {
+        // Progressive: yield to the event loop between sessions, so the page's first forward (a
+        // message) starts as soon as the first layer is ready instead of after the last session.
+        if (init.progressive && i > 2) await new Promise((ok) => setTimeout(ok, 0));
         init.onProgress?.({ status: 'session', file, index: i, count: names.length });
         const bytes = files.get(file);
         if (!bytes) throw new Error(`${file}: missing from the bundle`);
+        let s: Session;
         try {
           const graph = file === m.graphs.head ? headWithLogProbs(bytes) : bytes;
-          sessions.set(file, await (init.sessions?.get(file) ?? ort.InferenceSession.create(graph, sessionOptions(init.executionProviders))));
+          s = await (init.sessions?.get(file) ?? ort.InferenceSession.create(graph, sessionOptions(init.executionProviders)));
         } catch (e) {
           const msg = (e as Error).message;
           throw new Error(`${file}: the ${init.backend} backend cannot load this graph (${msg})${matMulNBitsHint(m.dtype, init.backend, msg)}`);
         }
-        checkIo(file, sessions.get(file)!, expectedIo(m, file));
-      }
-    } catch (e) {
-      // Nothing half-built stays behind: the sessions made so far and those still being made.
-      for (const s of sessions.values()) void s.release();
-      for (const p of init.sessions?.values() ?? []) p.then((s) => (new Set(sessions.values()).has(s) ? undefined : s.release())).catch(() => undefined);
-      throw e;
-    }
-    const routers = files.get(m.routerWeights.file);
-    if (!routers) throw new Error(`${m.routerWeights.file}: missing from the bundle`);
-    return new Engine(
+        made.push(s);
+        checkIo(file, s, expectedIo(m, file));
+        return s;
+      });
+      p.catch(() => undefined); // reported through `ready` (and by the forward that awaits it)
+      previous = p;
+      sessions.set(file, p);
+    });
+    const engine = new Engine(
       ort,
       m,
       init.tokenizer,
@@ -148,10 +166,21 @@ export class Engine {
       sessions.get(m.graphs.head)!,
       routers,
     );
+    // Nothing half-built stays behind: the sessions made so far and those still being made.
+    engine.ready.catch(() => {
+      failed = true;
+      for (const s of made) void s.release();
+      for (const p of init.sessions?.values() ?? []) p.then((s) => (made.includes(s) ? undefined : s.release())).catch(() => undefined);
+    });
+    if (init.progressive) await Promise.all([sessions.get(m.graphs.embed), sessions.get(m.graphs.attn[0]), sessions.get(m.graphs.moe[0])]);
+    else await engine.ready;
+    if (failed) await engine.ready; // (rethrows)
+    return engine;
   }
 
   async release(): Promise<void> {
-    for (const s of [this.embed, ...this.attn, ...this.moe, this.head]) await s.release();
+    const all = await Promise.allSettled([this.embed, ...this.attn, ...this.moe, this.head]);
+    for (const r of all) if (r.status === 'fulfilled') await r.value.release();
     this.cache.clear();
   }
 
@@ -164,7 +193,7 @@ export class Engine {
   }
 
   async embedIds(ids: number[]): Promise<Float32Array> {
-    const out = await this.embed.run({ input_ids: this.i64(ids, [1, ids.length]) });
+    const out = await (await this.embed).run({ input_ids: this.i64(ids, [1, ids.length]) });
     return out.hidden.data as Float32Array;
   }
 
@@ -174,7 +203,7 @@ export class Engine {
     const P = past ? past.key.length / (m.numKvHeads * m.headDim) : 0;
     const kvDims = [1, m.numKvHeads, P, m.headDim];
     const pos = Array.from({ length: T }, (_, t) => start + t);
-    const out = await this.attn[layer].run({
+    const out = await (await this.attn[layer]).run({
       hidden: this.f32(hidden, [1, T, this.D]),
       position_ids: this.i64(pos, [1, T]),
       past_key: this.f32(past?.key ?? new Float32Array(0), kvDims),
@@ -194,10 +223,10 @@ export class Engine {
     const E = this.manifest.layers[layer].numExperts;
     if (this.manifest.layers[layer].kind === 'dense') {
       // A dense layer's graph is the plain MLP: moe_in → moe_out, no gates, no expert norms.
-      const r = await this.moe[layer].run({ moe_in: this.f32(moeIn, [1, T, this.D]) });
+      const r = await (await this.moe[layer]).run({ moe_in: this.f32(moeIn, [1, T, this.D]) });
       return { out: r.moe_out.data as Float32Array, norms: new Float32Array(0) };
     }
-    const r = await this.moe[layer].run({ moe_in: this.f32(moeIn, [1, T, this.D]), gates: this.f32(gates, [1, T, E]) });
+    const r = await (await this.moe[layer]).run({ moe_in: this.f32(moeIn, [1, T, this.D]), gates: this.f32(gates, [1, T, E]) });
     return { out: r.moe_out.data as Float32Array, norms: r.expert_norms.data as Float32Array };
   }
 
@@ -207,7 +236,7 @@ export class Engine {
 
   /** [T × V] logits and, when the head session has them (sessions the engine builds), log-probabilities. */
   async runHeadWithLogProbs(hidden: Float32Array, T: number): Promise<{ logits: Float32Array; logProbs?: Float32Array }> {
-    const r = await this.head.run({ hidden: this.f32(hidden, [1, T, this.D]) });
+    const r = await (await this.head).run({ hidden: this.f32(hidden, [1, T, this.D]) });
     return { logits: r.logits.data as Float32Array, logProbs: r.logprobs?.data as Float32Array | undefined };
   }
 

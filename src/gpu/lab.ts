@@ -51,12 +51,14 @@ export class Lab {
     onProgress?: (p: Progress) => void,
     /** sessions started while the bundle downloaded (see Engine.create) */
     sessions?: EngineInit['sessions'],
+    /** return once the first layer can run; the rest is built meanwhile (Engine.create, `engine.ready`) */
+    progressive = false,
   ): Promise<Lab> {
     const m = bundle.manifest;
     const tokBytes = bundle.files.get(m.tokenizer);
     if (!tokBytes) throw new Error(`${m.tokenizer}: missing from the bundle`);
     const tokenizer = LabTokenizer.fromBytes(tokBytes, m.tokenizerConfig ? bundle.files.get(m.tokenizerConfig) : undefined);
-    const engine = await Engine.create({ ort, manifest: m, files: bundle.files, tokenizer, executionProviders, backend, onProgress, sessions });
+    const engine = await Engine.create({ ort, manifest: m, files: bundle.files, tokenizer, executionProviders, backend, onProgress, sessions, progressive });
     const probes = m.probes ? [...bundle.files].filter(([p]) => p.startsWith(m.probes!) && p.endsWith('.json')).map(([p, b]) => parseProbeFile(b, p)) : [];
     return new Lab(engine, tokenizer, probes);
   }

@@ -89,7 +89,15 @@ export type WorkerRequest =
       ortBase?: string;
       /** WASM threads (page URL `?threads=N`; default min(4, cores − 1)); fixed once ORT has started */
       threads?: number;
+      /**
+       * A URL source whose files the page downloads and hands over as 'file' messages: the page's
+       * thread keeps the network drained while the worker is busy compiling ORT and building
+       * sessions (the worker's own fetches stalled behind those long tasks).
+       */
+      pageFetches?: boolean;
     }
+  /** one file of a 'load' with pageFetches: its bytes, or why it could not be fetched */
+  | { type: 'file'; requestId: number; path: string; data?: ArrayBuffer; error?: string }
   | {
       type: 'forward';
       requestId: number;
@@ -179,5 +187,9 @@ export type WorkerReply =
     }
   | { type: 'steered'; requestId: number; result: SteerResult }
   | { type: 'bundle-zipped'; requestId: number; fileName: string; data: ArrayBuffer }
-  | { type: 'error'; requestId: number; message: string }
+  /**
+   * `restored`: a load whose later graphs failed after 'loaded' (sessions are built while the
+   * first forward runs): the worker is back on the previous model, described here.
+   */
+  | { type: 'error'; requestId: number; message: string; restored?: { manifest: Manifest; backend: BackendName; backendNote: string | null } }
   | { type: 'cancelled'; requestId: number };

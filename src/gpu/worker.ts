@@ -11,7 +11,6 @@ import { probeTexts } from './probes';
 import { steeringExperiment } from './steering';
 import type { WorkerReply, WorkerRequest } from './protocol';
 import { warmupModel } from './warmup';
-import { headWithLogProbs } from '../models/onnx/logProbHead';
 import type { Manifest } from '../models/manifest';
 import { convertSource } from './convertJob';
 import type { Bundle } from '../models/convert';
@@ -31,11 +30,39 @@ let converted: { lab: Lab; bundle: Bundle } | null = null;
  * The new model takes over; the old one's sessions (their WebAssembly memory) are freed. Requests
  * run one after another (`chain`), so nothing is still running on the old one.
  */
-function replaceLab(next: Lab): void {
+function replaceLab(next: Lab, note: string | null): void {
   const old = lab;
   lab = next;
+  labNote = note;
   if (converted && converted.lab !== next) converted = null;
   if (old && old !== next) void old.engine.release().catch(() => undefined);
+}
+
+/** the backend note of the open model (for the 'restored' reply) */
+let labNote: string | null = null;
+
+/**
+ * A model whose sessions are still being built (Engine.create's `progressive`) takes over at once;
+ * the previous one is kept until the last session exists. If one fails, the previous model is
+ * back and the page is told which, with the failing graph named.
+ */
+function adoptProgressively(next: Lab, note: string | null, loadId: number): void {
+  const old = lab;
+  const oldNote = labNote;
+  lab = next;
+  labNote = note;
+  if (converted && converted.lab !== next) converted = null;
+  next.engine.ready.then(
+    () => {
+      if (old && old !== lab) void old.engine.release().catch(() => undefined);
+    },
+    (e: Error) => {
+      if (lab !== next) return; // a newer model replaced it already
+      lab = old;
+      labNote = oldNote;
+      post({ type: 'error', requestId: loadId, message: e.message, ...(old ? { restored: { manifest: old.manifest, backend: old.engine.backend, backendNote: oldNote } } : {}) });
+    },
+  );
 }
 
 function post(msg: WorkerReply, transfer: Transferable[] = []) {
@@ -74,7 +101,24 @@ function configureOrt(ort: OrtModule, base?: string, threads?: number) {
   ort.env.wasm.proxy = false;
 }
 
-async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | 'init' }>): Promise<void> {
+/** Files the page fetched for a 'load' with pageFetches, by request and path, as they arrive. */
+const pageFiles = new Map<number, Map<string, { promise: Promise<Uint8Array>; settle: (r: { data?: ArrayBuffer; error?: string }) => void }>>();
+const closedLoads = new Set<number>();
+
+function pageFile(requestId: number, path: string) {
+  let byPath = pageFiles.get(requestId);
+  if (!byPath) pageFiles.set(requestId, (byPath = new Map()));
+  let f = byPath.get(path);
+  if (!f) {
+    let settle!: (r: { data?: ArrayBuffer; error?: string }) => void;
+    const promise = new Promise<Uint8Array>((ok, fail) => (settle = (r) => (r.data ? ok(new Uint8Array(r.data)) : fail(new Error(r.error ?? 'no bytes')))));
+    promise.catch(() => undefined); // a file the loader never asks for (it stopped at an earlier error)
+    byPath.set(path, (f = { promise, settle }));
+  }
+  return f;
+}
+
+async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | 'init' | 'file' }>): Promise<void> {
   const isRun = req.type === 'forward' || req.type === 'generate';
   const flag = { aborted: isRun && req.requestId < latestRun, run: isRun };
   if (flag.aborted) {
@@ -87,16 +131,19 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
     if (req.type === 'load') {
       const t0 = performance.now();
       const ort = await loadOrt(req.ortBase, req.threads);
-      const fetcher = req.source.kind === 'url' ? urlFetcher(req.source.url) : filesFetcher(req.source.files);
+      const requestId = req.requestId;
+      const fetcher =
+        req.source.kind === 'files' ? filesFetcher(req.source.files) : req.pageFetches ? (path: string) => pageFile(requestId, path).promise : urlFetcher(req.source.url);
       // On WASM (known before the download when there is no WebGPU adapter), each graph's session
       // is built as soon as its file has arrived and passed its checks, one after another.
       const early = req.preferBackend === 'wasm' || (await probeWebGpu()) !== null ? new Map<string, Promise<OrtWeb.InferenceSession>>() : null;
       let building: Promise<unknown> = ortWarm;
       const onFile = (path: string, bytes: Uint8Array, m: Manifest) => {
         const g = m.graphs;
-        if (!early || ![g.embed, g.head, ...g.attn, ...g.moe].includes(path)) return;
-        // the head as the engine runs it (with its LogSoftmax, see Engine.create)
-        const graph = path === g.head ? headWithLogProbs(bytes) : bytes;
+        // Only what the first layer needs: the other graphs are built after 'loaded', while the
+        // first forward runs (progressive), so the worker reaches 'loaded' sooner.
+        if (!early || ![g.embed, g.attn[0], g.moe[0]].includes(path)) return;
+        const graph = bytes;
         const p = building.then(() => ort.InferenceSession.create(graph, sessionOptions(['wasm'])));
         building = p.catch(() => undefined);
         early.set(path, p);
@@ -107,7 +154,8 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
       try {
         bundle = await loadBundle(
           fetcher,
-          (p) => {
+          // (with pageFetches the page reports the bytes itself)
+          req.pageFetches ? undefined : (p) => {
             const t = performance.now();
             if (t - lastPost < 50 && p.loaded < p.total) return;
             lastPost = t;
@@ -118,13 +166,20 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
       } catch (e) {
         for (const p of early?.values() ?? []) p.then((s) => s.release()).catch(() => undefined);
         throw e;
+      } finally {
+        pageFiles.delete(requestId);
+        closedLoads.add(requestId);
       }
       const downloaded = performance.now();
       await ortWarm;
       const warm = performance.now();
-      const { value, choice } = await withBackend(req.preferBackend, (c) => Lab.open(ort as never, bundle, c.executionProviders, c.backend, progress, c.backend === 'wasm' ? (early ?? undefined) : undefined));
+      // On WASM the first forward may start once the first layer's sessions exist (progressive); on
+      // WebGPU every session is built first, so a graph it cannot run falls back to WASM whole.
+      const { value, choice } = await withBackend(req.preferBackend, (c) =>
+        Lab.open(ort as never, bundle, c.executionProviders, c.backend, progress, c.backend === 'wasm' ? (early ?? undefined) : undefined, c.backend === 'wasm'),
+      );
       // Only now replace the old model: a failed load keeps the last good one working.
-      replaceLab(value);
+      adoptProgressively(value, choice.note, req.requestId);
       const timings = { downloadMs: downloaded - t0, runtimeWaitMs: warm - downloaded, sessionsMs: performance.now() - warm };
       post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note, timings });
       return;
@@ -143,7 +198,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
         throw new Cancelled();
       }
       // As for 'load': only now does the new model replace the last good one.
-      replaceLab(value);
+      replaceLab(value, choice.note);
       converted = { lab: value, bundle };
       post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note, converted: true });
       return;
@@ -221,6 +276,10 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
   }
   if (req.type === 'init') {
     void loadOrt(req.ortBase, req.threads).catch(() => undefined); // a failure resurfaces on the load
+    return;
+  }
+  if (req.type === 'file') {
+    if (!closedLoads.has(req.requestId)) pageFile(req.requestId, req.path).settle(req);
     return;
   }
   if (req.type === 'cancel') {

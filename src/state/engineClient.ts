@@ -4,6 +4,8 @@
 import { useLab, emptyPass, type PromptRun } from './store';
 import { SHIPPED_MODELS } from '../models/registry';
 import type { BundleSource, LayerEvent, Progress, WorkerReply, WorkerRequest } from '../gpu/protocol';
+import { MAX_BUNDLE_BYTES, urlFetcher } from '../models/loader';
+import { validateManifest } from '../models/manifest';
 
 type Req = WorkerRequest extends infer R ? (R extends { requestId: number } ? Omit<R, 'requestId'> : never) : never;
 
@@ -14,6 +16,8 @@ let currentRun = 0;
 let currentLoad = 0;
 let currentAlign = 0;
 let lastGood: BundleSource | null = null;
+/** the model before lastGood, which a load that fails after 'loaded' falls back to */
+let previousGood: BundleSource | null = null;
 let pendingLoad: BundleSource | null = null;
 
 function progressLabel(p: Progress): { label: string; value: number } {
@@ -34,19 +38,31 @@ function progressLabel(p: Progress): { label: string; value: number } {
 }
 
 /**
- * Layer events are written to the store once per animation frame (several may arrive in one), and
- * at once when the last layer of a pass arrives. The views redraw only what a new layer changed
- * (the map's row, the entropy row, the focused layer's panels); views over all layers (flow)
- * redraw once the pass is whole (`settled`).
+ * Layer events reach the store in batches. While the map is empty (a new prompt or model) each
+ * frame draws the layers that arrived, so the map streams in. Otherwise (a router swap, an
+ * intervention) the old map stays up and the new layers are written at most every FLUSH_MS, and at
+ * once with the run's result: a fast re-run then costs one redraw instead of one per layer, which
+ * on 2 cores took the page's time from the engine. Views over all layers (flow) redraw once the
+ * pass is whole (`settled`).
  */
+const FLUSH_MS = 100;
+/** the text of the run in flight (the prompt box may change before it completes), and of the map on screen */
+let runText = '';
+let shownText: string | null = null;
 const pendingLayers: { pass: 'baseline' | 'modified'; event: LayerEvent }[] = [];
-let flushScheduled = false;
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+let flushFrame: number | null = null;
+/** when the current run was sent, and when layers were last written for it */
+let runStarted = 0;
 /** layers of the current run's modified pass received so far */
 let receivedLayers = 0;
 
 function flushLayers(): void {
-  flushScheduled = false;
+  if (flushTimer !== null) clearTimeout(flushTimer);
+  if (flushFrame !== null) cancelAnimationFrame(flushFrame);
+  flushTimer = flushFrame = null;
   if (pendingLayers.length === 0) return;
+  runStarted = performance.now();
   const s = useLab.getState();
   const next = { baseline: [...s.baseline.layers], modified: [...s.modified.layers] };
   for (const { pass, event } of pendingLayers.splice(0)) {
@@ -62,15 +78,16 @@ function flushLayers(): void {
 
 function queueLayer(pass: 'baseline' | 'modified', event: LayerEvent): void {
   pendingLayers.push({ pass, event });
-  // The last layer of a pass: draw now, while the worker still computes the logits and the loss.
-  if (event.layer === (useLab.getState().manifest?.numLayers ?? 0) - 1) return flushLayers();
-  if (flushScheduled) return;
-  flushScheduled = true;
-  requestAnimationFrame(flushLayers);
+  if (flushTimer !== null || flushFrame !== null) return;
+  // A new text (or an empty map) streams in frame by frame; a re-run of the text on screen is batched.
+  if (runText !== shownText || !useLab.getState().modified.layers.some(Boolean)) flushFrame = requestAnimationFrame(flushLayers);
+  else flushTimer = setTimeout(flushLayers, Math.max(0, FLUSH_MS - (performance.now() - runStarted)));
 }
 
-/** the text of the run in flight (the prompt box may change before it completes) */
-let runText = '';
+/** Per-layer progress only once a run has taken longer than FLUSH_MS (a fast run needs no bar). */
+function showsProgress(p: Progress): boolean {
+  return p.status !== 'layer' || performance.now() - runStarted > FLUSH_MS;
+}
 
 /**
  * The last two distinct prompts with the model's own routing: the unmodified baseline when the
@@ -81,6 +98,13 @@ function nextPromptPair(s: ReturnType<typeof useLab.getState>, hasBaseline: bool
   const run = { text: runText, layers };
   const { prev, cur } = s.promptPair;
   return cur && cur.text !== runText ? { prev: cur, cur: run } : { prev, cur: run };
+}
+
+declare global {
+  interface Window {
+    /** the worker the built page's inline script started (vite.config.ts, bootWorker) */
+    __moeBootWorker?: Worker;
+  }
 }
 
 /** one-shot requests (attribution, coupling): resolved with their final reply */
@@ -104,9 +128,10 @@ function onReply(msg: WorkerReply) {
   if (!isRun && !isLoad && !isAlign) return; // stale
   switch (msg.type) {
     case 'progress':
-      useLab.setState({ progress: progressLabel(msg.progress) });
+      if (showsProgress(msg.progress)) useLab.setState({ progress: progressLabel(msg.progress) });
       break;
     case 'loaded':
+      previousGood = lastGood;
       lastGood = pendingLoad;
       performance.measure('moe-load', { start: `moe-load-${msg.requestId}`, detail: msg.timings });
       // An imported trace on screen stays there while a model loads underneath it.
@@ -120,6 +145,7 @@ function onReply(msg: WorkerReply) {
       break;
     case 'forwarded':
       flushLayers();
+      shownText = runText;
       // Performance marks: run request → results in the store → next frame painted (npm run bench reads them).
       // detail.engineMs: time inside the engine (both passes), the rest is messaging and rendering.
       requestAnimationFrame(() => performance.measure('moe-run', { start: `moe-run-${msg.requestId}`, detail: { engineMs: msg.summary.ms + (msg.baseline?.ms ?? 0) } }));
@@ -150,6 +176,15 @@ function onReply(msg: WorkerReply) {
       useLab.setState({ running: false, aligning: false, progress: null, ...(isLoad ? { loading: false, converting: false } : {}) });
       break;
     case 'error':
+      if (msg.restored) {
+        // A graph of the new model failed after it had opened: the worker is back on the previous
+        // model; so is the page, which re-runs its prompt there.
+        lastGood = previousGood;
+        useLab.setState({ manifest: msg.restored.manifest, backend: msg.restored.backend, backendNote: msg.restored.backendNote, loading: false, progress: null, modified: emptyPass(), baseline: emptyPass(), diff: null });
+        if (useLab.getState().prompt.trim()) runPrompt();
+        useLab.setState({ error: `${msg.message}; kept the previous model` }); // (after runPrompt, which clears errors)
+        break;
+      }
       // The last good model and results stay; only the banner changes.
       useLab.setState({ error: msg.message, running: false, loading: false, aligning: false, progress: null, ...(isLoad ? { converting: false } : {}) });
       break;
@@ -158,7 +193,9 @@ function onReply(msg: WorkerReply) {
 
 function ensureWorker(): Worker {
   if (worker) return worker;
-  worker = new Worker(new URL('../gpu/worker.ts', import.meta.url), { type: 'module' });
+  // The worker boot.ts started at page load, once; a restart after a crash makes a new one.
+  worker = window.__moeBootWorker ?? new Worker(new URL('../gpu/worker.ts', import.meta.url), { type: 'module' });
+  delete window.__moeBootWorker;
   worker.onmessage = (ev: MessageEvent<WorkerReply>) => onReply(ev.data);
   worker.onerror = (ev) => {
     ev.preventDefault();
@@ -170,7 +207,10 @@ function ensureWorker(): Worker {
 /** At page start: create the worker and let it fetch and compile ORT while React renders. */
 export function startEngine(): void {
   const { ortBase, threads } = loadOptions();
-  ensureWorker().postMessage({ type: 'init', requestId: nextId++, ortBase, threads } satisfies WorkerRequest);
+  const booted = window.__moeBootWorker !== undefined; // it was sent 'init' already
+  const w = ensureWorker();
+  if (booted) return;
+  w.postMessage({ type: 'init', requestId: nextId++, ortBase, threads } satisfies WorkerRequest);
 }
 
 /** Replace a crashed worker, keep the UI state and reload the last good model. */
@@ -213,11 +253,74 @@ export function sourceForModel(modelId: string, modelUrl: string | null): Bundle
   return { kind: 'url', url: new URL(m.path, document.baseURI).href };
 }
 
+let pageDownload: AbortController | null = null;
+
 export function loadModel(source: BundleSource): void {
   if (useLab.getState().converting) cancelConvert(); // a newer load supersedes a conversion
   pendingLoad = source;
   useLab.setState({ loading: true, progress: { label: 'Loading model', value: 0 } });
-  send({ type: 'load', source, ...loadOptions() }, 'load');
+  pageDownload?.abort();
+  pageDownload = null;
+  if (source.kind !== 'url') {
+    send({ type: 'load', source, ...loadOptions() }, 'load');
+    return;
+  }
+  // The page downloads the files and hands them to the worker (see 'pageFetches' in protocol.ts);
+  // the worker still checks every file's size and sha256 and names what is wrong.
+  const requestId = send({ type: 'load', source, pageFetches: true, ...loadOptions() }, 'load');
+  pageDownload = new AbortController();
+  void downloadForWorker(source.url, requestId, pageDownload.signal);
+}
+
+/** Fetch a bundle's manifest and files and post each to the worker, bytes transferred. */
+async function downloadForWorker(url: string, requestId: number, signal: AbortSignal): Promise<void> {
+  const fetchFile = urlFetcher(url, (input, init) => fetch(input, { ...init, signal, priority: 'low' }));
+  const post = (path: string, r: { data?: ArrayBuffer; error?: string }) => {
+    if (!signal.aborted && requestId === currentLoad) worker?.postMessage({ type: 'file', requestId, path, ...r } satisfies WorkerRequest, r.data ? [r.data] : []);
+  };
+  /** Fetch one file and post it; the manifest is kept (copied) to list the other files. */
+  const fetchAndPost = async (path: string, onBytes?: (n: number, total: number) => void, keep = false): Promise<Uint8Array | null> => {
+    try {
+      const bytes = await fetchFile(path, onBytes);
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      post(path, { data: keep || !whole ? bytes.slice().buffer : (bytes.buffer as ArrayBuffer) });
+      return keep ? bytes : null;
+    } catch (e) {
+      post(path, { error: (e as Error).message });
+      return null;
+    }
+  };
+  const manifestBytes = await fetchAndPost('manifest.json', undefined, true);
+  if (!manifestBytes) return;
+  let files: { path: string; bytes: number }[];
+  try {
+    // An invalid manifest stops here; the worker's loader reports it (with the same checks).
+    files = validateManifest(JSON.parse(new TextDecoder().decode(manifestBytes))).files;
+  } catch {
+    return;
+  }
+  const total = files.reduce((a, f) => a + f.bytes, 0);
+  if (total > MAX_BUNDLE_BYTES) return;
+  const loaded = new Map<string, number>();
+  let last = 0;
+  const report = (path: string, n: number) => {
+    loaded.set(path, n);
+    const t = performance.now();
+    if (t - last < 50 || signal.aborted || requestId !== currentLoad) return;
+    last = t;
+    const sum = [...loaded.values()].reduce((a, b) => a + b, 0);
+    useLab.setState({ progress: progressLabel({ status: 'download', file: path, loaded: sum, total }) });
+  };
+  // Four at a time, at low priority: HTTP/1.1 gives an origin six connections, and the worker's
+  // own requests (ORT's 14 MB runtime first of all) must not queue behind 36 MB of weights.
+  const queue = [...files];
+  const lane = async () => {
+    for (let f = queue.shift(); f; f = queue.shift()) {
+      const path = f.path;
+      await fetchAndPost(path, (n) => report(path, n));
+    }
+  };
+  await Promise.all([lane(), lane(), lane(), lane()]);
 }
 
 export function runPrompt(): void {
@@ -225,6 +328,7 @@ export function runPrompt(): void {
   if (!s.manifest || !s.prompt.trim()) return;
   const changed = s.router !== 'native' || s.interventions.length > 0;
   receivedLayers = 0;
+  runStarted = performance.now();
   useLab.setState({ running: true, error: null, imported: null, ...(changed ? {} : { baseline: emptyPass(), diff: null }) });
   runText = s.prompt;
   send({ type: 'forward', text: s.prompt, router: s.router, interventions: s.interventions, baseline: changed, topN: 10 }, 'run');
