@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /* global performance, URLSearchParams */
 // Browser benchmark (not a test): in Debian's Chromium against the production build, measure
-// (1) a cold page load → first routing map (fresh profile, nothing cached), with where the
-// worker spent the load; (2) router swap → all views updated for a 128-token prompt: the router
-// alternates native ↔ topp (p = 0.5), which changes every layer's routing, so each swap
+// (1) a cold page load → first routing map (fresh profile, nothing cached; its first row) and →
+// the whole first run drawn, with where the worker spent the load; (2) router swap → all views
+// updated for a 128-token prompt: the router alternates native ↔ topp (p = 0.5), which changes every layer's routing, so each swap
 // recomputes the whole model (the unmodified baseline is cached after the first swap); the
 // first BENCH_WARMUP swaps (WebAssembly still tiering up) are reported apart.
-// Prints one JSON object. BENCH_THREADS=N sets the WASM threads (the page's ?threads=N).
+// Prints one JSON object. BENCH_THREADS=N sets the WASM threads (the page's ?threads=N);
+// BENCH_VIEWS=a,b opens only those views (the page's ?views=), to see what each view costs.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -44,7 +45,7 @@ try {
     .repeat(6)
     .trim()
     .split(' ');
-  const params = { ...(MODEL ? { model: MODEL } : {}), ...(THREADS ? { threads: THREADS } : {}) };
+  const params = { ...(MODEL ? { model: MODEL } : {}), ...(THREADS ? { threads: THREADS } : {}), ...(process.env.BENCH_VIEWS !== undefined ? { views: process.env.BENCH_VIEWS } : {}) };
   // Waits poll on a timer, not every animation frame: rAF polling makes the page draw frames
   // throughout, which on 2 cores slowed the engine it measures by a third. Times come from the
   // page's own marks: the first map from navigation start, each swap from request to painted frame.
@@ -55,6 +56,13 @@ try {
   };
   await page.goto(`${base}?${new URLSearchParams({ q: words.join(' '), ...params })}`);
   const firstMapMs = await firstMap(page);
+  // The first run finished: every layer, the next-token panel and the loss drawn (the map streams
+  // in a layer at a time, so the first routing map above is its first row).
+  await page.waitForFunction(() => performance.getEntriesByName('moe-run').length > 0, null, POLL);
+  const firstRunDoneMs = await page.evaluate(() => {
+    const e = performance.getEntriesByName('moe-run')[0];
+    return Math.round(e.startTime + e.duration);
+  });
   const load = await page.evaluate(() => {
     const e = performance.getEntriesByName('moe-load')[0];
     return { duration: e.duration, detail: e.detail };
@@ -107,6 +115,7 @@ try {
       tokens,
       machine: `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, Chromium (Debian), headless`,
       firstMapMs,
+      firstRunDoneMs,
       reloadFirstMapMs,
       load: { ms: Math.round(load.duration), ...Object.fromEntries(Object.entries(load.detail ?? {}).map(([k, v]) => [k, Math.round(v)])) },
       routerSwapMs: { ...quantiles(total), iterations: total.length, afterWarmupSwaps: WARMUP },

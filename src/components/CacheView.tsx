@@ -1,8 +1,18 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { useLab } from '../state/store';
-import { cacheHitRate, contiguousPlacement, deviceLoads, llep, loadMetrics, prefetchHitRate, sch, srp } from '../routing/metrics/index';
+import {
+  cacheHitRate,
+  contiguousPlacement,
+  deviceLoads,
+  llep,
+  loadMetrics,
+  prefetchHitRate,
+  sch,
+  srp,
+} from '../routing/metrics/index';
 import { Panel } from './Panel';
 import { DenseNote, useLayerKind } from './DenseNote';
+import { useInView } from './useInView';
 
 const SIZES = [1, 2, 4];
 
@@ -15,11 +25,16 @@ export function CacheView() {
   const layer = useLab((s) => s.focus.layer);
   const ev = useLab((s) => s.modified.layers[s.focus.layer]);
   // Prefetch predicts from the last routed layer before this one (dense layers route nothing).
-  const prev = useLab((s) => s.modified.layers.slice(0, s.focus.layer).findLast((ev) => ev && ev.kind !== 'dense'));
+  const prev = useLab((s) =>
+    s.modified.layers.slice(0, s.focus.layer).findLast((ev) => ev && ev.kind !== 'dense'),
+  );
   const [devices, setDevices] = useState(4);
   const dense = useLayerKind(layer) === 'dense';
+  // The cache simulations cost ~10 ms per run at 128 tokens: only while the view is on screen.
+  const box = useRef<HTMLDivElement>(null);
+  const visible = useInView(box);
   const stats = useMemo(() => {
-    if (!ev || ev.kind === 'dense') return null;
+    if (!visible || !ev || ev.kind === 'dense') return null;
     const sel = ev.selected;
     const counts = loadMetrics(sel, ev.E).counts;
     const N = Math.max(1, Math.min(devices, ev.E));
@@ -34,59 +49,97 @@ export function CacheView() {
       ep: deviceLoads(counts, placement, N),
       llep: llep(counts, placement, N),
     };
-  }, [ev, prev, devices]);
+  }, [visible, ev, prev, devices]);
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return (
     <Panel title={`Caches and parallelism — layer ${layer}`} testId="cache-view">
-      {dense ? (
-        <DenseNote layer={layer}>No experts to cache or place on devices.</DenseNote>
-      ) : !stats ? (
-        <p className="placeholder">Expert-cache hit rates and device loads for the focused layer.</p>
-      ) : (
-        <>
-          <p className="hint" title="Segment Routing best Performance: F1 of predicting a window's experts from the window itself (moe-lrc, Liang et al. 2025)">
-            SRP m=2/4/8: <span data-testid="srp">{stats.srp.map((x) => x.toFixed(3)).join(' / ')}</span>
+      <div ref={box}>
+        {dense ? (
+          <DenseNote layer={layer}>No experts to cache or place on devices.</DenseNote>
+        ) : !stats ? (
+          <p className="placeholder">
+            Expert-cache hit rates and device loads for the focused layer.
           </p>
-          <table className="align-table" data-testid="cache-table">
-            <thead>
-              <tr>
-                <th>cache size</th>
-                {SIZES.map((C) => (
-                  <th key={C}>{C}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {(
-                [
-                  ['SCH (m=4)', stats.sch, 'oracle cache ranking experts by their uses in the next 4 tokens (moe-lrc)'],
-                  ['LRU', stats.lru, 'evict the least recently used expert'],
-                  ['LFU', stats.lfu, 'evict the least frequently used expert'],
-                  ['Belady', stats.belady, 'optimal offline eviction: the expert used furthest in the future'],
-                  ...(stats.prefetch ? [['prefetch', stats.prefetch, 'LRU plus prefetching experts predicted from the previous layer’s routing'] as const] : []),
-                ] as const
-              ).map(([name, xs, help]) => (
-                <tr key={name} title={help} data-policy={name}>
-                  <td>{name}</td>
-                  {xs.map((x, i) => (
-                    <td key={i}>{pct(x)}</td>
+        ) : (
+          <>
+            <p
+              className="hint"
+              title="Segment Routing best Performance: F1 of predicting a window's experts from the window itself (moe-lrc, Liang et al. 2025)"
+            >
+              SRP m=2/4/8:{' '}
+              <span data-testid="srp">{stats.srp.map((x) => x.toFixed(3)).join(' / ')}</span>
+            </p>
+            <table className="align-table" data-testid="cache-table">
+              <thead>
+                <tr>
+                  <th>cache size</th>
+                  {SIZES.map((C) => (
+                    <th key={C}>{C}</th>
                   ))}
                 </tr>
-              ))}
-            </tbody>
-          </table>
-          <div className="ep" data-testid="ep-view">
-            <label>
-              devices <input type="number" min={1} max={ev!.E} value={devices} onChange={(e) => setDevices(Math.max(1, Number(e.target.value)))} />
-            </label>
-            <p className="hint" title="Experts placed contiguously on devices; LLEP (least-loaded EP) spills load over 1.1× mean to the least-loaded device when max/mean ≥ 1.3">
-              EP max/mean <strong data-testid="ep-ratio">{stats.ep.maxOverMean.toFixed(2)}</strong> (loads {stats.ep.loads.join(', ')}) → LLEP{' '}
-              <strong data-testid="llep-ratio">{stats.llep.maxOverMean.toFixed(2)}</strong>
-              {stats.llep.plainEP ? ' (balanced enough: plain EP kept)' : ` with ${stats.llep.transfers} expert weight transfer${stats.llep.transfers === 1 ? '' : 's'}`}
-            </p>
-          </div>
-        </>
-      )}
+              </thead>
+              <tbody>
+                {(
+                  [
+                    [
+                      'SCH (m=4)',
+                      stats.sch,
+                      'oracle cache ranking experts by their uses in the next 4 tokens (moe-lrc)',
+                    ],
+                    ['LRU', stats.lru, 'evict the least recently used expert'],
+                    ['LFU', stats.lfu, 'evict the least frequently used expert'],
+                    [
+                      'Belady',
+                      stats.belady,
+                      'optimal offline eviction: the expert used furthest in the future',
+                    ],
+                    ...(stats.prefetch
+                      ? [
+                          [
+                            'prefetch',
+                            stats.prefetch,
+                            'LRU plus prefetching experts predicted from the previous layer’s routing',
+                          ] as const,
+                        ]
+                      : []),
+                  ] as const
+                ).map(([name, xs, help]) => (
+                  <tr key={name} title={help} data-policy={name}>
+                    <td>{name}</td>
+                    {xs.map((x, i) => (
+                      <td key={i}>{pct(x)}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <div className="ep" data-testid="ep-view">
+              <label>
+                devices{' '}
+                <input
+                  type="number"
+                  min={1}
+                  max={ev!.E}
+                  value={devices}
+                  onChange={(e) => setDevices(Math.max(1, Number(e.target.value)))}
+                />
+              </label>
+              <p
+                className="hint"
+                title="Experts placed contiguously on devices; LLEP (least-loaded EP) spills load over 1.1× mean to the least-loaded device when max/mean ≥ 1.3"
+              >
+                EP max/mean{' '}
+                <strong data-testid="ep-ratio">{stats.ep.maxOverMean.toFixed(2)}</strong> (loads{' '}
+                {stats.ep.loads.join(', ')}) → LLEP{' '}
+                <strong data-testid="llep-ratio">{stats.llep.maxOverMean.toFixed(2)}</strong>
+                {stats.llep.plainEP
+                  ? ' (balanced enough: plain EP kept)'
+                  : ` with ${stats.llep.transfers} expert weight transfer${stats.llep.transfers === 1 ? '' : 's'}`}
+              </p>
+            </div>
+          </>
+        )}
+      </div>
     </Panel>
   );
 }

@@ -2,7 +2,7 @@ import { memo, useEffect, useMemo, useRef } from 'react';
 import type { KeyboardEvent, MouseEvent } from 'react';
 import { useLab } from '../state/store';
 import type { LayerEvent } from '../gpu/protocol';
-import { CELL_GAP, CELL_H, CELL_W, paintMap } from './mapCanvas';
+import { CELL_GAP, CELL_H, CELL_W, paintMap, warmGlyphs } from './mapCanvas';
 import { Panel } from './Panel';
 import { visibleToken } from './tokenText';
 
@@ -40,6 +40,10 @@ export function RoutingMap() {
   const labelled = useRef<{ key: string; layers: (LayerEvent | undefined)[] }>({ key: '', layers: [] });
   const changedRows = (seen: { key: string; layers: (LayerEvent | undefined)[] }, key: string) =>
     seen.key === key ? Array.from({ length: L }, (_, l) => l).filter((l) => seen.layers[l] !== modified.layers[l]) : undefined;
+  useEffect(() => {
+    const id = setTimeout(warmGlyphs, 0);
+    return () => clearTimeout(id);
+  }, []);
   useEffect(() => {
     if (!canvasRef.current || T === 0) return;
     const key = `${T}:${dense.join()}`;

@@ -41,6 +41,14 @@ function glyphAtlas(n: number, dpr: number): CanvasImageSource | null {
 }
 
 /**
+ * Build the glyph atlas ahead of the first run (the page calls this while the model loads): the
+ * first text drawn on a canvas resolves the font, which cost ~30 ms on the first map's frame.
+ */
+export function warmGlyphs(n = 32): void {
+  glyphAtlas(n, globalThis.devicePixelRatio || 1);
+}
+
+/**
  * Paint the map, or only `rows` (layers whose event changed: a run streams in a layer at a
  * time, and repainting one row is a sixth of the work). A resized canvas is always painted whole.
  */
