@@ -70,8 +70,11 @@ export function RoutingMap() {
       for (let t = 0; t < T; t++) {
         const el = cells[l * T + t];
         const sel = ev?.selected[t] ?? [];
-        el.setAttribute('data-experts', sel.join(','));
-        el.setAttribute('aria-label', cellLabel(l, t, tokens[t]?.text ?? '', dense[l], sel, ev?.gates[t]));
+        // (unchanged values are left alone: each write invalidates the cell's style)
+        const experts = sel.join(',');
+        if (el.getAttribute('data-experts') !== experts) el.setAttribute('data-experts', experts);
+        const label = cellLabel(l, t, tokens[t]?.text ?? '', dense[l], sel, ev?.gates[t]);
+        if (el.getAttribute('aria-label') !== label) el.setAttribute('aria-label', label);
         el.classList.toggle('is-pending', !ev);
         el.classList.toggle('is-dense', dense[l]);
       }
@@ -85,8 +88,10 @@ export function RoutingMap() {
     const grid = gridRef.current;
     if (!grid) return;
     for (const el of grid.querySelectorAll('button.map-cell.is-changed')) el.classList.remove('is-changed');
-    for (const [l, flipped] of changedByLayer)
-      for (const t of flipped ? flipped.split(',') : []) grid.querySelector(`button.map-cell[data-layer="${l}"][data-token="${t}"]`)?.classList.add('is-changed');
+    // Cells are in layer-major order (one query, then indexing: a swap outlines most of them).
+    const cells = grid.querySelectorAll('button.map-cell');
+    if (cells.length !== T * L) return;
+    for (const [l, flipped] of changedByLayer) for (const t of flipped ? flipped.split(',') : []) cells[l * T + Number(t)]?.classList.add('is-changed');
   }, [changedByLayer, T, L]);
 
   // The focused cell: the only one in the tab order, outlined.

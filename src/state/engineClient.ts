@@ -78,6 +78,8 @@ function flushLayers(): void {
 
 function queueLayer(pass: 'baseline' | 'modified', event: LayerEvent): void {
   pendingLayers.push({ pass, event });
+  // The modified pass's last layer: draw now, while the worker computes the logits and the loss.
+  if (pass === 'modified' && event.layer === (useLab.getState().manifest?.numLayers ?? 0) - 1) return flushLayers();
   if (flushTimer !== null || flushFrame !== null) return;
   // A new text (or an empty map) streams in frame by frame; a re-run of the text on screen is batched.
   if (runText !== shownText || !useLab.getState().modified.layers.some(Boolean)) flushFrame = requestAnimationFrame(flushLayers);
