@@ -119,6 +119,22 @@ test('a bundle whose later graph fails after it opened is named in the banner, a
   await expect.poll(() => mapExperts(page)).toEqual(want);
 });
 
+test('picking another model while one is still downloading loads the newer one', async ({ page }) => {
+  // babel-moe's weights arrive slowly here; tiny-mixtral is picked again before they have.
+  await page.route('**/models/babel-moe/*.onnx', async (route) => {
+    await new Promise((ok) => setTimeout(ok, 1500));
+    await route.fallback();
+  });
+  await page.goto('./?model=tiny-mixtral');
+  await ready(page);
+  await page.getByTestId('model-select').selectOption('babel-moe');
+  await page.getByTestId('model-select').selectOption('tiny-mixtral');
+  await runPrompt(page, TEXT);
+  const ref = nodeTrace('public/models/tiny-mixtral', TEXT);
+  await expect.poll(() => mapExperts(page)).toEqual(ref.layers.map((l) => l.selected.map((s) => s.join(','))));
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
+
 test('token strings that look like HTML render as text', async ({ page }) => {
   const dir = 'public/models/tiny-mixtral';
   const manifest = JSON.parse(readFileSync(`${dir}/manifest.json`, 'utf8'));

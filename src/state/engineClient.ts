@@ -277,8 +277,13 @@ export function loadModel(source: BundleSource): void {
 /** Fetch a bundle's manifest and files and post each to the worker, bytes transferred. */
 async function downloadForWorker(url: string, requestId: number, signal: AbortSignal): Promise<void> {
   const fetchFile = urlFetcher(url, (input, init) => fetch(input, { ...init, signal, priority: 'low' }));
+  // Every file the worker may wait for gets an answer, also once a newer load has superseded this
+  // one (then an error): the worker runs requests one after another, and a load left waiting for
+  // a file would hold up the newer load behind it.
   const post = (path: string, r: { data?: ArrayBuffer; error?: string }) => {
-    if (!signal.aborted && requestId === currentLoad) worker?.postMessage({ type: 'file', requestId, path, ...r } satisfies WorkerRequest, r.data ? [r.data] : []);
+    const stale = signal.aborted || requestId !== currentLoad;
+    const msg: WorkerRequest = { type: 'file', requestId, path, ...(stale ? { error: 'a newer load started' } : r) };
+    worker?.postMessage(msg, !stale && r.data ? [r.data] : []);
   };
   /** Fetch one file and post it; the manifest is kept (copied) to list the other files. */
   const fetchAndPost = async (path: string, onBytes?: (n: number, total: number) => void, keep = false): Promise<Uint8Array | null> => {
