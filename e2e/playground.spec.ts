@@ -119,6 +119,25 @@ test('a bundle whose later graph fails after it opened is named in the banner, a
   await expect.poll(() => mapExperts(page)).toEqual(want);
 });
 
+test('a corrupt file of a bundle is named with its checksum, the download stops and the old model keeps working', async ({ page }) => {
+  const dir = 'public/models/tiny-mixtral';
+  await page.route('**/models/corrupt/**', async (route) => {
+    const name = new URL(route.request().url()).pathname.split('/models/corrupt/')[1];
+    const body = readFileSync(`${dir}/${name}`);
+    if (name === 'layer0.moe.onnx') body[body.length - 1] ^= 0xff; // one flipped byte, same size
+    return route.fulfill({ body, contentType: 'application/octet-stream' });
+  });
+  await page.goto('./?model=tiny-mixtral');
+  await ready(page);
+  await page.getByTestId('model-url').fill('models/corrupt/');
+  await page.getByTestId('model-url').press('Enter');
+  await expect(page.getByTestId('error-banner')).toContainText(/layer0\.moe\.onnx: sha256 [0-9a-f]{12}… does not match the manifest's [0-9a-f]{12}… \(corrupt or stale file\)/);
+  await expect(page.getByTestId('progress')).toBeHidden();
+  await runPrompt(page, TEXT);
+  const ref = nodeTrace('public/models/tiny-mixtral', TEXT);
+  await expect.poll(() => mapExperts(page)).toEqual(ref.layers.map((l) => l.selected.map((s) => s.join(','))));
+});
+
 test('picking another model while one is still downloading loads the newer one', async ({ page }) => {
   // babel-moe's weights arrive slowly here; tiny-mixtral is picked again before they have.
   await page.route('**/models/babel-moe/*.onnx', async (route) => {

@@ -136,7 +136,8 @@ export class Engine {
         // Progressive: yield to the event loop between sessions, so the page's first forward (a
         // message) starts as soon as the first layer is ready instead of after the last session.
         if (init.progressive && i > 2) await new Promise((ok) => setTimeout(ok, 0));
-        init.onProgress?.({ status: 'session', file, index: i, count: names.length });
+        // (after the first layer's, sessions are built behind 'loaded': no more load progress)
+        if (!init.progressive || i <= 2) init.onProgress?.({ status: 'session', file, index: i, count: names.length });
         const bytes = files.get(file);
         if (!bytes) throw new Error(`${file}: missing from the bundle`);
         let s: Session;

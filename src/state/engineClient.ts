@@ -187,6 +187,7 @@ function onReply(msg: WorkerReply) {
         useLab.setState({ error: `${msg.message}; kept the previous model` }); // (after runPrompt, which clears errors)
         break;
       }
+      if (isLoad) pageDownload?.abort(); // the worker gave up on this bundle: stop downloading it
       // The last good model and results stay; only the banner changes.
       useLab.setState({ error: msg.message, running: false, loading: false, aligning: false, progress: null, ...(isLoad ? { converting: false } : {}) });
       break;
@@ -313,7 +314,8 @@ async function downloadForWorker(url: string, requestId: number, signal: AbortSi
   const report = (path: string, n: number) => {
     loaded.set(path, n);
     const t = performance.now();
-    if (t - last < 50 || signal.aborted || requestId !== currentLoad) return;
+    // (not once the load has ended, e.g. the worker already rejected a file)
+    if (t - last < 50 || signal.aborted || requestId !== currentLoad || !useLab.getState().loading) return;
     last = t;
     const sum = [...loaded.values()].reduce((a, b) => a + b, 0);
     useLab.setState({ progress: progressLabel({ status: 'download', file: path, loaded: sum, total }) });
