@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global performance, URLSearchParams */
+/* global performance, URLSearchParams, window, PerformanceObserver */
 // Browser benchmark (not a test): in Debian's Chromium against the production build, measure
 // (1) a cold page load → first routing map (fresh profile, nothing cached; its first row) and →
 // the whole first run drawn, with where the worker spent the load; (2) router swap → all views
@@ -84,6 +84,11 @@ try {
   }
   const tokens = (await countTokens()) - 1;
   const routers = ['topp', 'native'];
+  // Jank: the page's main-thread tasks over 50 ms (Long Tasks API) during the measured swaps.
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+  });
   const total = [];
   const engine = [];
   const warm = [];
@@ -96,6 +101,7 @@ try {
       return { duration: e.duration, engineMs: e.detail?.engineMs ?? NaN };
     });
     // The first two swaps also compute (then cache) the unmodified baseline: not counted.
+    if (i === 2 + WARMUP - 1) await page.evaluate(() => (window.__longTasks.length = 0));
     if (i >= 2 + WARMUP) {
       total.push(m.duration);
       engine.push(m.engineMs);
@@ -121,6 +127,7 @@ try {
       routerSwapMs: { ...quantiles(total), iterations: total.length, afterWarmupSwaps: WARMUP },
       routerSwapWarmupMs: warm.length ? { ...quantiles(warm), iterations: warm.length } : null,
       engineMs: quantiles(engine),
+      mainThreadLongTasksDuringSwaps: await page.evaluate(() => ({ count: window.__longTasks.length, maxMs: Math.round(Math.max(0, ...window.__longTasks)) })),
     }),
   );
 } finally {
