@@ -26,27 +26,17 @@ let chain: Promise<unknown> = Promise.resolve();
 /** the bundle of a model converted here ('convert'), kept while that model is open so the page can save it */
 let converted: { lab: Lab; bundle: Bundle } | null = null;
 
-/**
- * The new model takes over; the old one's sessions (their WebAssembly memory) are freed. Requests
- * run one after another (`chain`), so nothing is still running on the old one.
- */
-function replaceLab(next: Lab, note: string | null): void {
-  const old = lab;
-  lab = next;
-  labNote = note;
-  if (converted && converted.lab !== next) converted = null;
-  if (old && old !== next) void old.engine.release().catch(() => undefined);
-}
-
 /** the backend note of the open model (for the 'restored' reply) */
 let labNote: string | null = null;
 
 /**
- * A model whose sessions are still being built (Engine.create's `progressive`) takes over at once;
- * the previous one is kept until the last session exists. If one fails, the previous model is
- * back and the page is told which, with the failing graph named.
+ * The new model takes over; the old one's sessions (their WebAssembly memory) are freed once every
+ * session of the new one exists (at once unless it was built progressively, see Engine.create).
+ * Requests run one after another (`chain`), so nothing is still running on the old one then. If a
+ * session of the new model fails, the previous model is back and the page is told which, with the
+ * failing graph named.
  */
-function adoptProgressively(next: Lab, note: string | null, loadId: number): void {
+function adopt(next: Lab, note: string | null, loadId: number): void {
   const old = lab;
   const oldNote = labNote;
   lab = next;
@@ -143,8 +133,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
         // Only what the first layer needs: the other graphs are built after 'loaded', while the
         // first forward runs (progressive), so the worker reaches 'loaded' sooner.
         if (!early || ![g.embed, g.attn[0], g.moe[0]].includes(path)) return;
-        const graph = bytes;
-        const p = building.then(() => ort.InferenceSession.create(graph, sessionOptions(['wasm'])));
+        const p = building.then(() => ort.InferenceSession.create(bytes, sessionOptions(['wasm'])));
         building = p.catch(() => undefined);
         early.set(path, p);
       };
@@ -179,7 +168,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
         Lab.open(ort as never, bundle, c.executionProviders, c.backend, progress, c.backend === 'wasm' ? (early ?? undefined) : undefined, c.backend === 'wasm'),
       );
       // Only now replace the old model: a failed load keeps the last good one working.
-      adoptProgressively(value, choice.note, req.requestId);
+      adopt(value, choice.note, req.requestId);
       const timings = { downloadMs: downloaded - t0, runtimeWaitMs: warm - downloaded, sessionsMs: performance.now() - warm };
       post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note, timings });
       return;
@@ -198,7 +187,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
         throw new Cancelled();
       }
       // As for 'load': only now does the new model replace the last good one.
-      replaceLab(value, choice.note);
+      adopt(value, choice.note, req.requestId);
       converted = { lab: value, bundle };
       post({ type: 'loaded', requestId: req.requestId, manifest: bundle.manifest, backend: choice.backend, backendNote: choice.note, converted: true });
       return;

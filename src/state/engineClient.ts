@@ -52,8 +52,9 @@ let shownText: string | null = null;
 const pendingLayers: { pass: 'baseline' | 'modified'; event: LayerEvent }[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | null = null;
 let flushFrame: number | null = null;
-/** when the current run was sent, and when layers were last written for it */
+/** when the current run was sent, and when layers were last written to the store */
 let runStarted = 0;
+let lastFlush = 0;
 /** layers of the current run's modified pass received so far */
 let receivedLayers = 0;
 
@@ -62,7 +63,7 @@ function flushLayers(): void {
   if (flushFrame !== null) cancelAnimationFrame(flushFrame);
   flushTimer = flushFrame = null;
   if (pendingLayers.length === 0) return;
-  runStarted = performance.now();
+  lastFlush = performance.now();
   const s = useLab.getState();
   const next = { baseline: [...s.baseline.layers], modified: [...s.modified.layers] };
   for (const { pass, event } of pendingLayers.splice(0)) {
@@ -83,7 +84,7 @@ function queueLayer(pass: 'baseline' | 'modified', event: LayerEvent): void {
   if (flushTimer !== null || flushFrame !== null) return;
   // A new text (or an empty map) streams in frame by frame; a re-run of the text on screen is batched.
   if (runText !== shownText || !useLab.getState().modified.layers.some(Boolean)) flushFrame = requestAnimationFrame(flushLayers);
-  else flushTimer = setTimeout(flushLayers, Math.max(0, FLUSH_MS - (performance.now() - runStarted)));
+  else flushTimer = setTimeout(flushLayers, Math.max(0, FLUSH_MS - (performance.now() - Math.max(runStarted, lastFlush))));
 }
 
 /** Per-layer progress only once a run has taken longer than FLUSH_MS (a fast run needs no bar). */
