@@ -1,7 +1,8 @@
 // Shared helpers for browser tests that drive the worker through harness.html.
 import { execFileSync } from 'node:child_process';
 import { expect, type Page } from '@playwright/test';
-import type { LayerEvent, WorkerReply } from '../src/gpu/protocol';
+import type { WorkerReply } from '../src/gpu/protocol';
+import type { LayerEvent } from '../src/routing/run';
 
 export const FIXTURE_TEXT = 'Hello world, the router.';
 

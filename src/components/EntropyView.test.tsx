@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { EntropyView } from './EntropyView';
 import { loadMockRun, MOCK_LAYERS } from './__fixtures__/mockRun';
-import type { LayerEvent } from '../gpu/protocol';
+import type { LayerEvent } from '../routing/run';
 import { useLab } from '../state/store';
 
 beforeEach(loadMockRun);

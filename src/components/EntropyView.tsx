@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { interpolateBlues, select } from 'd3';
 import { useLab } from '../state/store';
 import { useInView } from './useInView';
-import type { LayerEvent } from '../gpu/protocol';
+import type { LayerEvent } from '../routing/run';
 import { tokenRouting, type TokenRouting } from '../routing/metrics/index';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';

@@ -1,7 +1,7 @@
 import { memo, useEffect, useMemo, useRef } from 'react';
 import type { KeyboardEvent, MouseEvent } from 'react';
 import { useLab } from '../state/store';
-import type { LayerEvent } from '../gpu/protocol';
+import type { LayerEvent } from '../routing/run';
 import { CELL_GAP, CELL_H, CELL_W, paintMap, warmGlyphs } from './mapCanvas';
 import { Panel } from './Panel';
 import { visibleToken } from './tokenText';

@@ -1,7 +1,7 @@
 // Paints the routing map's cells on one canvas: per cell, a stripe per chosen expert (its colour,
 // width ∝ gate, its id when it fits). The focusable DOM cells on top stay transparent, so a router
 // swap repaints one canvas instead of restyling thousands of elements.
-import type { LayerEvent } from '../gpu/protocol';
+import type { LayerEvent } from '../routing/run';
 import { expertColor } from './colors';
 
 export const CELL_W = 34;

@@ -8,20 +8,9 @@ import { modelExperts } from '../models/manifest';
 import { Cancelled } from './engine';
 import type { Progress } from './protocol';
 import type { ProbeFile } from './probes';
+import type { AlignResult } from '../routing/run';
 
 export { parseProbeFile, type ProbeFile } from './probes';
-
-export interface AlignResult {
-  ref: string;
-  languages: string[];
-  articles: string[];
-  numLayers: number;
-  /** language → [L] mean JSD (bits) to the reference language; null on dense layers (no router) */
-  jsd: Record<string, (number | null)[]>;
-  /** language → [L][E] routing frequency (fraction of tokens selecting each expert), for steering */
-  frequency: Record<string, number[][]>;
-  tokens: Record<string, number>;
-}
 
 export async function alignProbes(
   lab: Lab,

@@ -1,7 +1,7 @@
 // Backend choice in the browser: WebGPU when an adapter exists and ORT can build sessions on it,
 // else WASM. ORT falls back silently when given ['webgpu', 'wasm'], so we try WebGPU alone and
 // report what really ran, with the reason when it was not WebGPU.
-import type { BackendName } from './protocol';
+import type { BackendName } from '../routing/run';
 
 export interface BackendChoice {
   backend: BackendName;

@@ -1,6 +1,7 @@
 // Test-only page (harness.html): exposes a typed promise API over the real worker on
 // window.__moeHarness, so browser tests and benchmarks drive the engine without the UI.
-import type { BackendName, WorkerReply, WorkerRequest } from './protocol';
+import type { WorkerReply, WorkerRequest } from './protocol';
+import type { BackendName } from '../routing/run';
 
 type Req = WorkerRequest extends infer R ? (R extends { requestId: number } ? Omit<R, 'requestId'> : never) : never;
 

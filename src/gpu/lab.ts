@@ -3,7 +3,7 @@
 // `moe-lab` both drive this class, so what the page shows is what the CLI prints.
 import { createPolicy, parseIntervention, formatIntervention } from '../routing/index';
 import type { Intervention, RouterPolicy } from '../routing/types';
-import { klLogits, sampleNext, tokenLosses, tokenLossesFromLogProbs, topNext } from '../routing/logits';
+import { sampleNext, tokenLosses, tokenLossesFromLogProbs, topNext } from '../routing/logits';
 import { createRng } from '../routing/rng';
 import type { LoadedBundle } from '../models/loader';
 import { modelExperts } from '../models/manifest';
@@ -13,14 +13,8 @@ import { LayerRouter } from './layerRouter';
 import { fitRewire } from './rewire';
 import { pearson, perturbationRadii } from '../routing/metrics/coupling';
 import { parseProbeFile, type ProbeFile } from './probes';
-import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent, NextToken, Progress } from './protocol';
-
-export interface PassResult {
-  summary: ForwardSummary;
-  events: LayerEvent[];
-  /** [T × V] */
-  logits: Float32Array;
-}
+import type { Progress } from './protocol';
+import { diffPasses, type BackendName, type CounterfactualDiff, type ForwardSummary, type LayerEvent, type NextToken, type PassResult } from '../routing/run';
 
 export interface RunOptions {
   router?: string;
@@ -217,26 +211,4 @@ export async function couplingMatrix(lab: Lab, layer: number, perturb: boolean, 
   const real = await lab.engine.allExpertNorms(layer);
   const scoreNormCorrelation = real && real.probs.length > 2 ? pearson(Array.from(real.probs), Array.from(real.norms)) : null;
   return { M: Array.from({ length: E }, (_, i) => Array.from(norms.subarray(i * E, (i + 1) * E))), R, scoreNormCorrelation };
-}
-
-/** Routing flips per layer, next-token KL and per-token loss change between two passes. */
-export function diffPasses(base: PassResult, mod: PassResult, V: number): CounterfactualDiff {
-  const layers = base.events.map((b, l) => {
-    const m = mod.events[l];
-    const flippedTokens: number[] = [];
-    for (let t = 0; t < b.T; t++) {
-      const a = [...b.selected[t]].sort((x, y) => x - y).join(',');
-      const c = [...(m?.selected[t] ?? [])].sort((x, y) => x - y).join(',');
-      if (a !== c) flippedTokens.push(t);
-    }
-    return { layer: l, flipped: b.T ? flippedTokens.length / b.T : 0, flippedTokens };
-  });
-  const T = base.summary.tokens.length;
-  const lossDelta = base.summary.loss.map((x, i) => mod.summary.loss[i] - x);
-  return {
-    layers,
-    nextKL: klLogits(base.logits, mod.logits, V, T - 1, T - 1),
-    lossDelta,
-    meanLossDelta: lossDelta.length ? lossDelta.reduce((a, b) => a + b, 0) / lossDelta.length : 0,
-  };
 }

@@ -3,70 +3,7 @@
 // dropping work per request (ORT's own proxy matches replies FIFO, which rules both out).
 
 import type { Manifest } from '../models/manifest';
-import type { AlignResult } from './align';
-import type { SteerResult } from './steering';
-
-export type BackendName = 'webgpu' | 'wasm' | 'node';
-
-/** One layer of a forward pass, emitted as soon as it is computed. Arrays are plain so they
- * structured-clone cheaply; shapes are written on each field. */
-export interface LayerEvent {
-  layer: number;
-  kind: 'moe' | 'dense';
-  T: number;
-  /** number of experts (router columns after folding upcycled slots back) */
-  E: number;
-  /** [T × E] raw router logits (after logit interventions, before the policy) */
-  routerLogits: Float32Array;
-  /** [T × E] softmax of routerLogits */
-  probs: Float32Array;
-  /** [T][k_t] selected expert ids, best first (variable length allowed) */
-  selected: number[][];
-  /** [T][k_t] gate weights matching `selected` */
-  gates: number[][];
-  /** [T × E] L2 norm of each expert's output for each token */
-  expertNorms: Float32Array;
-  /** [T] 1 when no expert processed the token */
-  dropped: Uint8Array;
-  /** true when this layer was skipped by an intervention (output = attention output) */
-  skipped?: boolean;
-}
-
-export interface NextToken {
-  id: number;
-  text: string;
-  p: number;
-}
-
-export interface ForwardSummary {
-  tokens: { id: number; text: string }[];
-  /** [T-1] per-token NLL in nats (token t+1 given ≤ t) */
-  loss: number[];
-  next: NextToken[];
-  /** the first layer that was recomputed (0 = full pass) */
-  from: number;
-  ms: number;
-  router: string;
-  interventions: string[];
-  /** notes the engine wants the user to see (e.g. prompt truncated, non-causal router) */
-  notices: string[];
-}
-
-export interface LayerDiff {
-  layer: number;
-  /** fraction of tokens whose selected set changed */
-  flipped: number;
-  flippedTokens: number[];
-}
-
-export interface CounterfactualDiff {
-  layers: LayerDiff[];
-  /** KL(baseline next-token ‖ modified next-token) at the last position, nats */
-  nextKL: number;
-  /** [T-1] modified loss − baseline loss per token */
-  lossDelta: number[];
-  meanLossDelta: number;
-}
+import type { AlignResult, BackendName, CounterfactualDiff, ForwardSummary, LayerEvent, SteerResult } from '../routing/run';
 
 export type Progress =
   | { status: 'download'; file: string; loaded: number; total: number }

@@ -3,26 +3,9 @@
 // Δ_e > τ in a layer range, and measure the per-token loss change on the target-language probes.
 // Running the same outside the middle layers lets users test the paper's claim on this model.
 import type { Lab } from './lab';
-import type { AlignResult, ProbeFile } from './align';
+import type { ProbeFile } from './align';
+import type { AlignResult, SteerArm, SteerResult } from '../routing/run';
 import { Cancelled } from './engine';
-
-export interface SteerArm {
-  layers: number[];
-  interventions: string[];
-  /** mean per-token NLL (nats) on the target-language probes, without and with steering */
-  lossBefore: number;
-  lossAfter: number;
-  delta: number;
-}
-
-export interface SteerResult {
-  target: string;
-  ref: string;
-  tau: number;
-  lambda: number;
-  middle: SteerArm;
-  outside: SteerArm;
-}
 
 /** Experts with Δ_e > τ per layer, as steer specs. frequency: lang → [L][E]. */
 export function steeringInterventions(align: AlignResult, target: string, layers: number[], tau: number, lambda: number): string[] {

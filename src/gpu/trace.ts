@@ -1,7 +1,6 @@
 // A pass → the trace JSON of DESIGN.md §3 (also what the page exports and imports).
 import { modelExperts, type Manifest } from '../models/manifest';
-import type { PassResult } from './lab';
-import type { BackendName } from './protocol';
+import type { BackendName, PassResult } from '../routing/run';
 
 export interface TraceOptions {
   loss?: boolean;

@@ -3,7 +3,8 @@
 // model, and every result written into the store.
 import { useLab, emptyPass, type PromptRun } from './store';
 import { SHIPPED_MODELS } from '../models/registry';
-import type { BundleSource, LayerEvent, Progress, WorkerReply, WorkerRequest } from '../gpu/protocol';
+import type { BundleSource, Progress, WorkerReply, WorkerRequest } from '../gpu/protocol';
+import type { LayerEvent } from '../routing/run';
 import { MAX_BUNDLE_BYTES, urlFetcher } from '../models/loader';
 import { validateManifest } from '../models/manifest';
 

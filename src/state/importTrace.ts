@@ -7,7 +7,7 @@ import { cancel, runPrompt } from './engineClient';
 import { detectImport, importTrace, type InputFile } from '../models/importers/index';
 import { parseTrace, type Trace } from '../routing/metrics/trace';
 import { softmaxRows } from '../routing/softmax';
-import type { LayerEvent } from '../gpu/protocol';
+import type { LayerEvent } from '../routing/run';
 
 /** A parsed trace → the layer events and summary a run of the model would have produced. */
 export function traceToPass(trace: Trace): PassTrace {

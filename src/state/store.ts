@@ -4,8 +4,8 @@
 import { create } from 'zustand';
 import { DEFAULT_MODEL_ID } from '../models/registry';
 import type { Manifest } from '../models/manifest';
-import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent } from '../gpu/protocol';
-import type { AlignResult } from '../gpu/align';
+import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent } from '../routing/run';
+import type { AlignResult } from '../routing/run';
 import { normaliseViews, VIEW_IDS, type ViewId } from './views';
 
 export type { BackendName };

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { loadBundle, urlFetcher, type LoadedBundle } from '../../src/models/loader';
 import { Lab } from '../../src/gpu/lab';
 import type { Ort } from '../../src/gpu/engine';
-import type { BackendName } from '../../src/gpu/protocol';
+import type { BackendName } from '../../src/routing/run';
 import { UsageError } from './args';
 
 export const DEFAULT_MODEL_DIR = 'public/models/babel-moe';

@@ -1,6 +1,6 @@
 // Mock routing data for component tests and the view gallery: a hand-made 4-token, 2-layer,
 // 4-expert run (the numbers are chosen, not computed by any engine).
-import type { LayerEvent, ForwardSummary } from '../../gpu/protocol';
+import type { LayerEvent, ForwardSummary } from '../../routing/run';
 import type { Manifest } from '../../models/manifest';
 import { useLab, emptyPass } from '../../state/store';
 
