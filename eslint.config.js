@@ -26,14 +26,20 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['onnxruntime*', 'react*', 'd3*', 'zustand*', '@tanstack/*', '../gpu/*', '../state/*', '../components/*'] },
+        { patterns: ['onnxruntime*', 'react*', 'd3*', 'zustand*', '@tanstack/*', '**/gpu/**', '**/state/**', '**/components/**', '**/models/**'] },
       ],
       'no-restricted-globals': ['error', 'document', 'window', 'navigator'],
     },
   },
   {
-    // Views draw from the store; the worker owns ORT.
+    // Views draw from the store and call its actions: nothing from the engine (src/gpu) or the
+    // engine client (src/state/engine); the worker owns ORT.
     files: ['src/components/**/*.{ts,tsx}'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['onnxruntime*'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['onnxruntime*', '**/gpu', '**/gpu/**', '**/state/engine', '**/state/engine/**'] },
+      ],
+    },
   },
 );

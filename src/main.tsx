@@ -3,13 +3,15 @@ import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { App } from './components/App';
 import './components/app.css';
-import { crashWorkerForTest, startEngine } from './state/engineClient';
+import { commands, crashWorkerForTest, startEngine } from './state/engine/index';
+import { connectEngine } from './state/actions';
 import { initFromUrl } from './state/useUrlSync';
 
 // Test-only API, present only on the e2e route (?e2e=1).
 if (new URLSearchParams(location.search).has('e2e')) Object.assign(window, { __moeLabTest: { crashWorker: crashWorkerForTest } });
 
 // The engine's runtime (ORT's WebAssembly) and the URL's model load while the page renders.
+connectEngine(commands);
 startEngine();
 initFromUrl();
 

@@ -1,8 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { interpolateViridis, scaleBand, scaleLinear, select } from 'd3';
 import { useLab } from '../state/store';
-import { ask, runAlign } from '../state/engineClient';
-import type { SteerResult } from '../routing/run';
 import type { LayerEvent } from '../routing/run';
 import { promptPairDivergence } from '../routing/metrics/index';
 import { Panel } from './Panel';
@@ -94,7 +92,7 @@ export function AlignmentView() {
           <label className="hint">
             articles <input type="number" data-testid="align-articles" min={1} max={100} value={articles} onChange={(e) => setArticles(Math.max(1, Number(e.target.value)))} />{' '}
           </label>
-          <button type="button" data-testid="run-align" disabled={aligning} onClick={() => runAlign(articles)}>
+          <button type="button" data-testid="run-align" disabled={aligning} onClick={() => useLab.getState().align(articles)}>
             {aligning ? 'Aligning…' : result ? 'Re-run alignment' : `Run on ${manifest.languages?.length ?? '?'} languages`}
           </button>
           {result && (
@@ -146,24 +144,14 @@ export function AlignmentView() {
  */
 function SteeringControls({ langs }: { langs: string[] }) {
   const result = useLab((s) => s.alignment);
-  const setError = useLab((s) => s.setError);
-  const [target, setTarget] = useState(langs[0] ?? '');
-  const [tau, setTau] = useState(0.02);
-  const [lambda, setLambda] = useState(0.5);
-  const [busy, setBusy] = useState(false);
-  const [steer, setSteer] = useState<SteerResult | null>(null);
+  const steering = useLab((s) => s.analyses.steering);
+  const busy = useLab((s) => s.analysisBusy.steering === true);
+  const [target, setTarget] = useState(steering?.request.target ?? langs[0] ?? '');
+  const [tau, setTau] = useState(steering?.request.tau ?? 0.02);
+  const [lambda, setLambda] = useState(steering?.request.lambda ?? 0.5);
+  const steer = steering?.result ?? null;
   if (!result) return null;
-  const run = async () => {
-    setBusy(true);
-    try {
-      const r = await ask({ type: 'steer', align: result, target, tau, lambda });
-      if (r.type === 'steered') setSteer(r.result);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = () => useLab.getState().runSteering({ target, tau, lambda });
   const fmt = (d: number) => `${d >= 0 ? '+' : ''}${d.toFixed(4)}`;
   return (
     <fieldset className="gen" data-testid="steering">

@@ -1,40 +1,39 @@
 // @vitest-environment jsdom
 // The attribution view's probe picker and its dense-layer rows. The worker is replaced by a fake
 // that answers the two requests the view sends (probe texts, routing of texts) with hand-made
-// selections; the ranking and the specs are computed by the real metric functions.
+// selections; the ranking and the specs are computed by the real metric functions and store actions.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { AttributionView } from './AttributionView';
 import { loadMockDenseRun, MOCK_DENSE_MANIFEST } from './__fixtures__/mockRun';
 import { useLab } from '../state/store';
-import type { WorkerRequest } from '../gpu/protocol';
+import { connectEngine, type EngineCommands } from '../state/actions';
 
 const PROBES: Record<string, string[]> = {
   en: ['All human beings are born free.\nSecond line of the same article.', 'Everyone has the right to life.', 'Third.'],
   de: ['Alle Menschen sind frei.', 'Jeder hat das Recht auf Leben.', 'Dritter.'],
 };
 
-const requests: WorkerRequest[] = [];
+/** the requests the worker would get, in order */
+const requests: { type: string; lang?: string; articles?: number; texts?: string[] }[] = [];
 
-vi.mock('../state/engineClient', () => ({
+/** The engine, faked: the two requests the view sends are recorded as the worker would get them. */
+const fakeEngine = {
   runPrompt: vi.fn(),
-  ask: vi.fn(async (req: WorkerRequest) => {
-    requests.push(req);
-    if (req.type === 'probe-texts') return { type: 'probe-texts', requestId: 0, lang: req.lang, texts: PROBES[req.lang].slice(0, req.articles) };
-    if (req.type === 'route-texts')
-      // [text][layer][token][k]: two tokens per text; layer 0 is dense (nothing selected).
-      // English probe texts pick experts 0,1 in layer 1 and 2,3 in layer 2; anything else the reverse.
-      return {
-        type: 'routed-texts',
-        requestId: 0,
-        runs: req.texts.map((t) => {
-          const en = PROBES.en.includes(t);
-          return [[[], []], en ? [[0, 1], [0, 1]] : [[2, 3], [2, 3]], en ? [[2, 3], [2, 3]] : [[0, 1], [0, 1]]];
-        }),
-      };
-    throw new Error(`unexpected request ${req.type}`);
+  probeTexts: vi.fn(async (lang: string, articles: number) => {
+    requests.push({ type: 'probe-texts', lang, articles });
+    return PROBES[lang].slice(0, articles);
   }),
-}));
+  // [text][layer][token][k]: two tokens per text; layer 0 is dense (nothing selected).
+  // English probe texts pick experts 0,1 in layer 1 and 2,3 in layer 2; anything else the reverse.
+  routeTexts: vi.fn(async (texts: string[]) => {
+    requests.push({ type: 'route-texts', texts });
+    return texts.map((t) => {
+      const en = PROBES.en.includes(t);
+      return [[[], []], en ? [[0, 1], [0, 1]] : [[2, 3], [2, 3]], en ? [[2, 3], [2, 3]] : [[0, 1], [0, 1]]];
+    });
+  }),
+} as unknown as EngineCommands;
 
 const manifest = {
   ...MOCK_DENSE_MANIFEST,
@@ -43,6 +42,7 @@ const manifest = {
 } as typeof MOCK_DENSE_MANIFEST;
 
 beforeEach(() => {
+  connectEngine(fakeEngine);
   loadMockDenseRun();
   useLab.setState({ manifest });
   requests.length = 0;

@@ -1,12 +1,9 @@
 import { useMemo, useState } from 'react';
 import { useLab } from '../state/store';
-import { ask, runPrompt } from '../state/engineClient';
-import { contrastiveRanking, routingFrequency, steeringSpecs } from '../routing/metrics/index';
+import { contrastiveRanking, steeringSpecs } from '../routing/metrics/index';
 import { probeLanguages } from '../models/manifest';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
-
-const lines = (s: string) => s.split('\n').map((x) => x.trim()).filter(Boolean);
 
 /**
  * Contrastive expert attribution: route two text sets (typed, one text per line, or a language of
@@ -20,48 +17,40 @@ export function AttributionView() {
   const setInterventions = useLab((s) => s.setInterventions);
   const interventions = useLab((s) => s.interventions);
   const setError = useLab((s) => s.setError);
-  const [a, setA] = useState('All human beings are born free and equal in dignity and rights.');
-  const [b, setB] = useState('Alle Menschen sind frei und gleich an Würde und Rechten geboren.');
-  const [freq, setFreq] = useState<{ A: number[][]; B: number[][] } | null>(null);
-  const [busy, setBusy] = useState(false);
+  // The inputs start from the request of the result on screen (e.g. restored from a shared URL).
+  const result = useLab((s) => s.analyses.attribution);
+  const busy = useLab((s) => s.analysisBusy.attribution === true);
+  const [a, setA] = useState(result?.request.a ?? 'All human beings are born free and equal in dignity and rights.');
+  const [b, setB] = useState(result?.request.b ?? 'Alle Menschen sind frei und gleich an Würde und Rechten geboren.');
   const [tau, setTau] = useState(0.1);
   const [lambda, setLambda] = useState(0.5);
   // '' = the typed texts; else a probe language
-  const [probeA, setProbeA] = useState('');
-  const [probeB, setProbeB] = useState('');
-  const [articles, setArticles] = useState(5);
+  const [probeA, setProbeA] = useState(result?.request.probeA ?? '');
+  const [probeB, setProbeB] = useState(result?.request.probeB ?? '');
+  const [articles, setArticles] = useState(result?.request.articles ?? 5);
+  // A result computed elsewhere (restored from a shared URL) brings its inputs with it.
+  const [shown, setShown] = useState(result);
+  if (result !== shown) {
+    setShown(result);
+    if (result) {
+      const r = result.request;
+      [setA, setB, setProbeA, setProbeB].forEach((f, i) => f([r.a, r.b, r.probeA, r.probeB][i]));
+      setArticles(r.articles);
+    }
+  }
   const langs = useMemo(() => (manifest ? probeLanguages(manifest) : []), [manifest]);
   const dense = (l: number) => manifest?.layers[l]?.kind === 'dense';
   // Dense layers route nothing: an empty row, so no ranking and no steering spec there.
-  const ranking = useMemo(() => (freq ? contrastiveRanking(freq.A, freq.B).map((r, l) => (manifest?.layers[l]?.kind === 'dense' ? [] : r)) : null), [freq, manifest]);
+  const ranking = useMemo(() => (result ? contrastiveRanking(result.A, result.B).map((r, l) => (manifest?.layers[l]?.kind === 'dense' ? [] : r)) : null), [result, manifest]);
 
-  const textsOf = async (typed: string, lang: string): Promise<string[]> => {
-    if (!lang) return lines(typed);
-    const r = await ask({ type: 'probe-texts', lang, articles });
-    return r.type === 'probe-texts' ? r.texts : [];
-  };
-
-  const run = async () => {
-    if (!manifest) return;
-    setBusy(true);
-    try {
-      const E = Math.max(...manifest.layers.map((s) => s.numExperts));
-      const ra = await ask({ type: 'route-texts', texts: await textsOf(a, probeA) });
-      const rb = await ask({ type: 'route-texts', texts: await textsOf(b, probeB) });
-      if (ra.type === 'routed-texts' && rb.type === 'routed-texts') setFreq({ A: routingFrequency(ra.runs, E), B: routingFrequency(rb.runs, E) });
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = () => useLab.getState().rankAttribution({ a, b, probeA, probeB, articles });
 
   const apply = (direction: 'towardsA' | 'suppressB') => {
     if (!ranking) return;
     const specs = steeringSpecs(ranking, { tau, lambda, direction });
     if (specs.length === 0) return setError(`no expert has |Δ| > τ = ${tau}: lower τ`);
     setInterventions([...interventions.filter((s) => !specs.includes(s)), ...specs]);
-    runPrompt();
+    useLab.getState().run();
   };
 
   return (

@@ -1,7 +1,6 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { interpolateOranges, select } from 'd3';
 import { useLab } from '../state/store';
-import { ask } from '../state/engineClient';
 import { columnDominance, meanOffDiagonalCosine, rowDominance } from '../routing/metrics/index';
 import { Panel } from './Panel';
 import { DenseNote, useLayerKind } from './DenseNote';
@@ -22,20 +21,13 @@ export function CouplingView() {
   const imported = useLab((s) => s.imported);
   const layer = useLab((s) => s.focus.layer);
   const manifest = useLab((s) => s.manifest);
-  const setError = useLab((s) => s.setError);
-  const [res, setRes] = useState<{ layer: number; M: number[][]; R: number[][]; corr: number | null } | null>(null);
-  const [perturb, setPerturb] = useState(false);
+  const coupling = useLab((s) => s.analyses.coupling);
+  const res = useMemo(() => (coupling ? { layer: coupling.request.layer, M: coupling.M, R: coupling.R, corr: coupling.corr } : null), [coupling]);
+  const [perturb, setPerturb] = useState(coupling?.request.perturb ?? false);
   const svgRef = useRef<SVGSVGElement>(null);
   const dense = useLayerKind(layer) === 'dense';
 
-  const run = async () => {
-    try {
-      const r = await ask({ type: 'coupling', layer, perturb, seed: 0 });
-      if (r.type === 'coupled') setRes({ layer: r.layer, M: r.M, R: r.R, corr: r.scoreNormCorrelation });
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
+  const run = () => useLab.getState().computeCoupling({ layer, perturb });
 
   useEffect(() => {
     if (!res || !svgRef.current) return;

@@ -1,7 +1,6 @@
 import { useId, useState } from 'react';
 import { SHIPPED_MODELS } from '../models/registry';
 import { useLab } from '../state/store';
-import { loadModel, sourceForModel } from '../state/engineClient';
 import { closeTrace, openTraceFiles } from '../state/importTrace';
 import { ConvertPicker, ZipPicker } from './ModelFiles';
 
@@ -21,7 +20,7 @@ export function Header() {
     if (!files || files.length === 0) return;
     const list = await Promise.all(Array.from(files, async (f) => ({ name: f.webkitRelativePath || f.name, data: await f.arrayBuffer() })));
     useLab.setState({ localFolder: list[0].name.split('/')[0] || 'folder' });
-    loadModel({ kind: 'files', files: list });
+    useLab.getState().openFiles(list);
   };
 
   return (
@@ -35,7 +34,7 @@ export function Header() {
           value={custom ? '' : modelId}
           onChange={(e) => {
             setModelId(e.target.value);
-            loadModel(sourceForModel(e.target.value, null));
+            useLab.getState().openModel(e.target.value, null);
           }}
         >
           {custom && <option value="">{manifest?.name ?? custom}</option>}
@@ -51,7 +50,7 @@ export function Header() {
             e.preventDefault();
             if (!url.trim()) return;
             setModelUrl(url.trim());
-            loadModel(sourceForModel(modelId, url.trim()));
+            useLab.getState().openModel(modelId, url.trim());
           }}
         >
           <input aria-label="Bundle URL" data-testid="model-url" placeholder="bundle URL…" value={url} onChange={(e) => setUrl(e.target.value)} size={16} />

@@ -1,6 +1,5 @@
 import { useId, useRef, useState } from 'react';
 import { useLab } from '../state/store';
-import { cancelConvert, convertModel, convertedBundleZip, loadModel } from '../state/engineClient';
 import { unzipBundle } from '../models/bundleZip';
 
 const DTYPES = ['fp32', 'fp16', 'q8', 'q4'] as const;
@@ -21,7 +20,7 @@ export function ZipPicker() {
     try {
       const list = unzipBundle(new Uint8Array(await f.arrayBuffer()), f.name);
       useLab.setState({ localFolder: f.name.replace(/\.zip$/i, '') });
-      loadModel({ kind: 'files', files: list });
+      useLab.getState().openFiles(list);
     } catch (e) {
       useLab.setState({ error: (e as Error).message });
     }
@@ -57,7 +56,7 @@ export function ConvertPicker() {
     const picked = Array.from(files).filter((f) => wanted(f.name));
     const list = await Promise.all(picked.map(async (f) => ({ name: f.webkitRelativePath || f.name, data: await f.arrayBuffer() })));
     const folder = (files[0].webkitRelativePath || '').split('/')[0] || 'checkpoint';
-    convertModel({ kind: 'files', files: list }, { dtype, id: idFrom(folder) });
+    useLab.getState().convert({ kind: 'files', files: list }, { dtype, id: idFrom(folder) });
   };
 
   const fromUrl = () => {
@@ -65,13 +64,13 @@ export function ConvertPicker() {
     if (!u) return;
     close();
     const abs = new URL(u.endsWith('/') ? u : `${u}/`, document.baseURI).href;
-    convertModel({ kind: 'url', url: abs }, { dtype, id: idFrom(abs) });
+    useLab.getState().convert({ kind: 'url', url: abs }, { dtype, id: idFrom(abs) });
   };
 
   const save = async () => {
     setSaving(true);
     try {
-      const { fileName, data } = await convertedBundleZip();
+      const { fileName, data } = await useLab.getState().convertedBundleZip();
       const href = URL.createObjectURL(new Blob([data], { type: 'application/zip' }));
       const a = document.createElement('a');
       a.href = href;
@@ -127,7 +126,7 @@ export function ConvertPicker() {
       {converting && (
         <span className="convert-status" role="status">
           <span data-testid="convert-progress">{progress?.label ?? 'Converting…'}</span>
-          <button type="button" data-testid="convert-cancel" onClick={cancelConvert}>
+          <button type="button" data-testid="convert-cancel" onClick={() => useLab.getState().cancelConvert()}>
             Cancel
           </button>
         </span>

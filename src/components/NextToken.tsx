@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import { useLab } from '../state/store';
-import { cancel, generate } from '../state/engineClient';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 import { visibleToken } from './tokenText';
@@ -56,11 +55,11 @@ export function NextToken() {
         <label>
           tokens <input type="number" min={1} max={128} step={1} value={maxTokens} onChange={(e) => setMaxTokens(Number(e.target.value))} />
         </label>
-        <button type="button" disabled={!summary || running} onClick={() => generate({ maxTokens, temperature, topP, seed: 0 })}>
+        <button type="button" disabled={!summary || running} onClick={() => useLab.getState().generate({ maxTokens, temperature, topP, seed: 0 })}>
           Generate
         </button>
         {gen?.running && (
-          <button type="button" onClick={cancel}>
+          <button type="button" onClick={() => useLab.getState().cancel()}>
             Stop
           </button>
         )}

@@ -1,6 +1,5 @@
 import { useId } from 'react';
 import { useLab } from '../state/store';
-import { cancel, runPrompt } from '../state/engineClient';
 
 /** Parallel example prompts (UDHR article 1 style sentences) in several languages. */
 export const EXAMPLES: { lang: string; text: string }[] = [
@@ -25,7 +24,7 @@ export function PromptBar() {
       role="search"
       onSubmit={(e) => {
         e.preventDefault();
-        runPrompt();
+        useLab.getState().run();
       }}
     >
       <label htmlFor={inputId}>Prompt</label>
@@ -43,7 +42,7 @@ export function PromptBar() {
         Run
       </button>
       {/* always there (disabled when idle): showing it only while running shifted the bar at every run */}
-      <button type="button" data-testid="stop" onClick={cancel} disabled={!running}>
+      <button type="button" data-testid="stop" onClick={() => useLab.getState().cancel()} disabled={!running}>
         Stop
       </button>
       <progress data-testid="progress" aria-label={progress?.label ?? 'Idle'} title={progress?.label} max={1} value={progress?.value ?? 0} hidden={progress === null} />
@@ -56,7 +55,7 @@ export function PromptBar() {
             title={x.text}
             onClick={() => {
               setPrompt(x.text);
-              runPrompt();
+              useLab.getState().run();
             }}
           >
             {x.lang}

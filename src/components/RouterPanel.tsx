@@ -1,7 +1,6 @@
 import { useId, useState } from 'react';
 import { INTERVENTION_KINDS, INTERVENTION_PARAMS, POLICY_CATALOGUE, parseIntervention, parsePolicySpec } from '../routing/index';
 import { useLab } from '../state/store';
-import { runPrompt } from '../state/engineClient';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 
@@ -38,7 +37,7 @@ export function RouterPanel() {
   const applyRouter = (spec: string) => {
     try {
       setRouter(parsePolicySpec(spec).spec);
-      runPrompt();
+      useLab.getState().run();
     } catch (e) {
       setError((e as Error).message);
     }
@@ -53,7 +52,7 @@ export function RouterPanel() {
     try {
       parseIntervention(spec);
       addIntervention(spec);
-      runPrompt();
+      useLab.getState().run();
     } catch (e) {
       setError((e as Error).message);
     }
@@ -127,7 +126,7 @@ export function RouterPanel() {
               aria-label={`remove ${s}`}
               onClick={() => {
                 removeIntervention(i);
-                runPrompt();
+                useLab.getState().run();
               }}
             >
               ×

@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { select } from 'd3';
 import { useLab } from '../state/store';
-import { runPrompt } from '../state/engineClient';
 import { drawExpertBars } from './charts';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
@@ -56,7 +55,7 @@ export function RouterScores() {
     const spec = `${kind}:layers=${focus.layer},experts=${e}`;
     if (interventions.includes(spec)) setInterventions(interventions.filter((s) => s !== spec));
     else addIntervention(spec);
-    runPrompt();
+    useLab.getState().run();
   };
 
   // A slider release replaces this expert's bias in this layer (0 removes it) and re-runs.
@@ -64,7 +63,7 @@ export function RouterScores() {
     const prefix = `bias:layers=${focus.layer},experts=${e},value=`;
     const rest = interventions.filter((s) => !s.startsWith(prefix));
     setInterventions(value === 0 ? rest : [...rest, `${prefix}${value}`]);
-    runPrompt();
+    useLab.getState().run();
   };
 
   return (

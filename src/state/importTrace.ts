@@ -3,7 +3,6 @@
 // The trace becomes ordinary layer events in the store, so the routing views draw it unchanged;
 // `imported` tells the views that need the model (or router logits) to say why they are off.
 import { useLab, emptyPass, type PassTrace } from './store';
-import { cancel, runPrompt } from './engineClient';
 import { detectImport, importTrace, type InputFile } from '../models/importers/index';
 import { parseTrace, type Trace } from '../routing/metrics/trace';
 import { softmaxRows } from '../routing/softmax';
@@ -62,7 +61,7 @@ export function openTraceFiles(files: InputFile[], urls: string[] = []): boolean
     ) as Record<string, unknown>;
     const trace = parseTrace(json, d.file.name);
     const pass = traceToPass(trace);
-    cancel(); // a run still streaming must not paint over the trace
+    useLab.getState().cancel(); // a run still streaming must not paint over the trace
     useLab.setState({
       imported: {
         name: files.map((f) => f.name).join(' + '),
@@ -118,5 +117,5 @@ export function closeTrace(): void {
     diff: null,
     notices: [],
   });
-  runPrompt();
+  useLab.getState().run();
 }

@@ -2,7 +2,6 @@
 // checkpoint folder (config.json + *.safetensors, converted in the worker) or a trace / engine
 // capture (.json, .jsonl, .npy, with its companions). The kind is decided from the names alone.
 import { useLab } from './store';
-import { convertModel, loadModel } from './engineClient';
 import { openTraceFiles } from './importTrace';
 import { unzipBundle } from '../models/bundleZip';
 
@@ -42,19 +41,19 @@ export function openDropped(files: DroppedFile[]): void {
   }
   if (kind === 'bundle') {
     useLab.setState({ localFolder: folderOf(files) || 'dropped bundle' });
-    loadModel({ kind: 'files', files: files.map((f) => ({ name: f.path, data: f.data })) });
+    useLab.getState().openFiles(files.map((f) => ({ name: f.path, data: f.data })));
   } else if (kind === 'zip') {
     try {
       const list = unzipBundle(new Uint8Array(files[0].data), base(files[0].path));
       useLab.setState({ localFolder: base(files[0].path).replace(/\.zip$/i, '') });
-      loadModel({ kind: 'files', files: list });
+      useLab.getState().openFiles(list);
     } catch (e) {
       useLab.setState({ error: (e as Error).message });
     }
   } else if (kind === 'checkpoint') {
     const id = (folderOf(files) || 'converted').replace(/[^\w.-]+/g, '-');
     const wanted = files.filter((f) => /\.(json|safetensors)$/.test(f.path));
-    convertModel({ kind: 'files', files: wanted.map((f) => ({ name: f.path, data: f.data })) }, { dtype: 'fp32', id });
+    useLab.getState().convert({ kind: 'files', files: wanted.map((f) => ({ name: f.path, data: f.data })) }, { dtype: 'fp32', id });
   } else {
     openTraceFiles(files.map((f) => ({ name: base(f.path), bytes: new Uint8Array(f.data) })));
   }

@@ -1,12 +1,14 @@
 // The lab's one zustand store, in slices: model/backend, the run settings (prompt, router,
 // interventions), the streamed trace of the modified run and of the unmodified baseline, and the
-// linked focus. Components read it and dispatch actions; the worker bridge writes results into it.
+// linked focus. Components read it and dispatch actions (actions.ts for those that need the
+// engine); the engine client (engine/) writes results into it.
 import { create } from 'zustand';
 import { DEFAULT_MODEL_ID } from '../models/registry';
 import type { Manifest } from '../models/manifest';
 import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent } from '../routing/run';
 import type { AlignResult } from '../routing/run';
 import { normaliseViews, VIEW_IDS, type ViewId } from './views';
+import { engineActions, type AnalysisKind, type Analyses, type AnalysisRequests, type EngineActions } from './actions';
 
 export type { BackendName };
 
@@ -55,7 +57,7 @@ export interface Generation {
   running: boolean;
 }
 
-export interface LabState {
+export interface LabState extends EngineActions {
   // model
   modelId: string;
   /** a model URL typed by the user (overrides modelId when set) */
@@ -82,6 +84,11 @@ export interface LabState {
   /** the last two distinct prompts run, with the model's own routing (for side-by-side alignment) */
   promptPair: { prev: PromptRun | null; cur: PromptRun | null };
   aligning: boolean;
+  /** one-shot analyses of the current model (attribution, coupling, steering), with their requests */
+  analyses: Analyses;
+  analysisBusy: Partial<Record<AnalysisKind, boolean>>;
+  /** analyses a shared URL asked for: run once its model has loaded and run the prompt */
+  pendingAnalyses: AnalysisRequests | null;
   // ui
   focus: Focus;
   pinned: boolean;
@@ -133,6 +140,9 @@ export const useLab = create<LabState>()((set, get) => ({
   alignment: null,
   promptPair: { prev: null, cur: null },
   aligning: false,
+  analyses: {},
+  analysisBusy: {},
+  pendingAnalyses: null,
   focus: { token: 0, layer: 0, expert: null },
   pinned: false,
   error: null,
@@ -159,4 +169,5 @@ export const useLab = create<LabState>()((set, get) => ({
   pin: (f) => set({ focus: { ...get().focus, ...f }, pinned: true }),
   unpin: () => set({ pinned: false }),
   setViewOpen: (id, open) => set({ openViews: normaliseViews(open ? [...get().openViews, id] : get().openViews.filter((v) => v !== id)) }),
+  ...engineActions(set, get),
 }));

@@ -1,4 +1,5 @@
-// The current run as DESIGN.md §3 trace JSON (the same shape the CLI prints) and as CSV.
+// The current run as DESIGN.md §3 trace JSON (the same shape the CLI prints, plus the analyses on
+// screen) and as CSV.
 import { traceJson } from '../gpu/trace';
 import type { LabState } from './store';
 
@@ -6,7 +7,24 @@ export function currentTrace(s: LabState): Record<string, unknown> | null {
   if (s.imported) return s.imported.trace; // an opened trace exports as it was opened
   const summary = s.modified.summary;
   if (!s.manifest || !summary || !s.backend) return null;
-  return traceJson(s.manifest, s.backend, { summary, events: s.modified.layers, logits: new Float32Array(0) }, { loss: true });
+  const trace = traceJson(s.manifest, s.backend, { summary, events: s.modified.layers, logits: new Float32Array(0) }, { loss: true });
+  const analyses = analysesOf(s);
+  return analyses ? { ...trace, analyses } : trace;
+}
+
+/**
+ * The one-shot analyses on screen, each with the request that made it, exported beside the run
+ * (the trace format allows extra fields; importers ignore them). Null when there are none.
+ */
+export function analysesOf(s: LabState): Record<string, unknown> | null {
+  const { attribution, coupling, steering } = s.analyses;
+  const out: Record<string, unknown> = {
+    ...(s.alignment ? { alignment: s.alignment } : {}),
+    ...(attribution ? { attribution: { request: attribution.request, frequencyA: attribution.A, frequencyB: attribution.B } } : {}),
+    ...(coupling ? { coupling: { request: coupling.request, M: coupling.M, routerRows: coupling.R, scoreNormCorrelation: coupling.corr } } : {}),
+    ...(steering ? { steering: { request: steering.request, result: steering.result } } : {}),
+  };
+  return Object.keys(out).length ? out : null;
 }
 
 /** One row per (layer, token): layer, token index, token id, token text, experts, gates, dropped. */

@@ -4,13 +4,28 @@ import { VIEW_IDS } from './views';
 
 describe('URL state codec', () => {
   it('round-trips every field and leaves defaults out', () => {
-    const s = { prompt: 'Grüße, 世界', model: 'babel-moe', router: 'topp:p=0.5', interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'], token: 4, layer: 2, expert: 3, trace: ['traces/run.npy', 'traces/ids.json'], views: [...VIEW_IDS] };
+    const s = { ...URL_DEFAULTS, prompt: 'Grüße, 世界', model: 'babel-moe', router: 'topp:p=0.5', interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'], token: 4, layer: 2, expert: 3, trace: ['traces/run.npy', 'traces/ids.json'], views: [...VIEW_IDS] };
     const url = formatUrlState(s);
     expect(url).not.toContain('model=');
     expect(url).toContain('trace=traces%2Frun.npy&trace=traces%2Fids.json');
     expect(parseUrlState(url)).toEqual({ state: s, notices: [] });
     expect(formatUrlState(URL_DEFAULTS)).toBe('');
     expect(formatUrlState({ ...URL_DEFAULTS, model: 'tiny-mixtral' })).toBe('?model=tiny-mixtral');
+  });
+
+  it('round-trips the analyses on screen and refuses malformed ones by name', () => {
+    const s = { ...URL_DEFAULTS, align: 12, attrA: 'probe:en', attrB: 'Hallo Welt.\nNoch einer.', attrN: 3, coupling: { layer: 2, perturb: true }, steer: { target: 'de', tau: 0.02, lambda: 0.5 } };
+    const url = formatUrlState(s);
+    expect(url).toBe('?align=12&attrA=probe%3Aen&attrB=Hallo+Welt.%0ANoch+einer.&attrN=3&coupling=2%2Cperturb&steer=de%2C0.02%2C0.5');
+    expect(parseUrlState(url)).toEqual({ state: s, notices: [] });
+    expect(parseUrlState('?coupling=1').state.coupling).toEqual({ layer: 1, perturb: false });
+    const bad = parseUrlState('?align=0&coupling=x&steer=de,abc,0.5&steer=fr');
+    expect(bad.state).toMatchObject({ align: null, coupling: null, steer: null });
+    expect(bad.notices).toEqual([
+      'ignored URL field align="0": align must be an integer ≥ 1, got "0"',
+      'ignored URL field coupling="x": coupling must be a layer index, optionally followed by ",perturb", got "x"',
+      'ignored URL field steer="de,abc,0.5": steer must be "<language>,<τ>,<λ>" with finite numbers, got "de,abc,0.5"',
+    ]);
   });
 
   it('ignores bad fields one by one with a notice naming each', () => {

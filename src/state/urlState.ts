@@ -17,9 +17,35 @@ export interface UrlState {
   trace: string[];
   /** the open view panels, in VIEW_IDS order (default: all) */
   views: ViewId[];
+  /** analyses on screen, computed again when the link is opened: alignment over N probe articles */
+  align: number | null;
+  /** contrastive attribution sets: `probe:<lang>` or typed texts (one per line), and the article count */
+  attrA: string;
+  attrB: string;
+  attrN: number;
+  /** router–expert coupling of one layer, optionally with perturbed proxies */
+  coupling: { layer: number; perturb: boolean } | null;
+  /** the steering experiment (needs the alignment): target language, τ, λ */
+  steer: { target: string; tau: number; lambda: number } | null;
 }
 
-export const URL_DEFAULTS: UrlState = { prompt: '', model: DEFAULT_MODEL_ID, router: 'native', interventions: [], token: 0, layer: 0, expert: null, trace: [], views: [...VIEW_IDS] };
+export const URL_DEFAULTS: UrlState = {
+  prompt: '',
+  model: DEFAULT_MODEL_ID,
+  router: 'native',
+  interventions: [],
+  token: 0,
+  layer: 0,
+  expert: null,
+  trace: [],
+  views: [...VIEW_IDS],
+  align: null,
+  attrA: '',
+  attrB: '',
+  attrN: 5,
+  coupling: null,
+  steer: null,
+};
 
 interface Field<K extends keyof UrlState> {
   key: K;
@@ -61,6 +87,37 @@ const FIELDS: Field<keyof UrlState>[] = [
   { key: 'expert', param: 'e', parse: int('e', 0), format: (v) => (v === null ? [] : [String(v)]) },
   { key: 'trace', param: 'trace', multi: true, parse: (r) => r, format: (v) => v as string[] },
   { key: 'views', param: 'views', parse: (r, warn) => parseViews(r[0], warn), format: (v) => [(v as ViewId[]).join(',')] },
+  { key: 'align', param: 'align', parse: int('align', 1), format: (v) => (v === null ? [] : [String(v)]) },
+  { key: 'attrA', param: 'attrA', parse: (r) => r[0], format: (v) => [v as string] },
+  { key: 'attrB', param: 'attrB', parse: (r) => r[0], format: (v) => [v as string] },
+  { key: 'attrN', param: 'attrN', parse: int('attrN', 1), format: (v) => [String(v)] },
+  {
+    key: 'coupling',
+    param: 'coupling',
+    parse: (r) => {
+      const m = /^(\d+)(,perturb)?$/.exec(r[0]);
+      if (!m) throw new Error(`coupling must be a layer index, optionally followed by ",perturb", got "${r[0]}"`);
+      return { layer: Number(m[1]), perturb: m[2] !== undefined };
+    },
+    format: (v) => {
+      const c = v as UrlState['coupling'];
+      return c ? [`${c.layer}${c.perturb ? ',perturb' : ''}`] : [];
+    },
+  },
+  {
+    key: 'steer',
+    param: 'steer',
+    parse: (r) => {
+      const [target, tau, lambda, ...rest] = r[0].split(',');
+      const num = (x: string | undefined) => (x !== undefined && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : NaN);
+      if (!target || rest.length || Number.isNaN(num(tau)) || Number.isNaN(num(lambda))) throw new Error(`steer must be "<language>,<τ>,<λ>" with finite numbers, got "${r[0]}"`);
+      return { target, tau: num(tau), lambda: num(lambda) };
+    },
+    format: (v) => {
+      const st = v as UrlState['steer'];
+      return st ? [`${st.target},${st.tau},${st.lambda}`] : [];
+    },
+  },
 ] as Field<keyof UrlState>[];
 
 export function parseUrlState(search: string): { state: UrlState; notices: string[] } {
@@ -111,4 +168,17 @@ export function writeUrl(s: UrlState, mode: 'push' | 'replace' = 'replace'): voi
   const url = `${location.pathname}${search}${location.hash}`;
   if (mode === 'push') history.pushState(null, '', url);
   else history.replaceState(null, '', url);
+}
+
+/**
+ * Worker settings from the page URL, read at each load and never written back: `?backend=wasm`
+ * skips WebGPU, `?threads=N` (1–16) sets the WASM threads.
+ */
+export function engineOptionsFromUrl(search: string): { preferBackend?: 'wasm'; threads?: number } {
+  const q = new URLSearchParams(search);
+  const threads = Number(q.get('threads'));
+  return {
+    ...(q.get('backend') === 'wasm' ? { preferBackend: 'wasm' as const } : {}),
+    ...(Number.isInteger(threads) && threads >= 1 && threads <= 16 ? { threads } : {}),
+  };
 }

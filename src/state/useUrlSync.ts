@@ -1,14 +1,55 @@
 // The page's state and its URL: read once at start (ignoring bad fields with a notice), then the
-// shareable state is mirrored back into the URL on every change.
+// shareable state is mirrored back into the URL on every change. Analyses on screen are part of
+// the URL by their requests; opening the link computes them again (pendingAnalyses.ts).
 import { useEffect } from 'react';
-import { useLab } from './store';
-import { parseUrlState, writeUrl, type UrlState } from './urlState';
-import { loadModel, sourceForModel } from './engineClient';
+import { useLab, type LabState } from './store';
+import { parseUrlState, URL_DEFAULTS, writeUrl, type UrlState } from './urlState';
 import { SHIPPED_MODELS } from '../models/registry';
 import { openTraceUrls } from './importTrace';
+import type { AnalysisRequests, AttributionRequest } from './actions';
+import { runPendingAnalyses } from './pendingAnalyses';
 
-function toUrl(s: ReturnType<typeof useLab.getState>): UrlState {
-  return { prompt: s.prompt, model: s.modelUrl ?? s.modelId, router: s.router, interventions: s.interventions, token: s.focus.token, layer: s.focus.layer, expert: s.focus.expert, trace: s.imported?.urls ?? [], views: s.openViews };
+const PROBE = 'probe:';
+
+/** An attribution set in the URL: `probe:<lang>` or the typed texts. */
+const attrSet = (text: string, probe: string) => (probe ? `${PROBE}${probe}` : text);
+
+function toUrl(s: LabState): UrlState {
+  const attr = s.analyses.attribution?.request;
+  const coupling = s.analyses.coupling?.request;
+  const steer = s.analyses.steering?.request;
+  return {
+    prompt: s.prompt,
+    model: s.modelUrl ?? s.modelId,
+    router: s.router,
+    interventions: s.interventions,
+    token: s.focus.token,
+    layer: s.focus.layer,
+    expert: s.focus.expert,
+    trace: s.imported?.urls ?? [],
+    views: s.openViews,
+    align: s.alignment ? s.alignment.articles.length : null,
+    attrA: attr ? attrSet(attr.a, attr.probeA) : '',
+    attrB: attr ? attrSet(attr.b, attr.probeB) : '',
+    attrN: attr?.articles ?? URL_DEFAULTS.attrN,
+    coupling: coupling ?? null,
+    steer: steer ?? null,
+  };
+}
+
+/** The analyses a URL asks for (attribution only when both of its sets are given). */
+export function analysisRequests(u: UrlState): AnalysisRequests | null {
+  const set = (v: string) => (v.startsWith(PROBE) ? { text: '', probe: v.slice(PROBE.length) } : { text: v, probe: '' });
+  const a = set(u.attrA);
+  const b = set(u.attrB);
+  const attribution: AttributionRequest | undefined = u.attrA && u.attrB ? { a: a.text, b: b.text, probeA: a.probe, probeB: b.probe, articles: u.attrN } : undefined;
+  const req: AnalysisRequests = {
+    ...(u.align !== null || u.steer ? { align: u.align ?? 31 } : {}),
+    ...(attribution ? { attribution } : {}),
+    ...(u.coupling ? { coupling: u.coupling } : {}),
+    ...(u.steer ? { steering: u.steer } : {}),
+  };
+  return Object.keys(req).length ? req : null;
 }
 
 /**
@@ -26,11 +67,13 @@ export function initFromUrl(): void {
     pinned: state.token !== 0 || state.layer !== 0,
     notices,
     openViews: state.views,
+    pendingAnalyses: analysisRequests(state),
     ...(shipped ? { modelId: state.model, modelUrl: null } : { modelUrl: state.model }),
   });
   const s = useLab.getState();
-  loadModel(sourceForModel(s.modelId, s.modelUrl));
+  s.openModel(s.modelId, s.modelUrl);
   if (state.trace.length) void openTraceUrls(state.trace);
+  if (s.pendingAnalyses) runPendingAnalyses();
 }
 
 /** Mirrors the shareable state into the URL on every change. */
