@@ -12,11 +12,11 @@ const isolationHeaders = {
 
 // The built page starts the inference worker from an inline script in <head>, before the app's
 // bundle (React, D3, the views) is fetched and evaluated: ORT's WebAssembly and the model then
-// load ~150 ms sooner. engineClient.ts adopts that worker. The worker's file keeps a fixed name
+// load ~150 ms sooner. state/engine/workerBridge.ts adopts that worker. The worker's file keeps a fixed name
 // so the inline script can name it (the server revalidates it by ETag).
 const WORKER_FILE = 'assets/worker.js';
 function bootWorker(): Plugin {
-  // ?threads=N is read as in engineClient's loadOptions. A worker that fails before the app adopts
+  // ?threads=N is read as in urlState.ts engineOptionsFromUrl. A worker that fails before the app adopts
   // it is dropped, and the app starts its own.
   const script = `(function(){try{var t=Number(new URLSearchParams(location.search).get('threads'));var w=new Worker('./${WORKER_FILE}',{type:'module'});w.onerror=function(){window.__moeBootWorker=undefined};w.postMessage({type:'init',requestId:0,ortBase:new URL('ort/',document.baseURI).href,threads:Number.isInteger(t)&&t>=1&&t<=16?t:undefined});window.__moeBootWorker=w}catch(e){}})();`;
   return {

@@ -87,10 +87,10 @@ export function AlignmentView() {
       ) : (
         <>
           <p className="hint" title="Jensen–Shannon divergence in bits between mean softmax routing vectors of parallel UDHR articles (0 = same experts as English, 1 = disjoint); Multilingual Routing in MoE (Bandarkar et al. 2025)">
-            JS divergence of each language’s routing to {result?.ref ?? 'en'}’s on parallel held-out UDHR articles, per layer. Darker = more different from English.
+            JS divergence of each language’s routing to {result?.ref ?? 'en'}’s on parallel held-out UDHR articles, per layer. Darker = more different from {result?.ref ?? 'en'}.
           </p>
           <label className="hint">
-            articles <input type="number" data-testid="align-articles" min={1} max={100} value={articles} onChange={(e) => setArticles(Math.max(1, Number(e.target.value)))} />{' '}
+            articles <input type="number" data-testid="align-articles" min={1} max={100} value={articles} onChange={(e) => setArticles(Math.min(100, Math.max(1, Math.floor(Number(e.target.value)) || 1)))} />{' '}
           </label>
           <button type="button" data-testid="run-align" disabled={aligning} onClick={() => useLab.getState().align(articles)}>
             {aligning ? 'Aligning…' : result ? 'Re-run alignment' : `Run on ${manifest.languages?.length ?? '?'} languages`}
@@ -150,6 +150,16 @@ function SteeringControls({ langs }: { langs: string[] }) {
   const [tau, setTau] = useState(steering?.request.tau ?? 0.02);
   const [lambda, setLambda] = useState(steering?.request.lambda ?? 0.5);
   const steer = steering?.result ?? null;
+  // A result computed elsewhere (restored from a shared URL) brings its settings with it.
+  const [shown, setShown] = useState(steering);
+  if (steering !== shown) {
+    setShown(steering);
+    if (steering) {
+      setTarget(steering.request.target);
+      setTau(steering.request.tau);
+      setLambda(steering.request.lambda);
+    }
+  }
   if (!result) return null;
   const run = () => useLab.getState().runSteering({ target, tau, lambda });
   const fmt = (d: number) => `${d >= 0 ? '+' : ''}${d.toFixed(4)}`;

@@ -33,9 +33,11 @@ export function AttributionView() {
   if (result !== shown) {
     setShown(result);
     if (result) {
-      const r = result.request;
-      [setA, setB, setProbeA, setProbeB].forEach((f, i) => f([r.a, r.b, r.probeA, r.probeB][i]));
-      setArticles(r.articles);
+      setA(result.request.a);
+      setB(result.request.b);
+      setProbeA(result.request.probeA);
+      setProbeB(result.request.probeB);
+      setArticles(result.request.articles);
     }
   }
   const langs = useMemo(() => (manifest ? probeLanguages(manifest) : []), [manifest]);

@@ -24,6 +24,12 @@ export function CouplingView() {
   const coupling = useLab((s) => s.analyses.coupling);
   const res = useMemo(() => (coupling ? { layer: coupling.request.layer, M: coupling.M, R: coupling.R, corr: coupling.corr } : null), [coupling]);
   const [perturb, setPerturb] = useState(coupling?.request.perturb ?? false);
+  // A result computed elsewhere (restored from a shared URL) brings its setting with it.
+  const [shown, setShown] = useState(coupling);
+  if (coupling !== shown) {
+    setShown(coupling);
+    if (coupling) setPerturb(coupling.request.perturb);
+  }
   const svgRef = useRef<SVGSVGElement>(null);
   const dense = useLayerKind(layer) === 'dense';
 

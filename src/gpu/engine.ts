@@ -11,6 +11,8 @@ import { LayerRouter, type RoutedLayer } from './layerRouter';
 import { RouterWeights } from './routerWeights';
 import { headWithLogProbs } from '../models/onnx/logProbHead';
 import { matMulNBitsHint } from '../models/onnx/quant';
+import { attnIo, EMBED_IO, GRAPH_IO as IO, HEAD_IO, moeIo, type GraphIo } from '../models/onnx/graphIO';
+import { createSession } from './ortSessions';
 
 export type Ort = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'>;
 type Session = OrtWeb.InferenceSession;
@@ -31,13 +33,8 @@ export interface EngineInit {
   executionProviders: string[];
   backend: BackendName;
   onProgress?: (p: Progress) => void;
-  /** sessions already being built (with sessionOptions) while the bundle downloaded, by file */
+  /** sessions already being built (with createSession) while the bundle downloaded, by file */
   sessions?: Map<string, Promise<Session>>;
-}
-
-/** The options every graph's session is created with. */
-export function sessionOptions(executionProviders: string[]): OrtWeb.InferenceSession.SessionOptions {
-  return { executionProviders, graphOptimizationLevel: 'all' };
 }
 
 /** Per layer: what the attention graph produced and what routing made of it. */
@@ -144,7 +141,7 @@ export class Engine {
         let s: Session;
         try {
           const graph = file === m.graphs.head ? headWithLogProbs(bytes) : bytes;
-          s = await (init.sessions?.get(file) ?? ort.InferenceSession.create(graph, sessionOptions(init.executionProviders)));
+          s = await (init.sessions?.get(file) ?? createSession(ort, graph, init.executionProviders));
         } catch (e) {
           const msg = (e as Error).message;
           throw new Error(`${file}: the ${init.backend} backend cannot load this graph (${msg})${matMulNBitsHint(m.dtype, init.backend, msg)}`);
@@ -169,10 +166,13 @@ export class Engine {
       routers,
     );
     // Nothing half-built stays behind: the sessions made so far and those still being made.
+    // (Once no forward is running: one in flight finishes the layers it has, then names the failure.)
     engine.ready.catch(() => {
       failed = true;
-      for (const s of made) void s.release();
-      for (const p of init.sessions?.values() ?? []) p.then((s) => (made.includes(s) ? undefined : s.release())).catch(() => undefined);
+      engine.whenIdle(() => {
+        for (const s of made) void s.release();
+        for (const p of init.sessions?.values() ?? []) p.then((s) => (made.includes(s) ? undefined : s.release())).catch(() => undefined);
+      });
     });
     if (init.progressive) await Promise.all([sessions.get(m.graphs.embed), sessions.get(m.graphs.attn[0]), sessions.get(m.graphs.moe[0])]);
     else await engine.ready;
@@ -195,8 +195,8 @@ export class Engine {
   }
 
   async embedIds(ids: number[]): Promise<Float32Array> {
-    const out = await (await this.embed).run({ input_ids: this.i64(ids, [1, ids.length]) });
-    return out.hidden.data as Float32Array;
+    const out = await (await this.embed).run({ [IO.inputIds]: this.i64(ids, [1, ids.length]) });
+    return out[IO.hidden].data as Float32Array;
   }
 
   /** Attention graph for T new tokens at absolute positions start.., with an optional KV cache. */
@@ -206,18 +206,18 @@ export class Engine {
     const kvDims = [1, m.numKvHeads, P, m.headDim];
     const pos = Array.from({ length: T }, (_, t) => start + t);
     const out = await (await this.attn[layer]).run({
-      hidden: this.f32(hidden, [1, T, this.D]),
-      position_ids: this.i64(pos, [1, T]),
-      past_key: this.f32(past?.key ?? new Float32Array(0), kvDims),
-      past_value: this.f32(past?.value ?? new Float32Array(0), kvDims),
+      [IO.hidden]: this.f32(hidden, [1, T, this.D]),
+      [IO.positionIds]: this.i64(pos, [1, T]),
+      [IO.pastKey]: this.f32(past?.key ?? new Float32Array(0), kvDims),
+      [IO.pastValue]: this.f32(past?.value ?? new Float32Array(0), kvDims),
     });
     return {
-      mid: out.hidden_mid.data as Float32Array,
-      moeIn: out.moe_in.data as Float32Array,
+      mid: out[IO.hiddenMid].data as Float32Array,
+      moeIn: out[IO.moeIn].data as Float32Array,
       // dense layers have no router: their attention graph gives no router_logits
-      logits: (out.router_logits?.data as Float32Array | undefined) ?? new Float32Array(0),
-      key: out.present_key.data as Float32Array,
-      value: out.present_value.data as Float32Array,
+      logits: (out[IO.routerLogits]?.data as Float32Array | undefined) ?? new Float32Array(0),
+      key: out[IO.presentKey].data as Float32Array,
+      value: out[IO.presentValue].data as Float32Array,
     };
   }
 
@@ -225,11 +225,11 @@ export class Engine {
     const E = this.manifest.layers[layer].numExperts;
     if (this.manifest.layers[layer].kind === 'dense') {
       // A dense layer's graph is the plain MLP: moe_in → moe_out, no gates, no expert norms.
-      const r = await (await this.moe[layer]).run({ moe_in: this.f32(moeIn, [1, T, this.D]) });
-      return { out: r.moe_out.data as Float32Array, norms: new Float32Array(0) };
+      const r = await (await this.moe[layer]).run({ [IO.moeIn]: this.f32(moeIn, [1, T, this.D]) });
+      return { out: r[IO.moeOut].data as Float32Array, norms: new Float32Array(0) };
     }
-    const r = await (await this.moe[layer]).run({ moe_in: this.f32(moeIn, [1, T, this.D]), gates: this.f32(gates, [1, T, E]) });
-    return { out: r.moe_out.data as Float32Array, norms: r.expert_norms.data as Float32Array };
+    const r = await (await this.moe[layer]).run({ [IO.moeIn]: this.f32(moeIn, [1, T, this.D]), [IO.gates]: this.f32(gates, [1, T, E]) });
+    return { out: r[IO.moeOut].data as Float32Array, norms: r[IO.expertNorms].data as Float32Array };
   }
 
   async runHead(hidden: Float32Array, T: number): Promise<Float32Array> {
@@ -238,8 +238,8 @@ export class Engine {
 
   /** [T × V] logits and, when the head session has them (sessions the engine builds), log-probabilities. */
   async runHeadWithLogProbs(hidden: Float32Array, T: number): Promise<{ logits: Float32Array; logProbs?: Float32Array }> {
-    const r = await (await this.head).run({ hidden: this.f32(hidden, [1, T, this.D]) });
-    return { logits: r.logits.data as Float32Array, logProbs: r.logprobs?.data as Float32Array | undefined };
+    const r = await (await this.head).run({ [IO.hidden]: this.f32(hidden, [1, T, this.D]) });
+    return { logits: r[IO.logits].data as Float32Array, logProbs: r[IO.logProbs]?.data as Float32Array | undefined };
   }
 
   /**
@@ -316,6 +316,24 @@ export class Engine {
    * are reused too (its input did not change).
    */
   async forward(req: ForwardRequest): Promise<ForwardResult> {
+    this.running++;
+    try {
+      return await this.forwardPass(req);
+    } finally {
+      if (--this.running === 0) for (const task of this.idleTasks.splice(0)) task();
+    }
+  }
+
+  /** forwards in flight, and what waits for none to be (releasing a failed build's sessions) */
+  private running = 0;
+  private idleTasks: (() => void)[] = [];
+
+  private whenIdle(task: () => void): void {
+    if (this.running === 0) task();
+    else this.idleTasks.push(task);
+  }
+
+  private async forwardPass(req: ForwardRequest): Promise<ForwardResult> {
     const t0 = now();
     const { ids } = req;
     const T = ids.length;
@@ -420,20 +438,17 @@ function eventOf(layer: number, kind: 'moe' | 'dense', r: RoutedLayer, norms: Fl
   };
 }
 
-type Io = { inputs: string[]; outputs: string[] };
-
-function expectedIo(m: Manifest, file: string): Io {
-  if (file === m.graphs.embed) return { inputs: ['input_ids'], outputs: ['hidden'] };
+function expectedIo(m: Manifest, file: string): GraphIo {
+  if (file === m.graphs.embed) return EMBED_IO;
   // (the engine's session of the head also outputs `logprobs`, see logProbHead.ts)
-  if (file === m.graphs.head) return { inputs: ['hidden'], outputs: ['logits'] };
+  if (file === m.graphs.head) return HEAD_IO;
   const a = m.graphs.attn.indexOf(file);
   const dense = m.layers[a >= 0 ? a : m.graphs.moe.indexOf(file)]?.kind === 'dense';
-  if (a >= 0) return { inputs: ['hidden', 'position_ids', 'past_key', 'past_value'], outputs: ['hidden_mid', 'moe_in', ...(dense ? [] : ['router_logits']), 'present_key', 'present_value'] };
-  return dense ? { inputs: ['moe_in'], outputs: ['moe_out'] } : { inputs: ['moe_in', 'gates'], outputs: ['moe_out', 'expert_norms'] };
+  return a >= 0 ? attnIo(dense) : moeIo(dense);
 }
 
 /** A graph whose inputs/outputs do not match the manifest's contract is named with the difference. */
-function checkIo(file: string, s: Session, io: Io): void {
+function checkIo(file: string, s: Session, io: GraphIo): void {
   for (const [what, want, got] of [
     ['input', io.inputs, s.inputNames],
     ['output', io.outputs, s.outputNames],

@@ -5,12 +5,12 @@ import type * as OrtWeb from 'onnxruntime-web';
 import { Lab, couplingMatrix, routeTexts } from './lab';
 import { probeWebGpu, withBackend } from './backend';
 import { filesFetcher, loadBundle, urlFetcher, type LoadedBundle } from '../models/loader';
-import { Cancelled, sessionOptions } from './engine';
+import { Cancelled } from './engine';
+import { createSession, warmUpRuntime } from './ortSessions';
 import { alignProbes } from './align';
 import { probeTexts } from './probes';
 import { steeringExperiment } from './steering';
 import type { WorkerReply, WorkerRequest } from './protocol';
-import { warmupModel } from './warmup';
 import type { Manifest } from '../models/manifest';
 import { convertSource } from './convertJob';
 import type { Bundle } from '../models/convert';
@@ -73,9 +73,7 @@ async function loadOrt(base?: string, threads?: number): Promise<OrtModule> {
     const ort = (gpu ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm')) as unknown as OrtModule;
     configureOrt(ort, base, threads);
     // Not awaited here: the runtime compiles while the bundle downloads (see warmup.ts).
-    ortWarm = ort.InferenceSession.create(warmupModel(), { executionProviders: ['wasm'] })
-      .then((s) => s.release())
-      .catch(() => undefined); // a real failure resurfaces, with its message, on the model's own sessions
+    ortWarm = warmUpRuntime(ort);
     return ort;
   })();
   return ortModule;
@@ -133,7 +131,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
         // Only what the first layer needs: the other graphs are built after 'loaded', while the
         // first forward runs (progressive), so the worker reaches 'loaded' sooner.
         if (!early || ![g.embed, g.attn[0], g.moe[0]].includes(path)) return;
-        const p = building.then(() => ort.InferenceSession.create(bytes, sessionOptions(['wasm'])));
+        const p = building.then(() => createSession(ort, bytes, ['wasm']));
         building = p.catch(() => undefined);
         early.set(path, p);
       };

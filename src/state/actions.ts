@@ -80,7 +80,7 @@ export type AnalysisKind = keyof Analyses;
 export interface EngineActions {
   /** Open a shipped model (by id) or a bundle URL. */
   openModel(modelId: string, modelUrl: string | null): void;
-  /** Open bundle files picked or dropped from disk. */
+  /** Open bundle files picked or dropped from disk (callers name the folder in `localFolder`). */
   openFiles(files: { name: string; data: ArrayBuffer }[]): void;
   /** Run the prompt with the current router and interventions. */
   run(): void;
@@ -132,7 +132,11 @@ export function engineActions(set: Set, get: () => LabState): EngineActions {
 
   return {
     openModel: (modelId, modelUrl) => need().loadModel(need().sourceForModel(modelId, modelUrl)),
-    openFiles: (files) => need().loadModel({ kind: 'files', files }),
+    // Files from disk replace a bundle URL: the header and a shared link must not name the old one.
+    openFiles: (files) => {
+      set({ modelUrl: null });
+      need().loadModel({ kind: 'files', files });
+    },
     // Without an engine nothing runs, so there is nothing to run again or to cancel.
     run: () => engine?.runPrompt(),
     generate: (opts) => need().generate(opts),

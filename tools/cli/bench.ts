@@ -5,6 +5,8 @@ import { checkFlags, numberList, one, parseArgs, UsageError } from './args';
 import { DEFAULT_MODEL_DIR, ortFor, readBundle } from './nodeBundle';
 import { Lab } from '../../src/gpu/lab';
 import { fusedFromBundle } from '../../src/models/convert/bundleWeights';
+import { GRAPH_IO as IO } from '../../src/models/onnx/graphIO';
+import { createSession } from '../../src/gpu/ortSessions';
 
 function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,7 +34,7 @@ export async function benchCommand(argv: string[]): Promise<object> {
   const t1 = performance.now();
   // The floor: the same weights as one graph (shipped bundles leave fused.onnx out; rebuild it).
   const fusedBytes = m.graphs.fused ? bundle.files.get(m.graphs.fused)! : fusedFromBundle(bundle);
-  const fused = await ort.InferenceSession.create(fusedBytes, { executionProviders: eps, graphOptimizationLevel: 'all' });
+  const fused = await createSession(ort, fusedBytes, eps);
   const fusedCreate = performance.now() - t1;
 
   const rows = [];
@@ -44,8 +46,8 @@ export async function benchCommand(argv: string[]): Promise<object> {
     const split: number[] = [];
     const fusedT: number[] = [];
     const feeds = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map((_, i) => BigInt(i))), [1, n]),
+      [IO.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
+      [IO.positionIds]: new ort.Tensor('int64', BigInt64Array.from(ids.map((_, i) => BigInt(i))), [1, n]),
     };
     for (let i = 0; i < iters + 2; i++) {
       lab.engine.clearCache();

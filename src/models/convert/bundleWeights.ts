@@ -3,7 +3,9 @@
 // converted again (to another dtype) through an in-memory HF checkpoint.
 import onnxProto from 'onnx-proto';
 import type { LoadedBundle } from '../loader';
-import { fusedGraph, type GraphWeights, type MixtralDims } from './mixtral';
+import { mixtralSpec, type MixtralDims } from './mixtral';
+import { fusedGraph } from './mixtralGraphs';
+import { moePlan, type DecoderSpec, type DecoderWeights } from './decoder';
 import { f16ToF32, writeSafetensors } from '../safetensors';
 import { transpose2d } from '../onnx/blocks';
 import { sideBySide } from '../onnx/routedExperts';
@@ -64,7 +66,8 @@ function dequantizedWeights(model: onnxProto.onnx.IModelProto, out: Map<string, 
   }
 }
 
-export function bundleWeights(bundle: LoadedBundle): GraphWeights {
+/** A mixtral bundle's spec and its weights, read back from its graphs. */
+export function bundleWeights(bundle: LoadedBundle): { s: DecoderSpec; w: DecoderWeights } {
   const m = bundle.manifest;
   const inits = new Map<string, { data: Float32Array; dims: number[] }>();
   for (const f of [m.graphs.embed, ...m.graphs.attn, ...m.graphs.moe, m.graphs.head]) for (const [k, v] of initializers(bundle.files.get(f)!, f)) inits.set(k, v);
@@ -88,23 +91,31 @@ export function bundleWeights(bundle: LoadedBundle): GraphWeights {
     return { w1: sideBySide(part('w1'), I, m.hiddenSize), w3: sideBySide(part('w3'), I, m.hiddenSize), w2 };
   };
   const d: MixtralDims = { V: m.vocabSize, D: m.hiddenSize, L: m.numLayers, H: m.numHeads, Hkv: m.numKvHeads, hd: m.headDim, I, E, k: m.router.topK, eps: m.rmsNormEps, theta, maxContext: m.maxContext };
-  return {
-    d,
+  const w: DecoderWeights = {
     embed: () => get('embed_tokens').data,
-    inputNorm: (i) => get(`l${i}_input_norm`).data,
-    postNorm: (i) => get(`l${i}_post_norm`).data,
+    inputNorm: (i) => ({ w: get(`l${i}_input_norm`).data }),
+    postNorm: (i) => ({ w: get(`l${i}_post_norm`).data }),
     attn: (i) => ({ q: get(`l${i}_q`).data, k: get(`l${i}_k`).data, v: get(`l${i}_v`).data, o: get(`l${i}_o`).data }),
-    routerT: (i) => get(`l${i}_router`).data,
+    // the graphs hold W_rᵀ [D × E]; DecoderWeights gives the checkpoint's rows [E × D]
+    router: (i) => transpose2d(get(`l${i}_router`).data, d.D, d.E),
     experts: (i) => (inits.has(`l${i}_w1`) ? { w1: get(`l${i}_w1`).data, w3: get(`l${i}_w3`).data, w2: get(`l${i}_w2`).data } : perExpert(i)),
-    finalNorm: () => get('final_norm').data,
-    lmHeadT: () => get('lm_head').data,
+    shared: () => {
+      throw new Error(`bundle ${m.id}: mixtral has no shared experts`);
+    },
+    dense: () => {
+      throw new Error(`bundle ${m.id}: mixtral has no dense layers`);
+    },
+    finalNorm: () => ({ w: get('final_norm').data }),
+    lmHead: () => ({ w: get('lm_head').data }),
   };
+  return { s: mixtralSpec(d), w };
 }
 
 /** The whole model as one graph, rebuilt from a bundle's split graphs (for `moe-lab bench`). */
 export function fusedFromBundle(bundle: LoadedBundle): Uint8Array {
   if (bundle.manifest.architecture !== 'mixtral') throw new Error(`fused graph rebuild supports mixtral bundles, not ${bundle.manifest.architecture}`);
-  return fusedGraph(bundleWeights(bundle), bundle.manifest.dtype);
+  const { s, w } = bundleWeights(bundle);
+  return fusedGraph(s, w, bundle.manifest.dtype);
 }
 
 /**
@@ -115,8 +126,8 @@ export function fusedFromBundle(bundle: LoadedBundle): Uint8Array {
 export function checkpointFromBundle(bundle: LoadedBundle): Checkpoint {
   const m = bundle.manifest;
   if (m.architecture !== 'mixtral') throw new Error(`bundle ${m.id}: re-converting a ${m.architecture} bundle is not supported (mixtral only)`);
-  const w = bundleWeights(bundle);
-  const { d } = w;
+  const { s, w } = bundleWeights(bundle);
+  const d = { ...s, ...moePlan(s, 0) }; // (every layer has the same experts)
   const t: Record<string, { data: Float32Array; shape: number[] }> = {};
   // [in × out] (graph layout) → [out × in] (PyTorch Linear.weight)
   const lin = (name: string, wt: Float32Array, inp: number, out: number) => (t[name] = { data: transpose2d(wt, inp, out), shape: [out, inp] });
@@ -124,8 +135,8 @@ export function checkpointFromBundle(bundle: LoadedBundle): Checkpoint {
   const routers = bundle.files.get(m.routerWeights.file)!;
   for (let i = 0; i < d.L; i++) {
     const p = `model.layers.${i}`;
-    t[`${p}.input_layernorm.weight`] = { data: w.inputNorm(i), shape: [d.D] };
-    t[`${p}.post_attention_layernorm.weight`] = { data: w.postNorm(i), shape: [d.D] };
+    t[`${p}.input_layernorm.weight`] = { data: w.inputNorm(i).w, shape: [d.D] };
+    t[`${p}.post_attention_layernorm.weight`] = { data: w.postNorm(i).w, shape: [d.D] };
     const a = w.attn(i);
     lin(`${p}.self_attn.q_proj.weight`, a.q, d.D, d.H * d.hd);
     lin(`${p}.self_attn.k_proj.weight`, a.k, d.D, d.Hkv * d.hd);
@@ -148,8 +159,8 @@ export function checkpointFromBundle(bundle: LoadedBundle): Checkpoint {
       lin(`${p}.block_sparse_moe.experts.${e}.w2.weight`, ex.w2.subarray(e * d.I * d.D, (e + 1) * d.I * d.D), d.I, d.D);
     }
   }
-  t['model.norm.weight'] = { data: w.finalNorm(), shape: [d.D] };
-  lin('lm_head.weight', w.lmHeadT(), d.D, d.V);
+  t['model.norm.weight'] = { data: w.finalNorm().w, shape: [d.D] };
+  lin('lm_head.weight', w.lmHead().w, d.D, d.V);
   const config = {
     model_type: 'mixtral',
     vocab_size: d.V,

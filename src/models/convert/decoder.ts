@@ -8,14 +8,16 @@
 //   head:   logits = (norm(hidden) @ lm_head + bias) / logitsScaling
 // Dense layers (no router) get an attention graph without router_logits and a moe graph that is
 // the plain MLP: moe_in → moe_out, no gates input, no expert_norms output.
+// Mixtral goes through here too, with its own embed / attn / head writers (mixtralGraphs.ts).
 import { GraphBuilder } from '../onnx/builder';
+import { GRAPH_IO as IO } from '../onnx/graphIO';
 import { routedExperts, expertWeights } from '../onnx/routedExperts';
 import { attention, layerNorm, linear, rmsNorm, swiglu, transpose2d, type AttentionOptions } from '../onnx/blocks';
 import type { Manifest } from '../manifest';
 import type { NativeRouter } from '../../routing/types';
 import type { Checkpoint } from './checkpoint';
-import type { Bundle, ConvertOptions, WeightType } from './mixtral';
-import { finishBundle, type ModelDims } from './finishBundle';
+import type { Bundle, ConvertOptions, ModelDims, WeightType } from './types';
+import { finishBundle } from './finishBundle';
 
 export type LayerPlan =
   | { kind: 'moe'; E: number; k: number; I: number; shared?: { I: number; gated: boolean } }
@@ -71,6 +73,13 @@ export interface DecoderWeights {
   lmHead(): { w: Float32Array; b?: Float32Array };
 }
 
+/** Layer i's plan when it is a MoE layer. */
+export function moePlan(s: DecoderSpec, i: number): Extract<LayerPlan, { kind: 'moe' }> {
+  const p = s.layers[i];
+  if (p.kind !== 'moe') throw new Error(`layer ${i} is dense: it has no router or experts`);
+  return p;
+}
+
 function addNorm(g: GraphBuilder, s: DecoderSpec, x: string, name: string, n: NormWeights): string {
   const w = g.init(`${name}`, n.w, [s.D]);
   if (s.norm === 'rms') return rmsNorm(g, x, w, s.eps);
@@ -82,23 +91,23 @@ function scaled(g: GraphBuilder, x: string, m: number | undefined): string {
   return m === undefined || m === 1 ? x : g.o('Mul', [x, g.scalar(m)]);
 }
 
-function embedGraph(s: DecoderSpec, w: DecoderWeights, wt: WeightType): Uint8Array {
+export function embedGraph(s: DecoderSpec, w: DecoderWeights, wt: WeightType): Uint8Array {
   const g = new GraphBuilder('embed', wt);
-  const ids = g.input('input_ids', 'int64', ['B', 'T']);
+  const ids = g.input(IO.inputIds, 'int64', ['B', 'T']);
   const table = g.weight('embed_tokens', w.embed(), [s.V, s.D]);
   const h = g.o('Gather', [table, ids], { axis: 0 });
-  g.o('Identity', [scaled(g, h, s.embeddingMultiplier)], {}, 'hidden');
-  g.output('hidden', 'float32', ['B', 'T', s.D]);
+  g.o('Identity', [scaled(g, h, s.embeddingMultiplier)], {}, IO.hidden);
+  g.output(IO.hidden, 'float32', ['B', 'T', s.D]);
   return g.build('token embedding');
 }
 
-function attnGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType): Uint8Array {
+export function attnGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType): Uint8Array {
   const g = new GraphBuilder(`layer${i}.attn`, wt);
   const plan = s.layers[i];
-  const hidden = g.input('hidden', 'float32', ['B', 'T', s.D]);
-  const positions = g.input('position_ids', 'int64', ['B', 'T']);
-  const pk = g.input('past_key', 'float32', ['B', s.Hkv, 'P', s.hd]);
-  const pv = g.input('past_value', 'float32', ['B', s.Hkv, 'P', s.hd]);
+  const hidden = g.input(IO.hidden, 'float32', ['B', 'T', s.D]);
+  const positions = g.input(IO.positionIds, 'int64', ['B', 'T']);
+  const pk = g.input(IO.pastKey, 'float32', ['B', s.Hkv, 'P', s.hd]);
+  const pv = g.input(IO.pastValue, 'float32', ['B', s.Hkv, 'P', s.hd]);
   const a = w.attn(i);
   const qd = s.H * s.hd;
   const kd = s.Hkv * s.hd;
@@ -126,22 +135,28 @@ function attnGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType)
   if (s.attentionMultiplier !== undefined) opts.scale = s.attentionMultiplier;
   const x = addNorm(g, s, hidden, `l${i}_input_norm`, w.inputNorm(i));
   const att = attention(g, x, positions, names, { numHeads: s.H, numKvHeads: s.Hkv, headDim: s.hd, ropeTheta: s.theta }, { key: pk, value: pv }, opts);
-  g.o('Add', [hidden, scaled(g, att.out, s.residualMultiplier)], {}, 'hidden_mid');
-  const moeIn = addNorm(g, s, 'hidden_mid', `l${i}_post_norm`, w.postNorm(i));
-  g.o('Identity', [moeIn], {}, 'moe_in');
-  g.o('Identity', [att.key], {}, 'present_key');
-  g.o('Identity', [att.value], {}, 'present_value');
-  g.output('hidden_mid', 'float32', ['B', 'T', s.D]);
-  g.output('moe_in', 'float32', ['B', 'T', s.D]);
+  g.o('Add', [hidden, scaled(g, att.out, s.residualMultiplier)], {}, IO.hiddenMid);
+  const moeIn = addNorm(g, s, IO.hiddenMid, `l${i}_post_norm`, w.postNorm(i));
+  g.o('Identity', [moeIn], {}, IO.moeIn);
+  g.o('Identity', [att.key], {}, IO.presentKey);
+  g.o('Identity', [att.value], {}, IO.presentValue);
+  g.output(IO.hiddenMid, 'float32', ['B', 'T', s.D]);
+  g.output(IO.moeIn, 'float32', ['B', 'T', s.D]);
   if (plan.kind === 'moe') {
     // float32 in every dtype: routing must stay faithful (E·D values)
     const router = g.weight(`l${i}_router`, transpose2d(w.router(i), plan.E, s.D), [s.D, plan.E], { exact: true });
-    g.o('Identity', [linear(g, 'moe_in', router)], {}, 'router_logits');
-    g.output('router_logits', 'float32', ['B', 'T', plan.E]);
+    g.o('Identity', [linear(g, IO.moeIn, router)], {}, IO.routerLogits);
+    g.output(IO.routerLogits, 'float32', ['B', 'T', plan.E]);
   }
-  g.output('present_key', 'float32', ['B', s.Hkv, 'S', s.hd]);
-  g.output('present_value', 'float32', ['B', s.Hkv, 'S', s.hd]);
+  g.output(IO.presentKey, 'float32', ['B', s.Hkv, 'S', s.hd]);
+  g.output(IO.presentValue, 'float32', ['B', s.Hkv, 'S', s.hd]);
   return g.build(`layer ${i}: attention + residual + post-attention norm${plan.kind === 'moe' ? ' + router logits' : ''}`);
+}
+
+/** Layer i's routed experts on `moeIn`, weighted by the dense `gates`: `out` [B,T,D] and `norms` [B,T,E]. */
+export function routedMoe(g: GraphBuilder, s: DecoderSpec, w: DecoderWeights, i: number, moeIn: string, gates: string) {
+  const plan = moePlan(s, i);
+  return routedExperts(g, moeIn, gates, expertWeights(g, `l${i}`, w.experts(i), plan.E, plan.I, s.D), s.D);
 }
 
 function mlpNames(g: GraphBuilder, prefix: string, m: { gate: Float32Array; up: Float32Array; down: Float32Array }, D: number, I: number) {
@@ -152,18 +167,18 @@ function mlpNames(g: GraphBuilder, prefix: string, m: { gate: Float32Array; up: 
   };
 }
 
-function moeGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType): Uint8Array {
+export function moeGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType): Uint8Array {
   const g = new GraphBuilder(`layer${i}.moe`, wt);
   const plan = s.layers[i];
-  const moeIn = g.input('moe_in', 'float32', ['B', 'T', s.D]);
+  const moeIn = g.input(IO.moeIn, 'float32', ['B', 'T', s.D]);
   if (plan.kind === 'dense') {
     const y = swiglu(g, moeIn, mlpNames(g, `l${i}_mlp`, w.dense(i), s.D, plan.I));
-    g.o('Identity', [scaled(g, y, s.residualMultiplier)], {}, 'moe_out');
-    g.output('moe_out', 'float32', ['B', 'T', s.D]);
+    g.o('Identity', [scaled(g, y, s.residualMultiplier)], {}, IO.moeOut);
+    g.output(IO.moeOut, 'float32', ['B', 'T', s.D]);
     return g.build(`layer ${i}: dense SwiGLU MLP (no router)`);
   }
-  const gates = g.input('gates', 'float32', ['B', 'T', plan.E]);
-  const r = routedExperts(g, moeIn, gates, expertWeights(g, `l${i}`, w.experts(i), plan.E, plan.I, s.D), s.D);
+  const gates = g.input(IO.gates, 'float32', ['B', 'T', plan.E]);
+  const r = routedMoe(g, s, w, i, moeIn, gates);
   let out = r.out;
   if (plan.shared) {
     // Qwen2-MoE: shared expert always on, weighted by sigmoid(shared_expert_gate · x)
@@ -172,48 +187,65 @@ function moeGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType):
     if (plan.shared.gated) y = g.o('Mul', [g.o('Sigmoid', [g.o('MatMul', [moeIn, g.init(`l${i}_shared_gate_w`, sw.gateW!, [s.D, 1])])]), y]);
     out = g.o('Add', [out, y]);
   }
-  g.o('Identity', [scaled(g, out, s.residualMultiplier)], {}, 'moe_out');
-  g.o('Identity', [r.norms], {}, 'expert_norms');
-  g.output('moe_out', 'float32', ['B', 'T', s.D]);
-  g.output('expert_norms', 'float32', ['B', 'T', plan.E]);
+  g.o('Identity', [scaled(g, out, s.residualMultiplier)], {}, IO.moeOut);
+  g.o('Identity', [r.norms], {}, IO.expertNorms);
+  g.output(IO.moeOut, 'float32', ['B', 'T', s.D]);
+  g.output(IO.expertNorms, 'float32', ['B', 'T', plan.E]);
   return g.build(`layer ${i}: SwiGLU experts on their routed tokens${plan.shared ? ' + shared expert' : ''}`);
 }
 
-function headGraph(s: DecoderSpec, w: DecoderWeights, wt: WeightType): Uint8Array {
+export function headGraph(s: DecoderSpec, w: DecoderWeights, wt: WeightType): Uint8Array {
   const g = new GraphBuilder('head', wt);
-  const hidden = g.input('hidden', 'float32', ['B', 'T', s.D]);
+  const hidden = g.input(IO.hidden, 'float32', ['B', 'T', s.D]);
   const lm = w.lmHead();
   const x = addNorm(g, s, hidden, 'final_norm', w.finalNorm());
   let y = linear(g, x, g.weight('lm_head', lm.w, [s.D, s.V]), lm.b ? g.init('lm_head_bias', lm.b, [s.V]) : undefined);
   if (s.logitsScaling !== undefined && s.logitsScaling !== 1) y = g.o('Div', [y, g.scalar(s.logitsScaling)]);
-  g.o('Identity', [y], {}, 'logits');
-  g.output('logits', 'float32', ['B', 'T', s.V]);
+  g.o('Identity', [y], {}, IO.logits);
+  g.output(IO.logits, 'float32', ['B', 'T', s.V]);
   return g.build('final norm + LM head');
 }
+
+/** The graph writers of a bundle; a family whose graphs differ in layout (Mixtral) swaps some. */
+export interface GraphWriters {
+  embed(s: DecoderSpec, w: DecoderWeights, wt: WeightType): Uint8Array;
+  attn(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType): Uint8Array;
+  moe(s: DecoderSpec, w: DecoderWeights, i: number, wt: WeightType): Uint8Array;
+  head(s: DecoderSpec, w: DecoderWeights, wt: WeightType): Uint8Array;
+  /** the whole model as one graph (fused.onnx, the benchmark floor), written unless opts.fused is false */
+  fused?(s: DecoderSpec, w: DecoderWeights, wt: WeightType): Uint8Array;
+}
+
+export const DECODER_GRAPHS: GraphWriters = { embed: embedGraph, attn: attnGraph, moe: moeGraph, head: headGraph };
 
 const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Build the bundle of a decoder family. */
-export async function convertDecoder(ck: Checkpoint, s: DecoderSpec, w: DecoderWeights, opts: ConvertOptions): Promise<Bundle> {
+export async function convertDecoder(ck: Checkpoint, s: DecoderSpec, w: DecoderWeights, opts: ConvertOptions, graphs: GraphWriters = DECODER_GRAPHS): Promise<Bundle> {
   const wt: WeightType = opts.dtype ?? 'fp32';
   const files = new Map<string, Uint8Array>();
-  const steps = 3 + 2 * s.L;
+  const fused = opts.fused === false ? undefined : graphs.fused;
+  const steps = 3 + 2 * s.L + (fused ? 1 : 0);
   let step = 0;
   const progress = (name: string) => opts.onProgress?.(name, step++, steps);
   progress('embed.onnx');
-  files.set('embed.onnx', embedGraph(s, w, wt));
+  files.set('embed.onnx', graphs.embed(s, w, wt));
   const attn: string[] = [];
   const moe: string[] = [];
   for (let i = 0; i < s.L; i++) {
     progress(`layer${i}.attn.onnx`);
-    files.set(`layer${i}.attn.onnx`, attnGraph(s, w, i, wt));
+    files.set(`layer${i}.attn.onnx`, graphs.attn(s, w, i, wt));
     attn.push(`layer${i}.attn.onnx`);
     progress(`layer${i}.moe.onnx`);
-    files.set(`layer${i}.moe.onnx`, moeGraph(s, w, i, wt));
+    files.set(`layer${i}.moe.onnx`, graphs.moe(s, w, i, wt));
     moe.push(`layer${i}.moe.onnx`);
   }
   progress('head.onnx');
-  files.set('head.onnx', headGraph(s, w, wt));
+  files.set('head.onnx', graphs.head(s, w, wt));
+  if (fused) {
+    progress('fused.onnx');
+    files.set('fused.onnx', fused(s, w, wt));
+  }
 
   // routers.bin, per layer: W_r [E × D] (nothing for a dense layer), post-attention norm weight [D]
   // and, for LayerNorm models, its bias [D]; float32 little-endian.
@@ -250,7 +282,7 @@ export async function convertDecoder(ck: Checkpoint, s: DecoderSpec, w: DecoderW
     router: s.router,
     norm: s.norm,
     ...(firstMoe ? { intermediateSize: firstMoe.I } : {}),
-    graphs: { embed: 'embed.onnx', attn, moe, head: 'head.onnx' },
+    graphs: { embed: 'embed.onnx', attn, moe, head: 'head.onnx', ...(fused ? { fused: 'fused.onnx' } : {}) },
     routers,
     routerLayers: layersIdx,
   });

@@ -6,20 +6,7 @@ import type { LayerSpec, Manifest } from '../manifest';
 import { BUNDLE_FORMAT } from '../manifest';
 import { sha256Hex } from '../hash';
 import type { Checkpoint } from './checkpoint';
-import type { Bundle, ConvertOptions, WeightType } from './mixtral';
-
-/** Sizes every converter reads from config.json (Mixtral and the HF decoder families alike). */
-export interface ModelDims {
-  V: number;
-  D: number;
-  L: number;
-  H: number;
-  Hkv: number;
-  hd: number;
-  eps: number;
-  theta: number;
-  maxContext: number;
-}
+import type { Bundle, ConvertOptions, ModelDims, WeightType } from './types';
 
 /** What a family adds to the bundle's shared files and manifest fields. */
 export interface BundleModel {

@@ -2,7 +2,7 @@
 // (training/families/hf_moe.py: embedding/attention/residual multipliers, logits_scaling, tied
 // embeddings, fused input_linear/output_linear experts, top-k-then-softmax routing).
 import { describe, expect, it } from 'vitest';
-import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck';
+import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck.testing';
 import { readCheckpoint, familyDir } from './fixture';
 
 const r = setupFamily('granitemoe');

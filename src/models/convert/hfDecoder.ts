@@ -5,7 +5,7 @@
 import { transpose2d } from '../onnx/blocks';
 import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
-import type { DecoderSpec, DecoderWeights, LayerPlan, NormWeights } from './decoder';
+import { moePlan, type DecoderSpec, type DecoderWeights, type NormWeights } from './decoder';
 
 /** Fused expert tensors: gate rows [0, I) then up rows [I, 2I) of each expert's [2I × D] block; down [E, D, I]. */
 export interface FusedExperts {
@@ -45,8 +45,10 @@ export function stackExperts(
 export type ExpertLayout =
   /** experts.{j}.gate_proj / up_proj / down_proj, or the fused experts.gate_up_proj [E,2I,D] + experts.down_proj [E,D,I] */
   | 'proj'
-  /** experts.{j}.w1 (gate) / w3 (up) / w2 (down): Mixtral, PhiMoE */
+  /** experts.{j}.w1 (gate) / w3 (up) / w2 (down): PhiMoE */
   | 'w123'
+  /** 'w123', or the fused experts.gate_up_proj [E,2I,D] + experts.down_proj [E,D,I] of transformers v5: Mixtral */
+  | 'mixtral'
   /** input_linear.weight [E, 2I, D] (gate rows first) + output_linear.weight [E, D, I]: Granite */
   | 'granite';
 
@@ -122,25 +124,19 @@ export class HfDecoderWeights implements DecoderWeights {
     };
   }
 
-  private moePlan(i: number): Extract<LayerPlan, { kind: 'moe' }> {
-    const p = this.s.layers[i];
-    if (p.kind !== 'moe') throw new Error(`layer ${i} is dense: it has no router or experts`);
-    return p;
-  }
-
   router(i: number): Float32Array {
-    return this.ck.get(`${this.ffn.prefix(i)}.${this.ffn.router}`, [this.moePlan(i).E, this.s.D]);
+    return this.ck.get(`${this.ffn.prefix(i)}.${this.ffn.router}`, [moePlan(this.s, i).E, this.s.D]);
   }
 
   experts(i: number): { w1: Float32Array; w3: Float32Array; w2: Float32Array } {
-    const { E, I } = this.moePlan(i);
+    const { E, I } = moePlan(this.s, i);
     const D = this.s.D;
     const p = this.ffn.prefix(i);
     let fused: FusedExperts | undefined;
     if (this.ffn.experts === 'granite') fused = { gateUp: this.ck.get(`${p}.input_linear.weight`, [E, 2 * I, D]), down: this.ck.get(`${p}.output_linear.weight`, [E, D, I]) };
-    else if (this.ffn.experts === 'proj' && this.ck.has(`${p}.experts.gate_up_proj`))
+    else if ((this.ffn.experts === 'proj' || this.ffn.experts === 'mixtral') && this.ck.has(`${p}.experts.gate_up_proj`))
       fused = { gateUp: this.ck.get(`${p}.experts.gate_up_proj`, [E, 2 * I, D]), down: this.ck.get(`${p}.experts.down_proj`, [E, D, I]) };
-    const names = this.ffn.experts === 'w123' ? ['w1', 'w3', 'w2'] : ['gate_proj', 'up_proj', 'down_proj'];
+    const names = this.ffn.experts === 'w123' || this.ffn.experts === 'mixtral' ? ['w1', 'w3', 'w2'] : ['gate_proj', 'up_proj', 'down_proj'];
     return stackExperts(this.ck, { E, I, D }, fused, (e) => names.map((n) => `${p}.experts.${e}.${n}.weight`) as [string, string, string]);
   }
 
@@ -150,7 +146,7 @@ export class HfDecoderWeights implements DecoderWeights {
   }
 
   shared(i: number) {
-    const sh = this.moePlan(i).shared;
+    const sh = moePlan(this.s, i).shared;
     if (!sh) throw new Error(`layer ${i} has no shared expert`);
     const p = this.ffn.prefix(i);
     return { ...this.mlp(`${p}.shared_expert`, sh.I), ...(sh.gated ? { gateW: this.ck.get(`${p}.shared_expert_gate.weight`, [1, this.s.D]) } : {}) };

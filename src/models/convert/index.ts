@@ -1,6 +1,7 @@
 // Converter entry point: picks the family converter from config.json's model_type.
 import type { Checkpoint } from './checkpoint';
-import { convertMixtral, type Bundle, type ConvertOptions } from './mixtral';
+import type { Bundle, ConvertOptions } from './types';
+import { convertMixtral } from './mixtral';
 import { convertQwen3Moe } from './qwen3_moe';
 import { convertOlmoe } from './olmoe';
 import { convertGranitemoe } from './granitemoe';

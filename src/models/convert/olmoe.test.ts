@@ -2,7 +2,7 @@
 // (training/families/hf_moe.py: q/k RMSNorm over the whole projection, clip_qkv 1.5, no renormalisation).
 import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
-import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck';
+import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck.testing';
 import { convertBundle } from '.';
 import { familyDir, maxAbsDiff, readCheckpoint } from './fixture';
 import { Lab } from '../../gpu/lab';

@@ -9,7 +9,7 @@ import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
 import { convertDecoder, type DecoderSpec } from './decoder';
 import { baseDims, checkModelType, checkTopK, HfDecoderWeights } from './hfDecoder';
-import type { Bundle, ConvertOptions } from './mixtral';
+import type { Bundle, ConvertOptions } from './types';
 
 export function olmoeSpec(config: Record<string, unknown>): DecoderSpec {
   checkModelType(config, 'olmoe');

@@ -2,7 +2,7 @@
 // (training/families/hf_moe.py: LayerNorm with bias, attention and lm_head biases, sparsemixer top-2
 // in eval mode, router_jitter_noise 0.25 so several experts pass the mask).
 import { describe, expect, it } from 'vitest';
-import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck';
+import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck.testing';
 
 const r = setupFamily('phimoe');
 

@@ -6,7 +6,7 @@ import onnxProto from 'onnx-proto';
 import { convertBundle, type Bundle } from '.';
 import { FIXTURE_DIR, familyDir, maxAbsDiff, readCheckpoint, readFamilyReference, readReference } from './fixture';
 import { bundleWeights, checkpointFromBundle } from './bundleWeights';
-import { fusedGraph } from './mixtral';
+import { fusedGraph } from './mixtralGraphs';
 import { Lab } from '../../gpu/lab';
 import type { Ort } from '../../gpu/engine';
 import { sha256Hex } from '../hash';
@@ -69,7 +69,8 @@ describe('q8/q4 bundles of tiny-mixtral', () => {
       const q = await fixture(dtype);
       const lab = await Lab.open(nodeOrt, q, ['cpu'], 'node');
       // All error is quantisation error: MatMulNBits computes with exactly (q − zp) · scale.
-      const fused = await ort.InferenceSession.create(fusedGraph(bundleWeights(q), 'fp32'), { executionProviders: ['cpu'] });
+      const { s, w } = bundleWeights(q);
+      const fused = await ort.InferenceSession.create(fusedGraph(s, w, 'fp32'), { executionProviders: ['cpu'] });
       for (const c of readReference().cases) {
         const T = c.input_ids.length;
         const out = await fused.run({

@@ -2,7 +2,7 @@
 // (training/families/hf_moe.py: q/k/v biases, sigmoid-gated shared expert, decoder_sparse_step 2 so
 // layers 0 and 2 are dense).
 import { describe, expect, it } from 'vitest';
-import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck';
+import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck.testing';
 
 const r = setupFamily('qwen2_moe');
 

@@ -11,7 +11,7 @@ import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
 import { convertDecoder, type DecoderSpec, type LayerPlan } from './decoder';
 import { baseDims, checkModelType, checkTopK, HfDecoderWeights, qwenLayerKinds } from './hfDecoder';
-import type { Bundle, ConvertOptions } from './mixtral';
+import type { Bundle, ConvertOptions } from './types';
 
 export function qwen2MoeSpec(config: Record<string, unknown>): DecoderSpec {
   checkModelType(config, 'qwen2_moe');

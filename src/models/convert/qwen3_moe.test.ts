@@ -2,7 +2,7 @@
 // (training/families/hf_moe.py: per-head q/k RMSNorm, head_dim 16 ≠ hidden/heads, norm_topk_prob,
 // layer 1 dense through mlp_only_layers).
 import { describe, expect, it } from 'vitest';
-import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck';
+import { expectKvCacheMatches, expectMatchesReference, setupFamily } from './familyCheck.testing';
 import { traceJson } from '../../gpu/trace';
 import { parseTrace } from '../../routing/metrics/trace';
 

@@ -1,5 +1,6 @@
 // Test helper (Node only): convert a family fixture, run it through the split engine with its
 // native router (onnxruntime-node, CPU, fp32) and measure the gap to the PyTorch reference.
+// Named *.testing.ts: only tests import it, which is why it may reach up into src/gpu.
 import { beforeAll, expect } from 'vitest';
 import ort from 'onnxruntime-node';
 import { convertBundle, type Bundle } from '.';
