@@ -32,6 +32,17 @@ export default tseslint.config(
     },
   },
   {
+    // Each layer imports only the layers below it (components → state → gpu → models → routing).
+    // Test helpers (*.testing.ts) and tests may reach up: they drive the engine over real bundles.
+    files: ['src/models/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.testing.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['react*', 'd3*', 'zustand*', '**/gpu/**', '**/state/**', '**/components/**'] }] },
+  },
+  {
+    files: ['src/gpu/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['react*', 'd3*', 'zustand*', '**/state/**', '**/components/**'] }] },
+  },
+  {
     // Views draw from the store and call its actions: nothing from the engine (src/gpu) or the
     // engine client (src/state/engine); the worker owns ORT.
     files: ['src/components/**/*.{ts,tsx}'],
