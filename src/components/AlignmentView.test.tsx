@@ -8,9 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { AlignmentView } from './AlignmentView';
 import { MOCK_DENSE_LAYER, MOCK_MANIFEST } from './__fixtures__/mockRun';
-import { fakeEngine, type EngineCall } from './__fixtures__/fakeEngine';
+import { connectFakeEngine, type EngineCall } from './__fixtures__/fakeEngine';
 import { useLab } from '../state/store';
-import { connectEngine, type EngineCommands } from '../state/actions';
+import type { EngineCommands } from '../state/actions';
 import type { Manifest } from '../models/manifest';
 import type { AlignResult, LayerEvent, SteerResult } from '../routing/run';
 
@@ -49,9 +49,7 @@ const STEER_JA: SteerResult = {
 
 let calls: EngineCall[];
 function connect(overrides: Partial<EngineCommands> = {}) {
-  const fake = fakeEngine(overrides);
-  calls = fake.calls;
-  connectEngine(fake.engine);
+  calls = connectFakeEngine(overrides);
 }
 beforeEach(() => connect());
 afterEach(() => {

@@ -6,17 +6,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Header } from './Header';
 import { MOCK_MANIFEST } from './__fixtures__/mockRun';
-import { fakeEngine, type EngineCall } from './__fixtures__/fakeEngine';
+import { folderFiles, pick } from './__fixtures__/filePick';
+import { connectFakeEngine, type EngineCall } from './__fixtures__/fakeEngine';
 import { useLab } from '../state/store';
-import { connectEngine } from '../state/actions';
 import { DEFAULT_MODEL_ID, SHIPPED_MODELS } from '../models/registry';
 import type { Manifest } from '../models/manifest';
 
 let calls: EngineCall[];
 beforeEach(() => {
-  const fake = fakeEngine();
-  calls = fake.calls;
-  connectEngine(fake.engine);
+  calls = connectFakeEngine();
 });
 afterEach(() => {
   cleanup();
@@ -26,19 +24,6 @@ afterEach(() => {
 const select = () => screen.getByTestId('model-select') as HTMLSelectElement;
 const options = () => Array.from(select().options, (o) => [o.value, o.textContent]);
 
-/** Files as a folder pick gives them: each with its path inside the picked folder. */
-function folderFiles(paths: Record<string, number[]>): File[] {
-  return Object.entries(paths).map(([path, bytes]) => {
-    const f = new File([new Uint8Array(bytes)], path.split('/').pop()!);
-    Object.defineProperty(f, 'webkitRelativePath', { value: path });
-    return f;
-  });
-}
-
-function pick(input: HTMLElement, files: File[]) {
-  Object.defineProperty(input, 'files', { value: files, configurable: true });
-  fireEvent.change(input);
-}
 
 const loaded = () => calls.filter((c) => c[0] === 'loadModel').map((c) => c[1]);
 const bytesOf = (src: unknown) => (src as { files: { name: string; data: ArrayBuffer }[] }).files.map((f) => [f.name, Array.from(new Uint8Array(f.data))]);

@@ -6,15 +6,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { zipSync } from 'fflate';
 import { ConvertPicker, ZipPicker } from './ModelFiles';
-import { fakeEngine, type EngineCall } from './__fixtures__/fakeEngine';
+import { folderFiles, pick } from './__fixtures__/filePick';
+import { connectFakeEngine, type EngineCall } from './__fixtures__/fakeEngine';
 import { useLab } from '../state/store';
-import { connectEngine, type EngineCommands } from '../state/actions';
+import type { EngineCommands } from '../state/actions';
 
 let calls: EngineCall[];
 function connect(overrides: Partial<EngineCommands> = {}) {
-  const fake = fakeEngine(overrides);
-  calls = fake.calls;
-  connectEngine(fake.engine);
+  calls = connectFakeEngine(overrides);
 }
 beforeEach(() => connect());
 afterEach(() => {
@@ -23,19 +22,6 @@ afterEach(() => {
   useLab.setState(useLab.getInitialState());
 });
 
-/** Files as a folder pick gives them: each with its path inside the picked folder. */
-function folderFiles(paths: Record<string, number[]>): File[] {
-  return Object.entries(paths).map(([path, bytes]) => {
-    const f = new File([new Uint8Array(bytes)], path.split('/').pop()!);
-    Object.defineProperty(f, 'webkitRelativePath', { value: path });
-    return f;
-  });
-}
-
-function pick(input: HTMLElement, files: File[]) {
-  Object.defineProperty(input, 'files', { value: files, configurable: true });
-  fireEvent.change(input);
-}
 
 type Files = { kind: 'files'; files: { name: string; data: ArrayBuffer }[] };
 const bytesOf = (src: unknown) => (src as Files).files.map((f) => [f.name, Array.from(new Uint8Array(f.data))]);

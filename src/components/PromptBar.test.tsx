@@ -6,17 +6,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { EXAMPLES, PromptBar } from './PromptBar';
 import { MOCK_MANIFEST } from './__fixtures__/mockRun';
-import { fakeEngine, type EngineCall } from './__fixtures__/fakeEngine';
+import { connectFakeEngine, type EngineCall } from './__fixtures__/fakeEngine';
 import { useLab } from '../state/store';
-import { connectEngine } from '../state/actions';
 
 let calls: EngineCall[];
 beforeEach(() => {
   // The real engine client reads the prompt from the store when asked to run: record that prompt
   // in place of runPrompt's (empty) arguments.
-  const fake = fakeEngine({ runPrompt: () => void calls[calls.length - 1].push(useLab.getState().prompt) });
-  calls = fake.calls;
-  connectEngine(fake.engine);
+  calls = connectFakeEngine({ runPrompt: () => void calls[calls.length - 1].push(useLab.getState().prompt) });
 });
 afterEach(() => {
   cleanup();

@@ -2,7 +2,7 @@
 // (name and arguments, in order) and answered with plain data, as the worker would; a test
 // overrides the commands whose answers it cares about. `sourceForModel` answers as the real one
 // does for a shipped model (its folder under models/) or a typed URL (that URL).
-import type { EngineCommands } from '../../state/actions';
+import { connectEngine, type EngineCommands } from '../../state/actions';
 
 export type EngineCall = [name: keyof EngineCommands, ...args: unknown[]];
 
@@ -34,4 +34,11 @@ export function fakeEngine(overrides: Partial<EngineCommands> = {}): { engine: E
     (engine as Record<string, unknown>)[name] = name === 'sourceForModel' ? fn : rec(name, fn);
   }
   return { engine, calls };
+}
+
+/** Plug a fresh fake engine into the store; returns the list its calls are recorded in. */
+export function connectFakeEngine(overrides: Partial<EngineCommands> = {}): EngineCall[] {
+  const fake = fakeEngine(overrides);
+  connectEngine(fake.engine);
+  return fake.calls;
 }
