@@ -1,4 +1,5 @@
 import { Header } from './Header';
+import { ShapeLine } from './ShapeLine';
 import { PromptBar } from './PromptBar';
 import { ErrorBanner } from './ErrorBanner';
 import { Notices } from './Notices';
@@ -27,6 +28,7 @@ export function App() {
         Skip to the routing map
       </a>
       <Header />
+      <ShapeLine />
       <ErrorBanner />
       <Notices />
       <PromptBar />

@@ -76,6 +76,12 @@ export interface CounterfactualDiff {
   meanLossDelta: number;
 }
 
+/** The first layer with a router (per-layer views open there: DeepSeek-V3's layers 0–2 are dense); 0 when none. */
+export function firstMoeLayer(layers: ({ kind: 'moe' | 'dense' } | undefined)[]): number {
+  const l = layers.findIndex((x) => x?.kind === 'moe');
+  return l < 0 ? 0 : l;
+}
+
 /** Routing flips per layer (top-k sets, as routingStability), next-token KL and per-token loss change. */
 export function diffPasses(base: PassResult, mod: PassResult, V: number): CounterfactualDiff {
   const stability = routingStability(

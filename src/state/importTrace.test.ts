@@ -66,4 +66,17 @@ describe('importTrace', () => {
     );
     expect(useLab.getState().modified).toBe(s.modified);
   });
+
+  it('a DeepSeek-V3-shaped capture (layers 0–2 dense) opens with the focus on layer 3, the first with a router', async () => {
+    const { vllmCapture } = await import('../../tools/captures/vllmCapture');
+    const { CAPTURE_SHAPES } = await import('../../tools/captures/shapes');
+    const { npy, ids } = vllmCapture(CAPTURE_SHAPES.deepseek, 16);
+    useLab.setState({ focus: { token: 5, layer: 0, expert: 2 } });
+    expect(openTraceFiles([{ name: 're.npy', bytes: npy }, { name: 'ids.json', bytes: new TextEncoder().encode(JSON.stringify(ids)) }])).toBe(true);
+    const s = useLab.getState();
+    expect(s.focus).toEqual({ token: 0, layer: 3, expert: null });
+    expect(s.modified.layers.map((l) => l.kind).slice(0, 4)).toEqual(['dense', 'dense', 'dense', 'moe']);
+    expect(s.modified.layers).toHaveLength(61);
+    expect(s.modified.layers[60].E).toBe(256);
+  });
 });

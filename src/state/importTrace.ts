@@ -6,7 +6,7 @@ import { useLab, emptyPass, type PassTrace } from './store';
 import { detectImport, importTrace, type InputFile } from '../models/importers/index';
 import { parseTrace, type Trace } from '../routing/metrics/trace';
 import { softmaxRows } from '../routing/softmax';
-import type { LayerEvent } from '../routing/run';
+import { firstMoeLayer, type LayerEvent } from '../routing/run';
 
 /** A parsed trace → the layer events and summary a run of the model would have produced. */
 export function traceToPass(trace: Trace): PassTrace {
@@ -76,7 +76,7 @@ export function openTraceFiles(files: InputFile[], urls: string[] = []): boolean
       diff: null,
       running: false,
       generation: null,
-      focus: { token: 0, layer: 0, expert: null },
+      focus: { token: 0, layer: firstMoeLayer(pass.layers), expert: null },
       pinned: false,
       error: null,
       notices: pass.summary!.notices,

@@ -6,6 +6,7 @@ import { currentRunText, flushLayers, markRunShown, queueLayer, showsProgress } 
 import { measureLoad, measureRunPainted } from './perfMarks';
 import { progressLabel } from './progressLabel';
 import { current, sources } from './requests';
+import { firstMoeLayer } from '../../routing/run';
 
 /**
  * The last two distinct prompts with the model's own routing: the unmodified baseline when the
@@ -30,6 +31,8 @@ export function handleReply(msg: WorkerReply): void {
       sources.previousGood = sources.lastGood;
       sources.lastGood = sources.pending;
       measureLoad(msg.requestId, msg.timings);
+      // Per-layer views open on a layer with a router, unless the user (or the URL) chose one.
+      const focus = s.pinned || s.imported || msg.manifest.layers[s.focus.layer]?.kind !== 'dense' ? s.focus : { ...s.focus, layer: firstMoeLayer(msg.manifest.layers) };
       // An imported trace on screen stays there while a model loads underneath it. Results of
       // analyses belong to the model they were computed on.
       useLab.setState({
@@ -42,6 +45,7 @@ export function handleReply(msg: WorkerReply): void {
         ...(s.imported ? {} : { modified: emptyPass(), baseline: emptyPass(), diff: null }),
         alignment: null,
         analyses: {},
+        focus,
       });
       // A converted model is named like a folder opened from disk (its id is the folder's name).
       useLab.setState({ converted: msg.converted === true, converting: false, ...(msg.converted ? { localFolder: msg.manifest.id, modelUrl: null } : {}) });

@@ -1,0 +1,57 @@
+import { useLab } from '../state/store';
+import type { LayerEvent } from '../routing/run';
+
+export interface RunShapeInfo {
+  layers: number;
+  /** indices of the layers without a router */
+  dense: number[];
+  experts: number;
+  topK: number;
+  tokens: number;
+}
+
+/** "a–b" runs of consecutive layer indices: [0,1,2,5] → "0–2, 5" */
+export function layerRanges(xs: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    let j = i;
+    while (j + 1 < xs.length && xs[j + 1] === xs[j] + 1) j++;
+    out.push(j > i ? `${xs[i]}–${xs[j]}` : `${xs[i]}`);
+    i = j;
+  }
+  return out.join(', ');
+}
+
+/** One line for the shape of what is on screen: layers (dense ones named), experts, top-k, tokens. */
+export function shapeText(s: RunShapeInfo): string {
+  const dense = s.dense.length ? ` (${s.dense.length === s.layers ? 'all' : `${s.dense.length === 1 ? 'layer' : 'layers'} ${layerRanges(s.dense)}`} dense)` : '';
+  return `${s.layers} layer${s.layers === 1 ? '' : 's'}${dense} × ${s.experts} experts, top-${s.topK} · ${s.tokens} token${s.tokens === 1 ? '' : 's'}`;
+}
+
+/** The shape of a pass: from its events (an imported trace) and, where given, the model's manifest. */
+export function passShape(layers: (LayerEvent | undefined)[], tokens: number, model?: { layers: { kind: string; numExperts: number; topK: number }[] }): RunShapeInfo {
+  const L = model?.layers.length ?? layers.length;
+  const kindOf = (l: number) => model?.layers[l]?.kind ?? layers[l]?.kind;
+  const dense = Array.from({ length: L }, (_, l) => l).filter((l) => kindOf(l) === 'dense');
+  const experts = model ? Math.max(0, ...model.layers.map((x) => x.numExperts)) : Math.max(0, ...layers.map((ev) => ev?.E ?? 0));
+  const topK = model ? Math.max(0, ...model.layers.map((x) => x.topK)) : Math.max(0, ...layers.flatMap((ev) => ev?.selected.map((x) => x.length) ?? []));
+  return { layers: L, dense, experts, topK, tokens };
+}
+
+/** The shape of the run or trace on screen, in one line at the top of the page. */
+export function ShapeLine() {
+  const modified = useLab((s) => s.modified);
+  const manifest = useLab((s) => s.manifest);
+  const imported = useLab((s) => s.imported);
+  const tokens = modified.summary?.tokens.length ?? modified.layers.find(Boolean)?.T ?? 0;
+  if (!modified.layers.some(Boolean) && !manifest) return null;
+  const shape = passShape(modified.layers, tokens, imported ? undefined : (manifest ?? undefined));
+  if (shape.layers === 0) return null;
+  const who = imported ? `Trace ${imported.name}` : (manifest?.name ?? '');
+  return (
+    <p className="shape-line" data-testid="run-shape" title="the shape of what the views show: layers (those without a router named), routed experts per layer, experts per token, tokens">
+      {who && <span className="shape-who">{who}: </span>}
+      {shapeText(shape)}
+    </p>
+  );
+}
