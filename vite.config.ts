@@ -31,7 +31,8 @@ export default defineConfig({
   plugins: [react(), copyOrtAssets(), bootWorker()],
   server: { headers: isolationHeaders, host: '127.0.0.1' },
   preview: { headers: isolationHeaders, host: '127.0.0.1', port: 4173, strictPort: true },
-  worker: { format: 'es', rollupOptions: { output: { entryFileNames: WORKER_FILE } } },
+  // (the inference worker keeps its fixed name; the trace-import worker is hashed as usual)
+  worker: { format: 'es', rollupOptions: { output: { entryFileNames: (chunk) => (chunk.name === 'worker' ? WORKER_FILE : 'assets/[name]-[hash].js') } } },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: {
     target: 'es2022',

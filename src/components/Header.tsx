@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { SHIPPED_MODELS } from '../models/registry';
 import { useLab } from '../state/store';
-import { closeTrace, openTraceFiles } from '../state/importTrace';
+import { closeTrace, openTraceFilesAsync } from '../state/importTrace';
 import { ConvertPicker, ZipPicker } from './ModelFiles';
 
 /** Title, model picker (shipped models, a bundle URL, or a bundle folder from disk) and backend badge. */
@@ -108,7 +108,7 @@ function TracePicker() {
   const imported = useLab((s) => s.imported);
   const open = async (files: FileList | null) => {
     if (!files || files.length === 0) return;
-    openTraceFiles(await Promise.all(Array.from(files, async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))));
+    void openTraceFilesAsync(await Promise.all(Array.from(files, async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))));
   };
   return (
     <>

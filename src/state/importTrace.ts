@@ -2,91 +2,96 @@
 // convert: vLLM .npy, HF capture JSON, SGLang JSON, Megatron .jsonl) as the page's current pass.
 // The trace becomes ordinary layer events in the store, so the routing views draw it unchanged;
 // `imported` tells the views that need the model (or router logits) to say why they are off.
-import { useLab, emptyPass, type PassTrace } from './store';
-import { detectImport, importTrace, type InputFile } from '../models/importers/index';
-import { parseTrace, type Trace } from '../routing/metrics/trace';
-import { softmaxRows } from '../routing/softmax';
+import { useLab, emptyPass, type ImportedTraceInfo, type PassTrace } from './store';
+import type { TraceWorkerReply, TraceWorkerRequest } from './traceWorker';
+import { importedInfo, readTraceFiles, traceToPass } from './traceFiles';
+import type { InputFile } from '../models/importers/index';
 import { firstMoeLayer, type LayerEvent } from '../routing/run';
 
-/** A parsed trace → the layer events and summary a run of the model would have produced. */
-export function traceToPass(trace: Trace): PassTrace {
-  const T = trace.tokens.length;
-  const E = trace.numExperts;
-  const layers = trace.layers.map((l, i): LayerEvent => {
-    let routerLogits: Float32Array = new Float32Array(0);
-    let probs: Float32Array = new Float32Array(0);
-    if (l.routerLogits) {
-      routerLogits = new Float32Array(T * E).fill(-Infinity);
-      l.routerLogits.forEach((row, t) => routerLogits.set(row, t * E));
-      probs = softmaxRows(routerLogits, T, E);
-    }
-    return {
-      layer: i,
-      kind: l.kind,
-      T,
-      E,
-      routerLogits,
-      probs,
-      selected: l.selected,
-      // No gate weights recorded: empty lists (the map then draws equal stripes).
-      gates: l.gates ?? l.selected.map(() => []),
-      expertNorms: new Float32Array(0),
-      dropped: Uint8Array.from(l.dropped ?? new Array<number>(T).fill(0)),
-      ...(l.skipped ? { skipped: true } : {}),
-    };
+export { traceToPass } from './traceFiles';
+
+/** The store as it is when a trace replaces the run on screen. */
+function showTrace(imported: ImportedTraceInfo, pass: PassTrace): void {
+  useLab.getState().cancel(); // a run still streaming must not paint over the trace
+  useLab.setState({
+    imported,
+    modified: pass,
+    baseline: emptyPass(),
+    diff: null,
+    running: false,
+    generation: null,
+    focus: { token: 0, layer: firstMoeLayer(pass.layers), expert: null },
+    pinned: false,
+    error: null,
+    notices: pass.summary!.notices,
   });
-  const notices = Array.isArray(trace.notices) ? (trace.notices as unknown[]).map(String) : [];
-  return {
-    layers,
-    settled: layers,
-    summary: {
-      tokens: trace.tokens,
-      loss: trace.loss ?? [],
-      next: trace.next ?? [],
-      from: 0,
-      ms: 0,
-      router: trace.router ?? 'recorded',
-      interventions: trace.interventions ?? [],
-      notices,
-    },
-  };
 }
 
-/** Open files picked together (one trace, plus token ids / a logits sidecar). */
+/** Open files picked together, on this thread (tests; pages without module workers). */
 export function openTraceFiles(files: InputFile[], urls: string[] = []): boolean {
   try {
-    const d = detectImport(files);
-    const json = JSON.parse(
-      JSON.stringify(d.kind === 'trace' ? d.json : importTrace(d.format, d.file, d.opts)),
-    ) as Record<string, unknown>;
-    const trace = parseTrace(json, d.file.name);
-    const pass = traceToPass(trace);
-    useLab.getState().cancel(); // a run still streaming must not paint over the trace
-    useLab.setState({
-      imported: {
-        name: files.map((f) => f.name).join(' + '),
-        urls,
-        engine: trace.backend ?? 'unknown',
-        hasLogits: trace.layers.some((l) => l.routerLogits),
-        hasGates: trace.layers.every((l) => l.gates),
-        trace: json,
-      },
-      modified: pass,
-      baseline: emptyPass(),
-      diff: null,
-      running: false,
-      generation: null,
-      focus: { token: 0, layer: firstMoeLayer(pass.layers), expert: null },
-      pinned: false,
-      error: null,
-      notices: pass.summary!.notices,
-    });
+    const { json, trace } = readTraceFiles(files);
+    showTrace(importedInfo(files, urls, trace, json), traceToPass(trace));
     return true;
   } catch (e) {
     // The current run or trace stays; only the banner changes.
     useLab.setState({ error: `Could not open the trace: ${(e as Error).message}` });
     return false;
   }
+}
+
+/**
+ * Open files picked together without blocking the page: a worker reads and checks them
+ * (traceWorker.ts) and sends the layers one by one, which the map draws as they come, like a run
+ * of the model. A DeepSeek-V3-sized capture of 4096 tokens takes seconds to parse.
+ */
+export function openTraceFilesAsync(files: InputFile[], urls: string[] = []): Promise<boolean> {
+  if (typeof Worker === 'undefined') return Promise.resolve(openTraceFiles(files, urls));
+  const worker = new Worker(new URL('./traceWorker.ts', import.meta.url), { type: 'module' });
+  useLab.setState({ progress: { label: `Reading ${files.map((f) => f.name).join(' + ')}`, value: 0 } });
+  return new Promise((done) => {
+    let layers: LayerEvent[] = [];
+    let frame: number | null = null;
+    const flush = () => {
+      frame = null;
+      const m = useLab.getState().modified;
+      useLab.setState({ modified: { ...m, layers: [...layers] } });
+    };
+    const finish = (ok: boolean) => {
+      worker.terminate();
+      if (frame !== null) cancelAnimationFrame(frame);
+      done(ok);
+    };
+    worker.onmessage = (ev: MessageEvent<TraceWorkerReply>) => {
+      const msg = ev.data;
+      if (msg.type === 'error') {
+        // (the worker checks everything before 'start': the run or trace on screen stays)
+        useLab.setState({ error: `Could not open the trace: ${msg.message}`, progress: null });
+        return finish(false);
+      }
+      if (msg.type === 'start') {
+        layers = [];
+        showTrace(msg.imported, { layers: [], settled: [], summary: msg.summary });
+        useLab.setState({ focus: { token: 0, layer: msg.firstMoe, expert: null }, progress: { label: 'Opening the trace', value: 0 } });
+      } else if (msg.type === 'layer') {
+        layers[msg.event.layer] = msg.event;
+        useLab.setState({ progress: { label: `Layer ${msg.event.layer + 1} of ${msg.count}`, value: (msg.event.layer + 1) / msg.count } });
+        frame ??= requestAnimationFrame(flush);
+      } else {
+        // Whole: the views over all layers (flow, co-activation) draw now, once.
+        const s = useLab.getState();
+        useLab.setState({ modified: { ...s.modified, layers: [...layers], settled: [...layers] }, imported: s.imported && { ...s.imported, trace: msg.json }, progress: null });
+        finish(true);
+      }
+    };
+    worker.onerror = (ev) => {
+      ev.preventDefault();
+      useLab.setState({ error: `Could not open the trace: the reader stopped (${ev.message || 'unknown error'})`, progress: null });
+      finish(false);
+    };
+    const bytes = files.map((f) => ({ name: f.name, bytes: f.bytes }));
+    worker.postMessage({ files: bytes, urls } satisfies TraceWorkerRequest);
+  });
 }
 
 export async function openTraceUrls(urls: string[]): Promise<boolean> {
@@ -101,7 +106,7 @@ export async function openTraceUrls(urls: string[]): Promise<boolean> {
         return { name, bytes: new Uint8Array(await res.arrayBuffer()) };
       }),
     );
-    return openTraceFiles(files, urls);
+    return await openTraceFilesAsync(files, urls);
   } catch (e) {
     useLab.setState({ error: `Could not open the trace: ${(e as Error).message}` });
     return false;

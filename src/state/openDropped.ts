@@ -2,7 +2,7 @@
 // checkpoint folder (config.json + *.safetensors, converted in the worker) or a trace / engine
 // capture (.json, .jsonl, .npy, with its companions). The kind is decided from the names alone.
 import { useLab } from './store';
-import { openTraceFiles } from './importTrace';
+import { openTraceFilesAsync } from './importTrace';
 import { unzipBundle } from '../models/bundleZip';
 
 /** A dropped file, its path relative to what was dropped (a folder's files carry the folder name). */
@@ -55,6 +55,6 @@ export function openDropped(files: DroppedFile[]): void {
     const wanted = files.filter((f) => /\.(json|safetensors)$/.test(f.path));
     useLab.getState().convert({ kind: 'files', files: wanted.map((f) => ({ name: f.path, data: f.data })) }, { dtype: 'fp32', id });
   } else {
-    openTraceFiles(files.map((f) => ({ name: base(f.path), bytes: new Uint8Array(f.data) })));
+    void openTraceFilesAsync(files.map((f) => ({ name: base(f.path), bytes: new Uint8Array(f.data) })));
   }
 }

@@ -46,8 +46,8 @@ export interface ImportedTraceInfo {
   engine: string;
   hasLogits: boolean;
   hasGates: boolean;
-  /** the trace JSON as opened (what "Export trace" gives back) */
-  trace: Record<string, unknown>;
+  /** the trace JSON as opened (what "Export trace" gives back), or its text (a worker read it) */
+  trace: Record<string, unknown> | string;
 }
 
 export interface Generation {

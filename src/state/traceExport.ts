@@ -4,7 +4,8 @@ import { traceJson } from '../gpu/trace';
 import type { LabState } from './store';
 
 export function currentTrace(s: LabState): Record<string, unknown> | null {
-  if (s.imported) return s.imported.trace; // an opened trace exports as it was opened
+  // An opened trace exports as it was opened.
+  if (s.imported) return typeof s.imported.trace === 'string' ? (JSON.parse(s.imported.trace) as Record<string, unknown>) : s.imported.trace;
   const summary = s.modified.summary;
   if (!s.manifest || !summary || !s.backend) return null;
   const trace = traceJson(s.manifest, s.backend, { summary, events: s.modified.layers, logits: new Float32Array(0) }, { loss: true });

@@ -27,7 +27,7 @@ export function handleReply(msg: WorkerReply): void {
     case 'progress':
       if (showsProgress(msg.progress)) useLab.setState({ progress: progressLabel(msg.progress) });
       break;
-    case 'loaded':
+    case 'loaded': {
       sources.previousGood = sources.lastGood;
       sources.lastGood = sources.pending;
       measureLoad(msg.requestId, msg.timings);
@@ -51,6 +51,7 @@ export function handleReply(msg: WorkerReply): void {
       useLab.setState({ converted: msg.converted === true, converting: false, ...(msg.converted ? { localFolder: msg.manifest.id, modelUrl: null } : {}) });
       if (s.prompt.trim() && !s.imported) runPrompt();
       break;
+    }
     case 'layer':
       queueLayer(msg.pass, msg.event);
       break;
