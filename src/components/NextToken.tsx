@@ -4,6 +4,9 @@ import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 import { visibleToken } from './tokenText';
 
+/** candidates listed (the engine sends the top 10 of the vocabulary; nothing here grows with V) */
+export const NEXT_SHOWN = 10;
+
 /** The model's next-token distribution, the diff against the unmodified run, and generation. */
 export function NextToken() {
   const imported = useLab((s) => s.imported);
@@ -23,7 +26,7 @@ export function NextToken() {
       ) : (
         <>
           <ol className="next-list">
-            {summary.next.map((n) => (
+            {summary.next.slice(0, NEXT_SHOWN).map((n) => (
               <li key={n.id}>
                 <span className="tok" title={JSON.stringify(n.text)}>
                   {visibleToken(n.text)}

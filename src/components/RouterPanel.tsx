@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { INTERVENTION_KINDS, INTERVENTION_PARAMS, POLICY_CATALOGUE, parseIntervention, parsePolicySpec } from '../routing/index';
+import { parseExpertList } from '../routing/scoreSummary';
 import { useLab } from '../state/store';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
@@ -26,6 +27,8 @@ export function RouterPanel() {
   const removeIntervention = useLab((s) => s.removeIntervention);
   const setError = useLab((s) => s.setError);
   const focusLayer = useLab((s) => s.focus.layer);
+  // the most experts any layer has (ids are checked against it; 0 = not known yet)
+  const numExperts = useLab((s) => Math.max(0, ...(s.manifest?.layers ?? []).map((l) => l.numExperts), ...s.modified.layers.map((ev) => ev?.E ?? 0)));
   const parsed = parsePolicySpec(router);
   const info = POLICY_CATALOGUE.find((p) => p.name === parsed.name)!;
   const selectId = useId();
@@ -43,10 +46,18 @@ export function RouterPanel() {
     }
   };
 
+  // Typed expert ids are checked as they are typed: one text field however many experts there are.
+  const expertCheck = experts.trim() ? parseExpertList(experts, numExperts) : null;
+  const expertError = expertCheck && 'error' in expertCheck ? expertCheck.error : null;
+
   const add = () => {
     const param = Object.keys(INTERVENTION_PARAMS[kind])[0];
     const parts = [`layers=${layers.trim() || focusLayer}`];
-    if (experts.trim()) parts.push(`experts=${experts.trim().replace(/[ ,]+/g, '+')}`);
+    if (expertError) {
+      setError(`bad experts "${experts.trim()}": ${expertError}`);
+      return;
+    }
+    if (expertCheck && 'experts' in expertCheck) parts.push(`experts=${expertCheck.experts.join('+')}`);
     if (param && value.trim()) parts.push(`${param}=${value.trim()}`);
     const spec = `${kind}:${parts.join(',')}`;
     try {
@@ -108,7 +119,17 @@ export function RouterPanel() {
           ))}
         </select>
         <input aria-label="Layers (i, i-j or *)" data-testid="iv-layers" placeholder={`layers (${focusLayer})`} value={layers} onChange={(e) => setLayers(e.target.value)} size={6} />
-        <input aria-label="Experts (e.g. 1+4)" data-testid="iv-experts" placeholder="experts 1+4" value={experts} onChange={(e) => setExperts(e.target.value)} size={8} />
+        <input
+          aria-label={`Experts (e.g. 1+4${numExperts ? `; ids 0–${numExperts - 1}` : ''})`}
+          aria-invalid={expertError ? true : undefined}
+          aria-describedby={expertError ? `${selectId}-experts-error` : undefined}
+          data-testid="iv-experts"
+          placeholder={numExperts > 8 ? `experts 3+17 (0–${numExperts - 1})` : 'experts 1+4'}
+          title={`expert ids joined by + (or commas, spaces)${numExperts ? `, 0–${numExperts - 1}` : ''}`}
+          value={experts}
+          onChange={(e) => setExperts(e.target.value)}
+          size={numExperts > 8 ? 14 : 8}
+        />
         {Object.keys(INTERVENTION_PARAMS[kind]).length > 0 && (
           <input aria-label={Object.keys(INTERVENTION_PARAMS[kind])[0]} data-testid="iv-value" placeholder={`${Object.keys(INTERVENTION_PARAMS[kind])[0]} (${Object.values(INTERVENTION_PARAMS[kind])[0]})`} value={value} onChange={(e) => setValue(e.target.value)} size={7} />
         )}
@@ -116,6 +137,11 @@ export function RouterPanel() {
           Add
         </button>
       </form>
+      {expertError && (
+        <p className="hint iv-error" id={`${selectId}-experts-error`} role="alert" data-testid="iv-experts-error">
+          {expertError}
+        </p>
+      )}
       <p className="hint">{KIND_HELP[kind]}</p>
       <ul className="iv-list" aria-label="Active interventions">
         {interventions.map((s, i) => (

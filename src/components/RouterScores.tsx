@@ -1,7 +1,8 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { select } from 'd3';
 import { useLab } from '../state/store';
-import { drawExpertBars } from './charts';
+import { interventionExperts, parseExpertList, thinnedTicks, topExperts } from '../routing/scoreSummary';
+import { drawScoreBars } from './scoresChart';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
@@ -10,10 +11,22 @@ import { DenseNote, useLayerKind } from './DenseNote';
 const W = 320;
 const H = 150;
 const M = { top: 8, right: 8, bottom: 22, left: 32 };
+/** layers with at most this many experts show every bar with its ⊘/↑ buttons, as always */
+export const SCORES_ALL_UP_TO = 16;
+/** experts drawn by default in bigger layers (plus the selected, focused and intervened ones) */
+export const SCORES_TOP_M = 16;
+/** round tops for the y axis of a big layer's bars (p rarely reaches 1 among 256 experts) */
+const Y_TOPS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1];
+
+const fmtP = (v: number) => (v === 0 ? '0' : v >= 0.01 ? v.toFixed(3) : v.toPrecision(2));
 
 /**
  * Router softmax for the focused token and layer: one bar per expert (selected experts solid,
  * the rest faded); with an intervention, the unmodified run's probabilities are drawn as outlines.
+ * Beyond 16 experts only the top 16 of the token (always with its selected experts, the focused
+ * expert and any expert with an intervention here) are drawn, each with ⊘/↑, and the rest are
+ * summarised in one line; "show all" draws every expert (thinned labels, no per-expert buttons)
+ * and an expert picker masks or forces any expert by id.
  */
 export function RouterScores() {
   const imported = useLab((s) => s.imported);
@@ -24,37 +37,72 @@ export function RouterScores() {
   const addIntervention = useLab((s) => s.addIntervention);
   const setInterventions = useLab((s) => s.setInterventions);
   const svgRef = useRef<SVGSVGElement>(null);
+  const [showAll, setShowAll] = useState(false);
+  const [hover, setHover] = useState<number | null>(null);
+  const [pick, setPick] = useState('');
+  const [pickError, setPickError] = useState<string | null>(null);
   const dense = useLayerKind(focus.layer) === 'dense';
   const t = focus.token;
   const E = ev?.E ?? 0;
-  const probs = useMemo(() => (ev && t < ev.T ? Array.from(ev.probs.subarray(t * E, (t + 1) * E)) : []), [ev, t, E]);
-  const before = useMemo(() => (base && t < base.T ? Array.from(base.probs.subarray(t * E, (t + 1) * E)) : null), [base, t, E]);
+  const probs = useMemo(() => (ev && t < ev.T ? ev.probs.subarray(t * E, (t + 1) * E) : new Float32Array(0)), [ev, t, E]);
+  const before = useMemo(() => (base && t < base.T && base.E === E ? base.probs.subarray(t * E, (t + 1) * E) : null), [base, t, E]);
   const selected = useMemo(() => ev?.selected[t] ?? [], [ev, t]);
+  const compact = E > SCORES_ALL_UP_TO;
+  const intervened = useMemo(() => interventionExperts(interventions, focus.layer).filter((e) => e < E), [interventions, focus.layer, E]);
+  const summary = useMemo(() => {
+    if (!compact) return null;
+    const keep = [...selected, ...intervened, ...(focus.expert !== null ? [focus.expert] : [])];
+    return topExperts(probs, SCORES_TOP_M, keep);
+  }, [compact, probs, selected, intervened, focus.expert]);
+  const ids = useMemo(() => (summary && !showAll ? summary.shown : Array.from({ length: probs.length }, (_, e) => e)), [summary, showAll, probs]);
+  // the experts that get ⊘/↑ buttons and a bias slider: all of a small layer, the top-m of a big one
+  const buttons = !compact ? ids : showAll ? [] : ids;
 
   useEffect(() => {
     if (!svgRef.current) return;
     const svg = select(svgRef.current);
-    const { x, y } = drawExpertBars(svg, probs, { W, H, M, yMax: 1, yTicks: [0, 0.5, 1], bold: (e) => selected.includes(e), opacity: (e) => (selected.includes(e) ? 1 : 0.35), data: { expert: (e) => e, p: (_, v) => v.toFixed(4) } });
-    // The unmodified run's probabilities as dashed outlines over the bars.
-    const rows = before ? before.map((b, e) => ({ e, b })) : [];
-    svg
-      .selectAll<SVGRectElement, (typeof rows)[number]>('rect.before')
-      .data(rows, (d) => d.e)
-      .join('rect')
-      .attr('class', 'before')
-      .attr('x', (d) => x(d.e)!)
-      .attr('width', x.bandwidth())
-      .attr('y', (d) => y(d.b))
-      .attr('height', (d) => y(0) - y(d.b))
-      .attr('fill', 'none')
-      .attr('stroke', '#222')
-      .attr('stroke-dasharray', '3 2');
-  }, [probs, before, selected]);
+    let top = 0;
+    for (const e of ids) top = Math.max(top, probs[e], before?.[e] ?? 0);
+    // id labels: every one when they fit (two rows for 3-digit ids), else every 2^k-th id
+    const digits = String(Math.max(0, ...ids)).length;
+    const perLabel = digits * 6 + 4;
+    const room = W - M.left - M.right;
+    const fitAll = ids.length * perLabel <= room * 2;
+    const stagger = fitAll && ids.length * perLabel > room;
+    drawScoreBars(svg, {
+      W,
+      H,
+      M: stagger ? { ...M, bottom: M.bottom + 10 } : M,
+      ids,
+      yMax: compact ? (Y_TOPS.find((v) => v >= top) ?? 1) : 1,
+      stagger,
+      E,
+      p: (e) => probs[e],
+      before: before ? (e) => before[e] : null,
+      labelAt: fitAll ? ids.map((_, i) => i) : thinnedTicks(ids.length, Math.max(2, Math.floor(room / perLabel))),
+      selected: new Set(selected),
+      focus: focus.expert,
+      intervened: new Set(intervened),
+      onHover: setHover,
+      onClick: compact ? (e) => setPick(String(e)) : undefined,
+    });
+  }, [ids, E, probs, before, selected, focus.expert, intervened, compact]);
 
+  const specFor = (kind: 'mask' | 'force', experts: number[]) => `${kind}:layers=${focus.layer},experts=${experts.join('+')}`;
   const toggle = (kind: 'mask' | 'force', e: number) => {
-    const spec = `${kind}:layers=${focus.layer},experts=${e}`;
+    const spec = specFor(kind, [e]);
     if (interventions.includes(spec)) setInterventions(interventions.filter((s) => s !== spec));
     else addIntervention(spec);
+    useLab.getState().run();
+  };
+  const applyPick = (kind: 'mask' | 'force') => {
+    const r = parseExpertList(pick, E);
+    if ('error' in r) {
+      setPickError(r.error);
+      return;
+    }
+    setPickError(null);
+    addIntervention(specFor(kind, r.experts));
     useLab.getState().run();
   };
 
@@ -74,51 +122,121 @@ export function RouterScores() {
         <p className="placeholder">Router probabilities for the focused token and layer.</p>
       ) : (
         <>
-          <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label={`router probabilities of token ${t} in layer ${focus.layer}; selected experts ${selected.join(', ')}`} />
-          <p className="hint" title="softmax of the router logits; solid = selected, dashed outline = the unmodified run">
-            p = softmax(router logits). Solid: selected ({selected.join(', ') || 'none'}). {before ? 'Dashed: before the intervention.' : ''}
+          <svg
+            ref={svgRef}
+            viewBox={`0 0 ${W} ${H}`}
+            className="chart"
+            role="img"
+            data-shown={ids.length}
+            aria-label={`router probabilities of token ${t} in layer ${focus.layer}; selected experts ${selected.join(', ')}${summary && !showAll ? `; top ${ids.length} of ${E} experts shown` : ''}`}
+          />
+          <p className="hint scores-readout" data-testid="scores-hover" aria-live="polite">
+            {hover !== null && hover < E ? (
+              <>
+                expert {hover}: p = {probs[hover].toFixed(4)}
+                {before ? ` (unmodified ${before[hover].toFixed(4)})` : ''}
+                {selected.includes(hover) ? ', selected' : ''}
+              </>
+            ) : (
+              <span title="softmax of the router logits; solid = selected, dashed outline = the unmodified run">
+                p = softmax(router logits). Solid: selected ({selected.join(', ') || 'none'}). {before ? 'Dashed: before the intervention.' : ''}
+              </span>
+            )}
           </p>
+          {summary && (
+            <div className="scores-summary">
+              {!showAll && summary.rest.count > 0 && (
+                <span data-testid="scores-rest" title="the experts not drawn: their summed router probability and the largest one">
+                  +{summary.rest.count} others: total p = {fmtP(summary.rest.total)}, max {fmtP(summary.rest.max)}
+                </span>
+              )}
+              <button type="button" data-testid="scores-show-all" aria-pressed={showAll} onClick={() => setShowAll(!showAll)}>
+                {showAll ? `top ${summary.shown.length} only` : `show all ${E}`}
+              </button>
+            </div>
+          )}
           {imported ? (
             <p className="hint">Masking, forcing and logit biases re-run the model: run a prompt to go back to it.</p>
           ) : (
             <>
-              <div className="expert-toggles" role="group" aria-label={`Mask or force experts in layer ${focus.layer}`}>
-                {probs.map((_, e) => (
-                  <span key={e} className="toggle-pair">
-                    <button type="button" data-testid={`mask-${e}`} aria-pressed={interventions.includes(`mask:layers=${focus.layer},experts=${e}`)} onClick={() => toggle('mask', e)} title={`mask expert ${e} in layer ${focus.layer} (logit → −∞)`}>
-                      ⊘{e}
-                    </button>
-                    <button type="button" data-testid={`force-${e}`} aria-pressed={interventions.includes(`force:layers=${focus.layer},experts=${e}`)} onClick={() => toggle('force', e)} title={`force expert ${e} in layer ${focus.layer} (logit → max + ε)`}>
-                      ↑{e}
-                    </button>
-                  </span>
-                ))}
-              </div>
-              <details className="bias-sliders">
-                <summary>Logit bias per expert (layer {focus.layer})</summary>
-                {probs.map((_, e) => {
-                  const prefix = `bias:layers=${focus.layer},experts=${e},value=`;
-                  const current = Number(interventions.find((s) => s.startsWith(prefix))?.slice(prefix.length) ?? 0);
-                  return (
-                    <label key={e} className="bias-row">
-                      <span>expert {e}</span>
-                      <input
-                        type="range"
-                        min={-5}
-                        max={5}
-                        step={0.5}
-                        defaultValue={current}
-                        key={`${focus.layer}-${e}-${current}`}
-                        data-testid={`bias-${e}`}
-                        aria-label={`logit bias for expert ${e} in layer ${focus.layer}`}
-                        onPointerUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
-                        onKeyUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
-                      />
-                      <output>{current.toFixed(1)}</output>
-                    </label>
-                  );
-                })}
-              </details>
+              {buttons.length > 0 && (
+                <div className="expert-toggles" role="group" aria-label={`Mask or force experts in layer ${focus.layer}`}>
+                  {buttons.map((e) => (
+                    <span key={e} className={`toggle-pair${e === focus.expert ? ' is-focus' : ''}`}>
+                      <button type="button" data-testid={`mask-${e}`} aria-pressed={interventions.includes(specFor('mask', [e]))} onClick={() => toggle('mask', e)} title={`mask expert ${e} in layer ${focus.layer} (logit → −∞)`}>
+                        ⊘{e}
+                      </button>
+                      <button type="button" data-testid={`force-${e}`} aria-pressed={interventions.includes(specFor('force', [e]))} onClick={() => toggle('force', e)} title={`force expert ${e} in layer ${focus.layer} (logit → max + ε)`}>
+                        ↑{e}
+                      </button>
+                    </span>
+                  ))}
+                </div>
+              )}
+              {compact && (
+                <form
+                  className="expert-picker"
+                  data-testid="expert-picker"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    applyPick('mask');
+                  }}
+                >
+                  <label>
+                    expert{' '}
+                    <input
+                      data-testid="picker-expert"
+                      aria-label={`expert ids in layer ${focus.layer} (0–${E - 1}, e.g. 3+17)`}
+                      aria-invalid={pickError ? true : undefined}
+                      placeholder={`0–${E - 1}, e.g. 3+17`}
+                      value={pick}
+                      size={10}
+                      onChange={(e) => {
+                        setPick(e.target.value);
+                        setPickError(null);
+                      }}
+                    />
+                  </label>
+                  <button type="submit" data-testid="picker-mask" title={`mask these experts in layer ${focus.layer} (logit → −∞)`}>
+                    ⊘ mask
+                  </button>
+                  <button type="button" data-testid="picker-force" title={`force these experts in layer ${focus.layer} (logit → max + ε)`} onClick={() => applyPick('force')}>
+                    ↑ force
+                  </button>
+                  {pickError && (
+                    <span className="picker-error" role="alert" data-testid="picker-error">
+                      {pickError}
+                    </span>
+                  )}
+                </form>
+              )}
+              {buttons.length > 0 && (
+                <details className="bias-sliders">
+                  <summary>Logit bias per expert (layer {focus.layer}){compact ? `: the ${buttons.length} shown` : ''}</summary>
+                  {buttons.map((e) => {
+                    const prefix = `bias:layers=${focus.layer},experts=${e},value=`;
+                    const current = Number(interventions.find((s) => s.startsWith(prefix))?.slice(prefix.length) ?? 0);
+                    return (
+                      <label key={e} className="bias-row">
+                        <span>expert {e}</span>
+                        <input
+                          type="range"
+                          min={-5}
+                          max={5}
+                          step={0.5}
+                          defaultValue={current}
+                          key={`${focus.layer}-${e}-${current}`}
+                          data-testid={`bias-${e}`}
+                          aria-label={`logit bias for expert ${e} in layer ${focus.layer}`}
+                          onPointerUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
+                          onKeyUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
+                        />
+                        <output>{current.toFixed(1)}</output>
+                      </label>
+                    );
+                  })}
+                </details>
+              )}
             </>
           )}
           <ExportButtons svg={svgRef} name={`router-scores-L${focus.layer}-t${t}`} />

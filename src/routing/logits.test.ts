@@ -112,3 +112,32 @@ describe('sampleNext', () => {
     expect(a).toEqual(b);
   });
 });
+
+describe('nucleus at a 49k vocabulary', () => {
+  it('gives the same ids and mass as sorting the whole row, and samples fast', async () => {
+    const { nucleus } = await import('./logits');
+    const V = 49152;
+    const rng = createRng(3);
+    const logits = new Float32Array(V).map(() => rng.normal() * 3);
+    const lp = logSoftmaxRow(logits, V, 0);
+    const full = (topP: number) => {
+      const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => lp[b] - lp[a] || a - b);
+      const kept: number[] = [];
+      let mass = 0;
+      for (const id of order) {
+        kept.push(id);
+        mass += Math.exp(lp[id]);
+        if (mass >= topP) break;
+      }
+      return { kept, mass };
+    };
+    for (const topP of [0.05, 0.5, 0.9, 0.99, 1]) {
+      const got = nucleus(lp, topP);
+      const want = full(topP);
+      expect(got.kept).toEqual(want.kept);
+      expect(got.mass).toBe(want.mass);
+    }
+    // ties are broken by id as in the full sort
+    expect(nucleus(Float64Array.from([Math.log(0.25), Math.log(0.25), Math.log(0.25), Math.log(0.25)]), 0.5).kept).toEqual([0, 1]);
+  });
+});
