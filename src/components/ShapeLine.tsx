@@ -33,8 +33,15 @@ export function passShape(layers: (LayerEvent | undefined)[], tokens: number, mo
   const L = model?.layers.length ?? layers.length;
   const kindOf = (l: number) => model?.layers[l]?.kind ?? layers[l]?.kind;
   const dense = Array.from({ length: L }, (_, l) => l).filter((l) => kindOf(l) === 'dense');
-  const experts = model ? Math.max(0, ...model.layers.map((x) => x.numExperts)) : Math.max(0, ...layers.map((ev) => ev?.E ?? 0));
-  const topK = model ? Math.max(0, ...model.layers.map((x) => x.topK)) : Math.max(0, ...layers.flatMap((ev) => ev?.selected.map((x) => x.length) ?? []));
+  // (loops, not Math.max(...xs): a DeepSeek-V3-sized trace has ~125k selections, past the argument limit)
+  let experts = 0;
+  let topK = 0;
+  if (model) for (const x of model.layers) [experts, topK] = [Math.max(experts, x.numExperts), Math.max(topK, x.topK)];
+  else
+    for (const ev of layers) {
+      experts = Math.max(experts, ev?.E ?? 0);
+      for (const s of ev?.selected ?? []) topK = Math.max(topK, s.length);
+    }
   return { layers: L, dense, experts, topK, tokens };
 }
 

@@ -22,8 +22,19 @@ export const SHAPES = {
   gptOss: { name: 'gpt-oss-20b', layers: 24, experts: 32, topK: 4, dense: 0 },
 } satisfies Record<string, RunShape>;
 
+type BigRun = { layers: LayerEvent[]; summary: ForwardSummary; manifest: Manifest };
+/** Made once per test file and shape (a DeepSeek-V3-shaped run of 4096 tokens takes seconds); views do not mutate runs. */
+const made = new Map<string, BigRun>();
+
 /** A run of `T` tokens at `shape`, the same for the same seed. */
-export function bigRun(shape: RunShape, T: number, seed = 1): { layers: LayerEvent[]; summary: ForwardSummary; manifest: Manifest } {
+export function bigRun(shape: RunShape, T: number, seed = 1): BigRun {
+  const key = `${JSON.stringify(shape)}:${T}:${seed}`;
+  let run = made.get(key);
+  if (!run) made.set(key, (run = makeBigRun(shape, T, seed)));
+  return run;
+}
+
+function makeBigRun(shape: RunShape, T: number, seed: number): BigRun {
   const rng = createRng(seed);
   const E = shape.experts;
   const layers: LayerEvent[] = [];
