@@ -5,7 +5,8 @@
 // Chromium against the production build. Per shape and token count, over BENCH_SCALE_RUNS fresh
 // pages: navigation → first routing map (the page's `moe-first-map` mark), the longest
 // main-thread task until the page is quiet, and the DOM node count once every view has drawn.
-// Prints one JSON object. BENCH_SCALE=olmoe:512,deepseek:4096 picks the cases.
+// Prints one JSON object. BENCH_SCALE=olmoe:512,deepseek:4096 picks the cases; BENCH_VIEWS=a,b opens
+// only those views (the page's ?views=), to see what each view costs.
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -41,7 +42,8 @@ async function once(name) {
     new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: true });
   });
   const t0 = Date.now();
-  await page.goto(`http://127.0.0.1:${PORT}/?backend=wasm&trace=captures/${name}.npy&trace=captures/${name}.ids.json`);
+  const views = process.env.BENCH_VIEWS !== undefined ? `&views=${process.env.BENCH_VIEWS}` : '';
+  await page.goto(`http://127.0.0.1:${PORT}/?backend=wasm&trace=captures/${name}.npy&trace=captures/${name}.ids.json${views}`);
   const POLL = { polling: 200, timeout: 300_000 };
   await page.waitForFunction(() => performance.getEntriesByName('moe-first-map').length > 0, null, POLL);
   const firstMapMs = await page.evaluate(() => Math.round(performance.getEntriesByName('moe-first-map')[0].startTime));

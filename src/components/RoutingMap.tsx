@@ -97,33 +97,40 @@ export function RoutingMap() {
     }
   }, [modified.layers, T]);
 
-  // The viewport's size (a collapsed panel or jsdom measures 0: then a default size).
+  // The viewport's size (a collapsed panel or jsdom measures 0: then a default size). A
+  // ResizeObserver reports it without forcing a layout: reading clientWidth on every streamed
+  // layer forced one each time (~0.8 s of a DeepSeek-V3-sized trace's opening).
+  const hasGrid = T > 0 && L > 0;
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
-    const measure = () => {
-      const w = el.clientWidth || FALLBACK_VIEW.w;
-      const h = el.clientHeight || FALLBACK_VIEW.h;
-      setView((v) => (v.w === w && v.h === h ? v : { w, h }));
-    };
-    measure();
+    const set = (w: number, h: number) => setView((v) => (v.w === (w || FALLBACK_VIEW.w) && v.h === (h || FALLBACK_VIEW.h) ? v : { w: w || FALLBACK_VIEW.w, h: h || FALLBACK_VIEW.h }));
     if (typeof ResizeObserver === 'undefined') {
+      const measure = () => set(el.clientWidth, el.clientHeight);
+      measure();
       window.addEventListener('resize', measure);
       return () => window.removeEventListener('resize', measure);
     }
-    const ro = new ResizeObserver(measure);
+    const ro = new ResizeObserver((entries) => {
+      const box = entries[entries.length - 1].contentRect;
+      set(Math.round(box.width), Math.round(box.height));
+    });
     ro.observe(el);
     return () => ro.disconnect();
-  }, [T, L]);
+  }, [hasGrid]);
 
   // The scroll state drives the window and the paint; the element follows it (a user's scroll
   // comes back through onScroll). jsdom never scrolls, so the state is the truth.
+  /** the scroll the element has (set by us or by the user) */
+  const shownScroll = useRef({ sx: 0, sy: 0 });
   const scrollTo = (s: { sx: number; sy: number }) => setScroll({ sx: Math.round(s.sx), sy: Math.round(s.sy) });
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
-    if (el.scrollLeft !== sx) el.scrollLeft = sx;
-    if (el.scrollTop !== sy) el.scrollTop = sy;
+    // (compared with what the element last had, not read from it: reading forces a layout)
+    if (shownScroll.current.sx !== sx) el.scrollLeft = sx;
+    if (shownScroll.current.sy !== sy) el.scrollTop = sy;
+    shownScroll.current = { sx, sy };
   }, [sx, sy, T]);
 
   // Paint the visible window (and the minimap) once per frame, whatever changed.
@@ -367,7 +374,10 @@ export function RoutingMap() {
         />
       )}
       <div className="map-frame">
-        <div className="map-scroll" ref={scrollRef} onScroll={(e) => setScroll({ sx: e.currentTarget.scrollLeft, sy: e.currentTarget.scrollTop })}>
+        <div className="map-scroll" ref={scrollRef} onScroll={(e) => {
+            shownScroll.current = { sx: e.currentTarget.scrollLeft, sy: e.currentTarget.scrollTop };
+            setScroll(shownScroll.current);
+          }}>
           <div
             className="map-grid"
             ref={gridRef}
