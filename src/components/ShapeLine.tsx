@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import { useLab } from '../state/store';
 import type { LayerEvent } from '../routing/run';
 
@@ -51,8 +52,9 @@ export function ShapeLine() {
   const manifest = useLab((s) => s.manifest);
   const imported = useLab((s) => s.imported);
   const tokens = modified.summary?.tokens.length ?? modified.layers.find(Boolean)?.T ?? 0;
+  // (walks every selection of a trace: once per pass, not per render)
+  const shape = useMemo(() => passShape(modified.layers, tokens, imported ? undefined : (manifest ?? undefined)), [modified.layers, tokens, imported, manifest]);
   if (!modified.layers.some(Boolean) && !manifest) return null;
-  const shape = passShape(modified.layers, tokens, imported ? undefined : (manifest ?? undefined));
   if (shape.layers === 0) return null;
   const who = imported ? `Trace ${imported.name}` : (manifest?.name ?? '');
   return (

@@ -76,6 +76,14 @@ export function matrixCellAt(l: MatrixLayout, x: number, y: number): { row: numb
  * the flat row-major values), coloured by colour(i, j, v) → [r, g, b] — one pixel per cell, for
  * putImageData and a scaled drawImage.
  */
+/** Write one opaque RGB pixel at byte offset `o` of an RGBA buffer. */
+export function putRgb(px: Uint8ClampedArray, o: number, rgb: ArrayLike<number>): void {
+  px[o] = rgb[0];
+  px[o + 1] = rgb[1];
+  px[o + 2] = rgb[2];
+  px[o + 3] = 255;
+}
+
 export function matrixPixels(values: ArrayLike<number>, n: number, order: number[], colour: (i: number, j: number, v: number) => ArrayLike<number>): Uint8ClampedArray {
   const px = new Uint8ClampedArray(n * n * 4);
   for (let r = 0; r < n; r++) {
@@ -84,10 +92,7 @@ export function matrixPixels(values: ArrayLike<number>, n: number, order: number
       const j = order[c];
       const rgb = colour(i, j, values[i * n + j]);
       const o = (r * n + c) * 4;
-      px[o] = rgb[0];
-      px[o + 1] = rgb[1];
-      px[o + 2] = rgb[2];
-      px[o + 3] = 255;
+      putRgb(px, o, rgb);
     }
   }
   return px;
@@ -149,10 +154,7 @@ export function gridPixels(rows: number, win: TokenWindow, bins: number, value: 
       if (!n) continue;
       const rgb = rampAt(ramp, sum / n);
       const o = (r * bins + b) * 4;
-      px[o] = rgb[0];
-      px[o + 1] = rgb[1];
-      px[o + 2] = rgb[2];
-      px[o + 3] = 255;
+      putRgb(px, o, rgb);
     }
   return px;
 }

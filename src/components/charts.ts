@@ -34,6 +34,20 @@ export interface BarOptions extends BarLayout {
 }
 
 /** One bar per expert with id labels and a y axis; returns the scales for overlays. */
+/** Value labels right-aligned left of a chart's plot area, one per tick. */
+export function drawYLabels(svg: Svg, ticks: number[], y: (v: number) => number, left: number, format: (v: number) => string): void {
+  svg
+    .selectAll<SVGTextElement, number>('text.axis')
+    .data(ticks)
+    .join('text')
+    .attr('class', 'axis')
+    .attr('x', left - 4)
+    .attr('y', (d) => y(d) + 4)
+    .attr('text-anchor', 'end')
+    .attr('font-size', 10)
+    .text(format);
+}
+
 export function drawExpertBars(svg: Svg, values: number[], o: BarOptions) {
   const E = values.length;
   const ids = values.map((_, e) => e);
@@ -74,16 +88,7 @@ export function drawExpertBars(svg: Svg, values: number[], o: BarOptions) {
     .attr('font-weight', (e) => (o.bold?.(e) || e === focused ? 700 : 400))
     .attr('fill', (e) => (e === focused ? FOCUS_COLOR : null))
     .text((e) => e);
-  svg
-    .selectAll<SVGTextElement, number>('text.axis')
-    .data(o.yTicks)
-    .join('text')
-    .attr('class', 'axis')
-    .attr('x', o.M.left - 4)
-    .attr('y', (d) => y(d) + 4)
-    .attr('text-anchor', 'end')
-    .attr('font-size', 10)
-    .text((d) => String(d));
+  drawYLabels(svg, o.yTicks, y, o.M.left, (d) => String(d));
   return { x, y };
 }
 

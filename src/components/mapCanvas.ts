@@ -6,6 +6,7 @@
 import type { LayerEvent } from '../routing/run';
 import { HIGHLIGHT, loadRanks, stripeColour, topExpert, type ColourBy } from './mapColours';
 import type { MapGeom } from './mapViewport';
+import { putRgb } from './chartLayout';
 
 /** the largest cell (the default zoom) */
 export const CELL_W = 34;
@@ -227,10 +228,7 @@ function fillMinimap(img: ImageData, data: MapPaint, L: number, colouring: Colou
         lastL = l;
       }
       const o = (y * w + x) * 4;
-      px[o] = c[0];
-      px[o + 1] = c[1];
-      px[o + 2] = c[2];
-      px[o + 3] = 255;
+      putRgb(px, o, c);
     }
   }
 }

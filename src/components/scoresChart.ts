@@ -3,6 +3,7 @@
 // Kept apart from charts.ts: that one labels every expert, this one must stay small at E = 256.
 import { scaleBand, scaleLinear, type Selection } from 'd3';
 import { expertColor } from './colors';
+import { drawYLabels } from './charts';
 
 type Svg = Selection<SVGSVGElement, unknown, null, undefined>;
 
@@ -97,15 +98,6 @@ export function drawScoreBars(svg: Svg, o: ScoreBarsOptions) {
     .attr('font-weight', (e) => (o.selected.has(e) || e === o.focus ? 700 : 400))
     .attr('fill', (e) => (e === o.focus ? SCORE_COLOURS.focus : null))
     .text((e) => e);
-  svg
-    .selectAll<SVGTextElement, number>('text.axis')
-    .data([0, o.yMax / 2, o.yMax])
-    .join('text')
-    .attr('class', 'axis')
-    .attr('x', o.M.left - 4)
-    .attr('y', (v) => y(v) + 4)
-    .attr('text-anchor', 'end')
-    .attr('font-size', 10)
-    .text((v) => String(+v.toPrecision(3)));
+  drawYLabels(svg, [0, o.yMax / 2, o.yMax], y, o.M.left, (v) => String(+v.toPrecision(3)));
   return { x, y };
 }
