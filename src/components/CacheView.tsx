@@ -1,20 +1,10 @@
-import { useMemo, useRef, useState } from 'react';
+import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useLab } from '../state/store';
-import {
-  cacheHitRate,
-  contiguousPlacement,
-  deviceLoads,
-  llep,
-  loadMetrics,
-  prefetchHitRate,
-  sch,
-  srp,
-} from '../routing/metrics/index';
+import { CACHE_SIZES as SIZES } from '../routing/metrics/cacheStats';
+import { useOffThread } from '../state/offThread';
 import { Panel } from './Panel';
 import { DenseNote, useLayerKind } from './DenseNote';
 import { useInView } from './useInView';
-
-const SIZES = [1, 2, 4];
 
 /**
  * Engineering view of the focused layer: local routing consistency (moe-lrc SRP/SCH), expert-cache
@@ -23,7 +13,7 @@ const SIZES = [1, 2, 4];
  */
 export function CacheView() {
   const layer = useLab((s) => s.focus.layer);
-  const ev = useLab((s) => s.modified.layers[s.focus.layer]);
+  const ev = useDeferredValue(useLab((s) => s.modified.layers[s.focus.layer]));
   // Prefetch predicts from the last routed layer before this one (dense layers route nothing).
   const prev = useLab((s) =>
     s.modified.layers.slice(0, s.focus.layer).findLast((ev) => ev && ev.kind !== 'dense'),
@@ -33,23 +23,15 @@ export function CacheView() {
   // The cache simulations cost ~10 ms per run at 128 tokens: only while the view is on screen.
   const box = useRef<HTMLDivElement>(null);
   const visible = useInView(box);
-  const stats = useMemo(() => {
-    if (!visible || !ev || ev.kind === 'dense') return null;
-    const sel = ev.selected;
-    const counts = loadMetrics(sel, ev.E).counts;
-    const N = Math.max(1, Math.min(devices, ev.E));
-    const placement = contiguousPlacement(ev.E, N);
-    return {
-      srp: [2, 4, 8].map((m) => srp(sel, m)),
-      sch: SIZES.map((C) => sch(sel, 4, C)),
-      lru: SIZES.map((C) => cacheHitRate(sel, C, 'lru')),
-      lfu: SIZES.map((C) => cacheHitRate(sel, C, 'lfu')),
-      belady: SIZES.map((C) => cacheHitRate(sel, C, 'belady')),
-      prefetch: prev ? SIZES.map((C) => prefetchHitRate(prev.selected, sel, C)) : null,
-      ep: deviceLoads(counts, placement, N),
-      llep: llep(counts, placement, N),
-    };
-  }, [visible, ev, prev, devices]);
+  // (~200 ms at 2048 tokens × top-8: computed in a worker, only while the view is on screen)
+  const input = useMemo(
+    () =>
+      visible && ev && ev.kind !== 'dense'
+        ? { selected: ev.selected, E: ev.E, previous: prev?.selected ?? null, devices }
+        : null,
+    [visible, ev, prev, devices],
+  );
+  const { output: stats, error } = useOffThread('cacheStats', input);
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return (
     <Panel title={`Caches and parallelism — layer ${layer}`} testId="cache-view">
@@ -58,7 +40,11 @@ export function CacheView() {
           <DenseNote layer={layer}>No experts to cache or place on devices.</DenseNote>
         ) : !stats ? (
           <p className="placeholder">
-            Expert-cache hit rates and device loads for the focused layer.
+            {error
+              ? `Could not compute the cache statistics: ${error}`
+              : input
+                ? 'Computing expert-cache hit rates and device loads…'
+                : 'Expert-cache hit rates and device loads for the focused layer.'}
           </p>
         ) : (
           <>

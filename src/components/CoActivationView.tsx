@@ -1,16 +1,45 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import {
+  useDeferredValue,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+} from 'react';
 import { select } from 'd3';
 import { useLab } from '../state/store';
 import { useInView } from './useInView';
 import type { LayerEvent } from '../routing/run';
-import { coActivationCounts, expertOrder, positionsOf, type ExpertSort } from '../routing/metrics/expertOrder';
+import {
+  coActivationCounts,
+  expertOrder,
+  positionsOf,
+  type ExpertSort,
+} from '../routing/metrics/expertOrder';
 import { Panel } from './Panel';
 import { ExportButtons } from './ExportButtons';
 import { CanvasExport } from './CanvasExport';
 import { drawExpertMatrix } from './charts';
 import { DenseNote, useLayerKind } from './DenseNote';
-import { focusQuantityColor, quantityColor, rampBytes, restQuantityColor, rgbBytes } from './colors';
-import { context2d, labelGap, matrixCellAt, matrixLayout, matrixPixels, rampAt, sizeCanvas, thinTicks, toLocal } from './chartLayout';
+import {
+  focusQuantityColor,
+  quantityColor,
+  rampBytes,
+  restQuantityColor,
+  rgbBytes,
+} from './colors';
+import {
+  context2d,
+  labelGap,
+  matrixCellAt,
+  matrixLayout,
+  matrixPixels,
+  rampAt,
+  sizeCanvas,
+  thinTicks,
+  toLocal,
+} from './chartLayout';
 import { paintMatrix, pixelsToImage } from './matrixPaint';
 import { ChartTip, type Tip } from './ChartTip';
 
@@ -43,8 +72,16 @@ function coActOf(ev: LayerEvent): CoAct {
     const E = ev.E;
     const counts = coActivationCounts(ev.selected, E);
     let offMax = 1;
-    for (let i = 0; i < E; i++) for (let j = 0; j < E; j++) if (i !== j && counts[i * E + j] > offMax) offMax = counts[i * E + j];
-    c = { E, counts, load: Array.from({ length: E }, (_, e) => counts[e * E + e]), offMax, T: ev.T };
+    for (let i = 0; i < E; i++)
+      for (let j = 0; j < E; j++)
+        if (i !== j && counts[i * E + j] > offMax) offMax = counts[i * E + j];
+    c = {
+      E,
+      counts,
+      load: Array.from({ length: E }, (_, e) => counts[e * E + e]),
+      offMax,
+      T: ev.T,
+    };
     cache.set(ev, c);
   }
   return c;
@@ -54,7 +91,10 @@ function coActOf(ev: LayerEvent): CoAct {
 export function coActTip(c: CoAct, i: number, j: number): string {
   const v = c.counts[i * c.E + j];
   if (i === j) return `expert ${i}: ${v}/${c.T} tokens chose it (its load)`;
-  const share = (e: number) => (c.load[e] ? `${Math.round((100 * v) / c.load[e])}% of expert ${e}'s` : `expert ${e} never chosen`);
+  const share = (e: number) =>
+    c.load[e]
+      ? `${Math.round((100 * v) / c.load[e])}% of expert ${e}'s`
+      : `expert ${e} never chosen`;
   return `expert ${i} & expert ${j}: ${v}/${c.T} tokens chose both (${share(i)}, ${share(j)})`;
 }
 
@@ -67,7 +107,8 @@ const DIAG_FOCUS = rgbBytes('#f2b8b8');
 /** Expert co-activation in the focused layer: cell (i, j) = tokens that chose both i and j. */
 export function CoActivationView() {
   const layer = useLab((s) => s.focus.layer);
-  const ev = useLab((s) => s.modified.layers[s.focus.layer]);
+  // (deferred: a streamed or refocused layer draws the map first, this view just after)
+  const ev = useDeferredValue(useLab((s) => s.modified.layers[s.focus.layer]));
   const focused = useLab((s) => s.focus.expert);
   const hover = useLab((s) => s.hover);
   const pin = useLab((s) => s.pin);
@@ -81,16 +122,29 @@ export function CoActivationView() {
   const [tip, setTip] = useState<Tip | null>(null);
   const [cursor, setCursor] = useState<{ row: number; col: number } | null>(null);
   // Counted only while on screen (or already counted for this event).
-  const m = useMemo(() => (ev && ev.kind !== 'dense' && (visible || cache.has(ev)) ? coActOf(ev) : null), [ev, visible]);
+  const m = useMemo(
+    () => (ev && ev.kind !== 'dense' && (visible || cache.has(ev)) ? coActOf(ev) : null),
+    [ev, visible],
+  );
   const E = m?.E ?? 0;
   const order = useMemo(() => (m ? expertOrder(sort, m.load, m.counts) : []), [m, sort]);
   const pos = useMemo(() => positionsOf(order), [order]);
   const focusE = focused !== null && focused < E ? focused : null;
   const focusPos = focusE === null ? null : pos[focusE];
   const big = E > SVG_MAX_EXPERTS;
-  const layout = useMemo(() => (big ? matrixLayout(E, CS, CMARGIN) : matrixLayout(E, S, MARGIN)), [big, E]);
+  const layout = useMemo(
+    () => (big ? matrixLayout(E, CS, CMARGIN) : matrixLayout(E, S, MARGIN)),
+    [big, E],
+  );
   // Thinned ticks: rows need ~10 px, columns the width of the longest id.
-  const ticks = useMemo(() => thinTicks(E, layout.size - layout.margin, { minGap: labelGap(String(Math.max(0, E - 1)).length, big ? CFONT : E > 16 ? 7 : 10), keep: focusPos }), [E, layout, big, focusPos]);
+  const ticks = useMemo(
+    () =>
+      thinTicks(E, layout.size - layout.margin, {
+        minGap: labelGap(String(Math.max(0, E - 1)).length, big ? CFONT : E > 16 ? 7 : 10),
+        keep: focusPos,
+      }),
+    [E, layout, big, focusPos],
+  );
 
   /** colour of cell (i, j) with count v as RGB bytes */
   const cellBytes = useMemo(() => {
@@ -106,7 +160,9 @@ export function CoActivationView() {
   // SVG: one rect per cell (≤ 16 experts).
   useEffect(() => {
     if (big || !visible || !m || !cellBytes || !svgRef.current) return;
-    const rows = Array.from({ length: E }, (_, i) => Array.from(m.counts.subarray(i * E, (i + 1) * E)));
+    const rows = Array.from({ length: E }, (_, i) =>
+      Array.from(m.counts.subarray(i * E, (i + 1) * E)),
+    );
     const css = (b: ArrayLike<number>) => `rgb(${b[0]}, ${b[1]}, ${b[2]})`;
     drawExpertMatrix(select(svgRef.current), rows, {
       size: S,
@@ -119,7 +175,13 @@ export function CoActivationView() {
   }, [big, visible, m, E, order, ticks, focusE, cellBytes]);
 
   // Canvas: the cells as one image, rebuilt when the counts, order or colours change.
-  const image = useMemo(() => (big && m && cellBytes ? pixelsToImage(matrixPixels(m.counts, E, order, cellBytes), E, E) : null), [big, m, E, order, cellBytes]);
+  const image = useMemo(
+    () =>
+      big && m && cellBytes
+        ? pixelsToImage(matrixPixels(m.counts, E, order, cellBytes), E, E)
+        : null,
+    [big, m, E, order, cellBytes],
+  );
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!big || !visible || !canvas) return;
@@ -155,14 +217,27 @@ export function CoActivationView() {
     if (!E) return;
     const c = cursor ?? { row: focusPos ?? 0, col: focusPos ?? 0 };
     const step = e.shiftKey ? Math.max(1, Math.round(E / 16)) : 1;
-    const mv: Record<string, [number, number]> = { ArrowUp: [-step, 0], ArrowDown: [step, 0], ArrowLeft: [0, -step], ArrowRight: [0, step] };
+    const mv: Record<string, [number, number]> = {
+      ArrowUp: [-step, 0],
+      ArrowDown: [step, 0],
+      ArrowLeft: [0, -step],
+      ArrowRight: [0, step],
+    };
     if (mv[e.key]) {
       e.preventDefault();
-      const n = { row: Math.max(0, Math.min(E - 1, c.row + mv[e.key][0])), col: Math.max(0, Math.min(E - 1, c.col + mv[e.key][1])) };
+      const n = {
+        row: Math.max(0, Math.min(E - 1, c.row + mv[e.key][0])),
+        col: Math.max(0, Math.min(E - 1, c.col + mv[e.key][1])),
+      };
       setCursor(n);
       const box = (e.currentTarget as Element).getBoundingClientRect();
       const k = box.width ? box.width / layout.size : 1;
-      show(n.row, n.col, (layout.margin + (n.col + 1) * layout.cell) * k, (layout.margin + (n.row + 0.5) * layout.cell) * k);
+      show(
+        n.row,
+        n.col,
+        (layout.margin + (n.col + 1) * layout.cell) * k,
+        (layout.margin + (n.row + 0.5) * layout.cell) * k,
+      );
     } else if ((e.key === 'Enter' || e.key === ' ') && cursor) {
       e.preventDefault();
       pin({ expert: order[cursor.row] });
@@ -197,7 +272,11 @@ export function CoActivationView() {
           <div className="chart-controls">
             <label>
               order{' '}
-              <select data-testid="coact-sort" value={sort} onChange={(e) => setSort(e.target.value as ExpertSort)}>
+              <select
+                data-testid="coact-sort"
+                value={sort}
+                onChange={(e) => setSort(e.target.value as ExpertSort)}
+              >
                 <option value="id">by id</option>
                 <option value="load">by load</option>
                 <option value="cluster">by co-activation cluster</option>
@@ -205,7 +284,11 @@ export function CoActivationView() {
             </label>
             <label>
               colour{' '}
-              <select data-testid="coact-colour" value={colouring} onChange={(e) => setColouring(e.target.value as Colouring)}>
+              <select
+                data-testid="coact-colour"
+                value={colouring}
+                onChange={(e) => setColouring(e.target.value as Colouring)}
+              >
                 <option value="quantity">by count</option>
                 <option value="focus">focused expert vs the rest</option>
               </select>
@@ -223,15 +306,31 @@ export function CoActivationView() {
                 {...figureProps}
               />
             ) : (
-              <svg ref={svgRef} viewBox={`0 0 ${S + 4} ${S + 4}`} className="chart square" role="img" aria-label={`expert co-activation matrix of layer ${layer}`} {...figureProps} />
+              <svg
+                ref={svgRef}
+                viewBox={`0 0 ${S + 4} ${S + 4}`}
+                className="chart square"
+                role="img"
+                aria-label={`expert co-activation matrix of layer ${layer}`}
+                {...figureProps}
+              />
             )}
             <ChartTip tip={tip} />
           </div>
-          <p className="hint" title="Counts of tokens whose selected set holds both experts; the diagonal (grey) is each expert's load. The cluster order chains experts that fire together (greedy nearest neighbour on count / √(load·load)).">
-            Tokens that chose both experts (diagonal: load){colouring === 'focus' ? '; red: the focused expert’s row and column' : ''}. Hover names the pair, a click focuses the row’s expert.
+          <p
+            className="hint"
+            title="Counts of tokens whose selected set holds both experts; the diagonal (grey) is each expert's load. The cluster order chains experts that fire together (greedy nearest neighbour on count / √(load·load))."
+          >
+            Tokens that chose both experts (diagonal: load)
+            {colouring === 'focus' ? '; red: the focused expert’s row and column' : ''}. Hover names
+            the pair, a click focuses the row’s expert.
           </p>
           {big ? (
-            <CanvasExport canvas={canvasRef} name={`coactivation-L${layer}`} csv={() => (m ? matrixCsv(m) : '')} />
+            <CanvasExport
+              canvas={canvasRef}
+              name={`coactivation-L${layer}`}
+              csv={() => (m ? matrixCsv(m) : '')}
+            />
           ) : (
             <ExportButtons svg={svgRef} name={`coactivation-L${layer}`} />
           )}
@@ -244,5 +343,8 @@ export function CoActivationView() {
 /** The counts as CSV, a header row of expert ids. */
 function matrixCsv(m: CoAct): string {
   const ids = Array.from({ length: m.E }, (_, e) => e);
-  return [`expert,${ids.join(',')}`, ...ids.map((i) => `${i},${Array.from(m.counts.subarray(i * m.E, (i + 1) * m.E)).join(',')}`)].join('\n');
+  return [
+    `expert,${ids.join(',')}`,
+    ...ids.map((i) => `${i},${Array.from(m.counts.subarray(i * m.E, (i + 1) * m.E)).join(',')}`),
+  ].join('\n');
 }

@@ -1,4 +1,12 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import {
+  useDeferredValue,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+} from 'react';
 import { interpolateBlues, select } from 'd3';
 import { useLab } from '../state/store';
 import { useInView } from './useInView';
@@ -11,7 +19,18 @@ import { ExportButtons } from './ExportButtons';
 import { CanvasExport } from './CanvasExport';
 import { DenseNote } from './DenseNote';
 import { useIncrementalLayers } from './useIncrementalLayers';
-import { clampWindow, context2d, gridPixels, labelGap, sizeCanvas, thinTicks, toLocal, windowShowing, zoomWindow, type TokenWindow } from './chartLayout';
+import {
+  clampWindow,
+  context2d,
+  gridPixels,
+  labelGap,
+  sizeCanvas,
+  thinTicks,
+  toLocal,
+  windowShowing,
+  zoomWindow,
+  type TokenWindow,
+} from './chartLayout';
 import { gridCellAt, gridHeight, gridLayout, paintGrid } from './gridPaint';
 import { pixelsToImage } from './matrixPaint';
 import { quantityColor, rampBytes } from './colors';
@@ -76,7 +95,8 @@ interface Cell {
  */
 export function EntropyView() {
   const imported = useLab((s) => s.imported);
-  const layers = useLab((s) => s.modified.layers);
+  // (deferred: streamed layers draw the map first, this view just after)
+  const layers = useDeferredValue(useLab((s) => s.modified.layers));
   const tokens = useLab((s) => s.modified.summary?.tokens);
   const focus = useLab((s) => s.focus);
   const pin = useLab((s) => s.pin);
@@ -88,17 +108,25 @@ export function EntropyView() {
   const builtShape = useRef('');
   const cellEls = useRef(new Map<string, SVGRectElement>());
   const statsRef = useRef<(TokenRouting | undefined)[]>([]);
-  const coloured = useRef<{ shape: string; measure: Measure; stats: (TokenRouting | undefined)[] }>({ shape: '', measure, stats: [] });
+  const coloured = useRef<{ shape: string; measure: Measure; stats: (TokenRouting | undefined)[] }>(
+    { shape: '', measure, stats: [] },
+  );
   // Per layer index (sparse while the pass streams in); each layer's numbers computed once per
   // event: the focused layer at once, the rest in short slices while the view is on screen.
   // Dense layers have no router: no row of numbers (their grid row is labelled "dense").
-  const stats = useIncrementalLayers(layers, cachedRouting, routingOf, { enabled: visible, first: focus.layer, step: stepRouting });
+  const stats = useIncrementalLayers(layers, cachedRouting, routingOf, {
+    enabled: visible,
+    first: focus.layer,
+    step: stepRouting,
+  });
   const T = layers.find(Boolean)?.T ?? 0;
   const L = layers.length;
   const useSvg = L * T <= SVG_MAX_CELLS;
   // per layer: m (MoE, arrived), d (dense), _ (not arrived yet)
   // (Array.from, not map: the streamed array has holes where layers have not arrived)
-  const denseKey = Array.from(layers, (ev) => (!ev ? '_' : ev.kind === 'dense' ? 'd' : 'm')).join('');
+  const denseKey = Array.from(layers, (ev) => (!ev ? '_' : ev.kind === 'dense' ? 'd' : 'm')).join(
+    '',
+  );
 
   useEffect(() => {
     statsRef.current = stats;
@@ -152,11 +180,21 @@ export function EntropyView() {
         .attr('height', ROW - 2)
         .on('mouseenter', function (_, d) {
           const st = statsRef.current[d.layer];
-          if (st) select(this).selectAll('title').data([0]).join('title').text(cellTip(st, d.layer, d.token));
+          if (st)
+            select(this)
+              .selectAll('title')
+              .data([0])
+              .join('title')
+              .text(cellTip(st, d.layer, d.token));
           hover({ token: d.token, layer: d.layer });
         })
         .on('click', (_, d) => pin({ token: d.token, layer: d.layer }));
-      cellEls.current = new Map(svg.selectAll<SVGRectElement, Cell>('rect.ent-cell').nodes().map((el) => [`${el.dataset.layer}:${el.dataset.token}`, el]));
+      cellEls.current = new Map(
+        svg
+          .selectAll<SVGRectElement, Cell>('rect.ent-cell')
+          .nodes()
+          .map((el) => [`${el.dataset.layer}:${el.dataset.token}`, el]),
+      );
     }
     // Recolour the rows whose layer changed since the last draw (all after a rebuild or a new measure).
     const prev = coloured.current;
@@ -198,7 +236,11 @@ export function EntropyView() {
   const tokenText = tokens?.[t]?.text;
 
   return (
-    <Panel title="Routing entropy and confidence" testId="entropy-view" disabled={disabledReason(imported, 'logits')}>
+    <Panel
+      title="Routing entropy and confidence"
+      testId="entropy-view"
+      disabled={disabledReason(imported, 'logits')}
+    >
       {T === 0 ? (
         <p className="placeholder">How sure the router is, per token and layer, after a run.</p>
       ) : (
@@ -228,10 +270,18 @@ export function EntropyView() {
                 aria-label={`routing ${measure === 'margin' ? 'top-1 margin' : 'entropy'} per token and layer`}
               />
             ) : (
-              <EntropyCanvas stats={stats} layers={layers} measure={measure} T={T} visible={visible} />
+              <EntropyCanvas
+                stats={stats}
+                layers={layers}
+                measure={measure}
+                T={T}
+                visible={visible}
+              />
             )}
           </div>
-          {layers[focus.layer]?.kind === 'dense' && <DenseNote layer={focus.layer}>No router entropy or confidence.</DenseNote>}
+          {layers[focus.layer]?.kind === 'dense' && (
+            <DenseNote layer={focus.layer}>No router entropy or confidence.</DenseNote>
+          )}
           {cur && t < cur.entropy.length && (
             <p
               className="stat"
@@ -289,7 +339,19 @@ const BLUES = rampBytes(quantityColor);
  * pans (buttons, slider, Ctrl/⌘ + wheel), columns averaged when the window holds more tokens than
  * pixels, hover for one cell's numbers, click and arrow keys to move the focus.
  */
-function EntropyCanvas({ stats, layers, measure, T, visible }: { stats: (TokenRouting | undefined)[]; layers: (LayerEvent | undefined)[]; measure: Measure; T: number; visible: boolean }) {
+function EntropyCanvas({
+  stats,
+  layers,
+  measure,
+  T,
+  visible,
+}: {
+  stats: (TokenRouting | undefined)[];
+  layers: (LayerEvent | undefined)[];
+  measure: Measure;
+  T: number;
+  visible: boolean;
+}) {
   const focus = useLab((s) => s.focus);
   const pin = useLab((s) => s.pin);
   const hover = useLab((s) => s.hover);
@@ -309,7 +371,9 @@ function EntropyCanvas({ stats, layers, measure, T, visible }: { stats: (TokenRo
     if (winPick) setWin(windowShowing(clampWindow(winPick, T), T, Math.min(T - 1, focus.token)));
   }
   const win = clampWindow(winPick ?? { start: 0, size: T }, T);
-  const rows = Array.from({ length: L }, (_, l) => (layers[l]?.kind === 'dense' ? 'd' : stats[l] ? 'm' : '_')).join('');
+  const rows = Array.from({ length: L }, (_, l) =>
+    layers[l]?.kind === 'dense' ? 'd' : stats[l] ? 'm' : '_',
+  ).join('');
   const dpr = Math.max(1, Math.min(3, globalThis.devicePixelRatio || 1));
   const bins = Math.max(1, Math.min(win.size, Math.floor(plot * dpr)));
   const image = useMemo(() => {
@@ -317,8 +381,17 @@ function EntropyCanvas({ stats, layers, measure, T, visible }: { stats: (TokenRo
     const px = gridPixels(L, win, bins, (l, t) => stats[l]?.[measure][t] ?? NaN, BLUES);
     return pixelsToImage(px, bins, L);
   }, [visible, stats, measure, L, win, bins]);
-  const layerTicks = useMemo(() => thinTicks(L, L * g.rowH, { minGap: 10, keep: focus.layer < L ? focus.layer : null }), [L, g, focus.layer]);
-  const tokenTicks = useMemo(() => thinTicks(win.size, plot, { minGap: labelGap(String(T).length, 8) }).map((p) => win.start + p), [win, plot, T]);
+  const layerTicks = useMemo(
+    () => thinTicks(L, L * g.rowH, { minGap: 10, keep: focus.layer < L ? focus.layer : null }),
+    [L, g, focus.layer],
+  );
+  const tokenTicks = useMemo(
+    () =>
+      thinTicks(win.size, plot, { minGap: labelGap(String(T).length, 8) }).map(
+        (p) => win.start + p,
+      ),
+    [win, plot, T],
+  );
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -326,7 +399,19 @@ function EntropyCanvas({ stats, layers, measure, T, visible }: { stats: (TokenRo
     const ratio = sizeCanvas(canvas, W, H);
     const ctx = context2d(canvas);
     if (!ctx) return;
-    paintGrid(ctx, { g, win, image, rows, layerTicks, tokenTicks, focus: { layer: focus.layer, token: focus.token } }, ratio);
+    paintGrid(
+      ctx,
+      {
+        g,
+        win,
+        image,
+        rows,
+        layerTicks,
+        tokenTicks,
+        focus: { layer: focus.layer, token: focus.token },
+      },
+      ratio,
+    );
   }, [visible, g, H, win, image, rows, layerTicks, tokenTicks, focus.layer, focus.token]);
 
   const cellAt = (e: MouseEvent<HTMLCanvasElement>) => {
@@ -346,7 +431,14 @@ function EntropyCanvas({ stats, layers, measure, T, visible }: { stats: (TokenRo
     hover({ token: cell.token, layer: cell.layer });
   };
   const onKey = (e: KeyboardEvent<HTMLCanvasElement>) => {
-    const mv: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1], PageUp: [0, -win.size], PageDown: [0, win.size] };
+    const mv: Record<string, [number, number]> = {
+      ArrowUp: [-1, 0],
+      ArrowDown: [1, 0],
+      ArrowLeft: [0, -1],
+      ArrowRight: [0, 1],
+      PageUp: [0, -win.size],
+      PageDown: [0, win.size],
+    };
     if (!mv[e.key]) return;
     e.preventDefault();
     const layer = Math.max(0, Math.min(L - 1, focus.layer + mv[e.key][0]));
@@ -355,7 +447,11 @@ function EntropyCanvas({ stats, layers, measure, T, visible }: { stats: (TokenRo
     setWin(windowShowing(win, T, token));
     const box = e.currentTarget.getBoundingClientRect();
     const k = box.width ? box.width / W : 1;
-    setTip({ x: (LEFT + ((token - win.start + 1) * plot) / win.size) * k, y: (layer + 1) * g.rowH * k, text: tipText(layer, token) });
+    setTip({
+      x: (LEFT + ((token - win.start + 1) * plot) / win.size) * k,
+      y: (layer + 1) * g.rowH * k,
+      text: tipText(layer, token),
+    });
   };
   const zoom = (f: number) => setWin(zoomWindow(win, T, f, Math.min(T - 1, focus.token)));
   // Ctrl/⌘ + wheel zooms around the pointer's token (a plain wheel still scrolls the page).
@@ -380,17 +476,43 @@ function EntropyCanvas({ stats, layers, measure, T, visible }: { stats: (TokenRo
         <span>
           tokens {win.start}–{win.start + win.size - 1} of {T}
         </span>
-        <button type="button" data-testid="entropy-zoom-in" disabled={win.size <= Math.min(T, 8)} onClick={() => zoom(0.5)} title="Zoom in on the token axis (around the focused token; Ctrl/⌘ + wheel over the grid)">
+        <button
+          type="button"
+          data-testid="entropy-zoom-in"
+          disabled={win.size <= Math.min(T, 8)}
+          onClick={() => zoom(0.5)}
+          title="Zoom in on the token axis (around the focused token; Ctrl/⌘ + wheel over the grid)"
+        >
           +
         </button>
-        <button type="button" data-testid="entropy-zoom-out" disabled={win.size >= T} onClick={() => zoom(2)} title="Zoom out">
+        <button
+          type="button"
+          data-testid="entropy-zoom-out"
+          disabled={win.size >= T}
+          onClick={() => zoom(2)}
+          title="Zoom out"
+        >
           −
         </button>
-        <button type="button" data-testid="entropy-zoom-all" disabled={win.size >= T} onClick={() => setWin(null)} title="All tokens">
+        <button
+          type="button"
+          data-testid="entropy-zoom-all"
+          disabled={win.size >= T}
+          onClick={() => setWin(null)}
+          title="All tokens"
+        >
           all
         </button>
         {win.size < T && (
-          <input type="range" data-testid="entropy-pan" aria-label="pan the token window" min={0} max={T - win.size} value={win.start} onChange={(e) => setWin({ start: Number(e.target.value), size: win.size })} />
+          <input
+            type="range"
+            data-testid="entropy-pan"
+            aria-label="pan the token window"
+            min={0}
+            max={T - win.size}
+            value={win.start}
+            onChange={(e) => setWin({ start: Number(e.target.value), size: win.size })}
+          />
         )}
       </div>
       <canvas
@@ -415,7 +537,15 @@ function EntropyCanvas({ stats, layers, measure, T, visible }: { stats: (TokenRo
         onBlur={() => setTip(null)}
       />
       <ChartTip tip={tip} />
-      <CanvasExport canvas={canvasRef} name="routing-entropy" csv={() => stats.map((s, l) => `L${l},${s ? s[measure].map((v) => v.toFixed(4)).join(',') : ''}`).join('\n')} />
+      <CanvasExport
+        canvas={canvasRef}
+        name="routing-entropy"
+        csv={() =>
+          stats
+            .map((s, l) => `L${l},${s ? s[measure].map((v) => v.toFixed(4)).join(',') : ''}`)
+            .join('\n')
+        }
+      />
     </>
   );
 }

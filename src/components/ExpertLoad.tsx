@@ -1,4 +1,12 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import {
+  useDeferredValue,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+} from 'react';
 import { scaleLinear, select } from 'd3';
 import { useLab } from '../state/store';
 import { useInView } from './useInView';
@@ -9,7 +17,16 @@ import { ExportButtons } from './ExportButtons';
 import { DenseNote, useLayerKind } from './DenseNote';
 import { expertOrder, positionsOf } from '../routing/metrics/expertOrder';
 import { bandAt, labelGap, thinTicks, toLocal } from './chartLayout';
-import { colourModes, COLOUR_BY_LABEL, defaultColourBy, expertColor, FOCUS_COLOR, quantityColor, REST_COLOR, type ColourBy } from './colors';
+import {
+  colourModes,
+  COLOUR_BY_LABEL,
+  defaultColourBy,
+  expertColor,
+  FOCUS_COLOR,
+  quantityColor,
+  REST_COLOR,
+  type ColourBy,
+} from './colors';
 import { ChartTip, type Tip } from './ChartTip';
 
 const W = 320;
@@ -17,18 +34,39 @@ const H = 140;
 const M = { top: 8, right: 8, bottom: 22, left: 32 };
 
 const METRIC_HELP: [string, string, (m: ReturnType<typeof loadMetrics>) => string][] = [
-  ['CV', 'coefficient of variation of the counts (std / mean); 0 = perfectly balanced (Shazeer et al. 2017)', (m) => m.cv.toFixed(3)],
-  ['MaxVio', '(max load − ideal) / ideal: how far the busiest expert is over its fair share (Loss-Free Balancing, Wang et al. 2024)', (m) => m.maxVio.toFixed(3)],
-  ['entropy', 'entropy of the load distribution / log E; 1 = uniform', (m) => m.loadEntropy.toFixed(3)],
-  ['dropped', 'fraction of tokens no expert processed (capacity overflow, null experts; Switch Transformer)', (m) => `${(m.dropped * 100).toFixed(1)}%`],
-  ['mean active', 'experts per token on average (adaptive routers vary it; Huang et al. 2024)', (m) => m.meanActive.toFixed(2)],
+  [
+    'CV',
+    'coefficient of variation of the counts (std / mean); 0 = perfectly balanced (Shazeer et al. 2017)',
+    (m) => m.cv.toFixed(3),
+  ],
+  [
+    'MaxVio',
+    '(max load − ideal) / ideal: how far the busiest expert is over its fair share (Loss-Free Balancing, Wang et al. 2024)',
+    (m) => m.maxVio.toFixed(3),
+  ],
+  [
+    'entropy',
+    'entropy of the load distribution / log E; 1 = uniform',
+    (m) => m.loadEntropy.toFixed(3),
+  ],
+  [
+    'dropped',
+    'fraction of tokens no expert processed (capacity overflow, null experts; Switch Transformer)',
+    (m) => `${(m.dropped * 100).toFixed(1)}%`,
+  ],
+  [
+    'mean active',
+    'experts per token on average (adaptive routers vary it; Huang et al. 2024)',
+    (m) => m.meanActive.toFixed(2),
+  ],
 ];
 
 type LoadSort = 'id' | 'load';
 const PAD = 0.15;
 
 /** The hover text of one bar. */
-export const loadTip = (e: number, count: number, ideal: number) => `expert ${e}: ${count} tokens (ideal ${ideal.toFixed(1)})`;
+export const loadTip = (e: number, count: number, ideal: number) =>
+  `expert ${e}: ${count} tokens (ideal ${ideal.toFixed(1)})`;
 
 /**
  * Tokens per expert in the focused layer, with the ideal (balanced) line and balance metrics. The
@@ -37,18 +75,23 @@ export const loadTip = (e: number, count: number, ideal: number) => `expert ${e}
  */
 export function ExpertLoad() {
   const layer = useLab((s) => s.focus.layer);
-  const ev = useLab((s) => s.modified.layers[s.focus.layer]);
+  // (deferred: a streamed or refocused layer draws the map first, this view just after)
+  const ev = useDeferredValue(useLab((s) => s.modified.layers[s.focus.layer]));
   const focused = useLab((s) => s.focus.expert);
   const hoverExpert = useLab((s) => s.hover);
   const pin = useLab((s) => s.pin);
   const svgRef = useRef<SVGSVGElement>(null);
   const visible = useInView(svgRef);
   const dense = useLayerKind(layer) === 'dense';
-  const m = useMemo(() => (ev && ev.kind !== 'dense' ? loadMetrics(ev.selected, ev.E) : null), [ev]);
+  const m = useMemo(
+    () => (ev && ev.kind !== 'dense' ? loadMetrics(ev.selected, ev.E) : null),
+    [ev],
+  );
   const E = m?.counts.length ?? 0;
   const [sort, setSort] = useState<LoadSort>('id');
   const [colourPick, setColourBy] = useState<ColourBy | null>(null);
-  const colourBy = colourPick && colourModes(E).includes(colourPick) ? colourPick : defaultColourBy(E);
+  const colourBy =
+    colourPick && colourModes(E).includes(colourPick) ? colourPick : defaultColourBy(E);
   const [tip, setTip] = useState<Tip | null>(null);
   const order = useMemo(() => (m ? expertOrder(sort, m.counts) : []), [m, sort]);
   const focusE = focused !== null && focused < E ? focused : null;
@@ -56,7 +99,10 @@ export function ExpertLoad() {
   const labelSize = E > 32 ? 9 : 11;
   const ticks = useMemo(() => {
     const pos = positionsOf(order);
-    return thinTicks(E, span, { minGap: labelGap(String(Math.max(0, E - 1)).length, labelSize), keep: focusE === null ? null : pos[focusE] }).map((p) => order[p]);
+    return thinTicks(E, span, {
+      minGap: labelGap(String(Math.max(0, E - 1)).length, labelSize),
+      keep: focusE === null ? null : pos[focusE],
+    }).map((p) => order[p]);
   }, [order, E, span, labelSize, focusE]);
 
   useEffect(() => {
@@ -64,8 +110,27 @@ export function ExpertLoad() {
     const svg = select(svgRef.current);
     const yMax = Math.max(1, ...m.counts, m.ideal);
     const cMax = Math.max(1, ...m.counts);
-    const fill = (e: number, v: number) => (colourBy === 'expert' ? expertColor(e, E) : colourBy === 'quantity' ? quantityColor(v / cMax) : e === focusE ? FOCUS_COLOR : REST_COLOR);
-    const { y } = drawExpertBars(svg, m.counts, { W, H, M, yMax, yTicks: scaleLinear().domain([0, yMax]).ticks(3), data: { expert: (e) => e, count: (_, v) => v }, order, fill, labels: ticks, labelSize, focused: focusE });
+    const fill = (e: number, v: number) =>
+      colourBy === 'expert'
+        ? expertColor(e, E)
+        : colourBy === 'quantity'
+          ? quantityColor(v / cMax)
+          : e === focusE
+            ? FOCUS_COLOR
+            : REST_COLOR;
+    const { y } = drawExpertBars(svg, m.counts, {
+      W,
+      H,
+      M,
+      yMax,
+      yTicks: scaleLinear().domain([0, yMax]).ticks(3),
+      data: { expert: (e) => e, count: (_, v) => v },
+      order,
+      fill,
+      labels: ticks,
+      labelSize,
+      focused: focusE,
+    });
     svg
       .selectAll('line.ideal')
       .data([m.ideal])
@@ -97,7 +162,16 @@ export function ExpertLoad() {
     if (!m || !E) return;
     const pos = positionsOf(order);
     const cur = focusE === null ? -1 : pos[focusE];
-    const d = ev.key === 'ArrowRight' ? 1 : ev.key === 'ArrowLeft' ? -1 : ev.key === 'Home' ? -E : ev.key === 'End' ? E : 0;
+    const d =
+      ev.key === 'ArrowRight'
+        ? 1
+        : ev.key === 'ArrowLeft'
+          ? -1
+          : ev.key === 'Home'
+            ? -E
+            : ev.key === 'End'
+              ? E
+              : 0;
     if (!d) return;
     ev.preventDefault();
     const e = order[Math.max(0, Math.min(E - 1, cur < 0 ? 0 : cur + d))];
@@ -105,7 +179,11 @@ export function ExpertLoad() {
     const box = ev.currentTarget.getBoundingClientRect();
     const k = box.width ? box.width / W : 1;
     const step = span / (E - PAD + 2 * PAD);
-    setTip({ x: (M.left + (pos[e] + 1) * step) * k, y: (H / 3) * k, text: loadTip(e, m.counts[e], m.ideal) });
+    setTip({
+      x: (M.left + (pos[e] + 1) * step) * k,
+      y: (H / 3) * k,
+      text: loadTip(e, m.counts[e], m.ideal),
+    });
   };
 
   return (
@@ -119,14 +197,22 @@ export function ExpertLoad() {
           <div className="chart-controls">
             <label>
               order{' '}
-              <select data-testid="load-sort" value={sort} onChange={(e) => setSort(e.target.value as LoadSort)}>
+              <select
+                data-testid="load-sort"
+                value={sort}
+                onChange={(e) => setSort(e.target.value as LoadSort)}
+              >
                 <option value="id">by id</option>
                 <option value="load">by load</option>
               </select>
             </label>
             <label>
               colour{' '}
-              <select data-testid="load-colour" value={colourBy} onChange={(e) => setColourBy(e.target.value as ColourBy)}>
+              <select
+                data-testid="load-colour"
+                value={colourBy}
+                onChange={(e) => setColourBy(e.target.value as ColourBy)}
+              >
                 {colourModes(E).map((c) => (
                   <option key={c} value={c}>
                     {c === 'quantity' ? 'by load' : COLOUR_BY_LABEL[c]}

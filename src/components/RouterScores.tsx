@@ -1,7 +1,12 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { select } from 'd3';
 import { useLab } from '../state/store';
-import { interventionExperts, parseExpertList, thinnedTicks, topExperts } from '../routing/scoreSummary';
+import {
+  interventionExperts,
+  parseExpertList,
+  thinnedTicks,
+  topExperts,
+} from '../routing/scoreSummary';
 import { drawScoreBars } from './scoresChart';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
@@ -44,17 +49,29 @@ export function RouterScores() {
   const dense = useLayerKind(focus.layer) === 'dense';
   const t = focus.token;
   const E = ev?.E ?? 0;
-  const probs = useMemo(() => (ev && t < ev.T ? ev.probs.subarray(t * E, (t + 1) * E) : new Float32Array(0)), [ev, t, E]);
-  const before = useMemo(() => (base && t < base.T && base.E === E ? base.probs.subarray(t * E, (t + 1) * E) : null), [base, t, E]);
+  const probs = useMemo(
+    () => (ev && t < ev.T ? ev.probs.subarray(t * E, (t + 1) * E) : new Float32Array(0)),
+    [ev, t, E],
+  );
+  const before = useMemo(
+    () => (base && t < base.T && base.E === E ? base.probs.subarray(t * E, (t + 1) * E) : null),
+    [base, t, E],
+  );
   const selected = useMemo(() => ev?.selected[t] ?? [], [ev, t]);
   const compact = E > SCORES_ALL_UP_TO;
-  const intervened = useMemo(() => interventionExperts(interventions, focus.layer).filter((e) => e < E), [interventions, focus.layer, E]);
+  const intervened = useMemo(
+    () => interventionExperts(interventions, focus.layer).filter((e) => e < E),
+    [interventions, focus.layer, E],
+  );
   const summary = useMemo(() => {
     if (!compact) return null;
     const keep = [...selected, ...intervened, ...(focus.expert !== null ? [focus.expert] : [])];
     return topExperts(probs, SCORES_TOP_M, keep);
   }, [compact, probs, selected, intervened, focus.expert]);
-  const ids = useMemo(() => (summary && !showAll ? summary.shown : Array.from({ length: probs.length }, (_, e) => e)), [summary, showAll, probs]);
+  const ids = useMemo(
+    () => (summary && !showAll ? summary.shown : Array.from({ length: probs.length }, (_, e) => e)),
+    [summary, showAll, probs],
+  );
   // the experts that get ⊘/↑ buttons and a bias slider: all of a small layer, the top-m of a big one
   const buttons = !compact ? ids : showAll ? [] : ids;
 
@@ -79,7 +96,9 @@ export function RouterScores() {
       E,
       p: (e) => probs[e],
       before: before ? (e) => before[e] : null,
-      labelAt: fitAll ? ids.map((_, i) => i) : thinnedTicks(ids.length, Math.max(2, Math.floor(room / perLabel))),
+      labelAt: fitAll
+        ? ids.map((_, i) => i)
+        : thinnedTicks(ids.length, Math.max(2, Math.floor(room / perLabel))),
       selected: new Set(selected),
       focus: focus.expert,
       intervened: new Set(intervened),
@@ -88,7 +107,36 @@ export function RouterScores() {
     });
   }, [ids, E, probs, before, selected, focus.expert, intervened, compact]);
 
-  const specFor = (kind: 'mask' | 'force', experts: number[]) => `${kind}:layers=${focus.layer},experts=${experts.join('+')}`;
+  // The keyboard walks the drawn bars (←/→, Home/End) as the pointer does: the readout names the
+  // expert and the lab focuses it; Enter puts it in the picker (big layers) for ⊘/↑.
+  const onKey = (ev: KeyboardEvent<SVGSVGElement>) => {
+    if (!ids.length) return;
+    if (ev.key === 'Enter' && compact && focus.expert !== null) {
+      ev.preventDefault();
+      setPick(String(focus.expert));
+      return;
+    }
+    const d =
+      ev.key === 'ArrowRight'
+        ? 1
+        : ev.key === 'ArrowLeft'
+          ? -1
+          : ev.key === 'Home'
+            ? -ids.length
+            : ev.key === 'End'
+              ? ids.length
+              : 0;
+    if (!d) return;
+    ev.preventDefault();
+    const cur = focus.expert === null ? -1 : ids.indexOf(focus.expert);
+    const e =
+      ids[Math.max(0, Math.min(ids.length - 1, cur < 0 ? (d > 0 ? 0 : ids.length - 1) : cur + d))];
+    setHover(e);
+    useLab.getState().pin({ expert: e });
+  };
+
+  const specFor = (kind: 'mask' | 'force', experts: number[]) =>
+    `${kind}:layers=${focus.layer},experts=${experts.join('+')}`;
   const toggle = (kind: 'mask' | 'force', e: number) => {
     const spec = specFor(kind, [e]);
     if (interventions.includes(spec)) setInterventions(interventions.filter((s) => s !== spec));
@@ -115,7 +163,11 @@ export function RouterScores() {
   };
 
   return (
-    <Panel title={`Router scores — layer ${focus.layer}, token ${t}`} testId="router-scores" disabled={disabledReason(imported, 'logits')}>
+    <Panel
+      title={`Router scores — layer ${focus.layer}, token ${t}`}
+      testId="router-scores"
+      disabled={disabledReason(imported, 'logits')}
+    >
       {dense ? (
         <DenseNote layer={focus.layer}>No router scores, nothing to mask or force.</DenseNote>
       ) : probs.length === 0 ? (
@@ -127,6 +179,9 @@ export function RouterScores() {
             viewBox={`0 0 ${W} ${H}`}
             className="chart"
             role="img"
+            tabIndex={0}
+            onKeyDown={onKey}
+            onBlur={() => setHover(null)}
             data-shown={ids.length}
             aria-label={`router probabilities of token ${t} in layer ${focus.layer}; selected experts ${selected.join(', ')}${summary && !showAll ? `; top ${ids.length} of ${E} experts shown` : ''}`}
           />
@@ -139,34 +194,62 @@ export function RouterScores() {
               </>
             ) : (
               <span title="softmax of the router logits; solid = selected, dashed outline = the unmodified run">
-                p = softmax(router logits). Solid: selected ({selected.join(', ') || 'none'}). {before ? 'Dashed: before the intervention.' : ''}
+                p = softmax(router logits). Solid: selected ({selected.join(', ') || 'none'}).{' '}
+                {before ? 'Dashed: before the intervention.' : ''}
               </span>
             )}
           </p>
           {summary && (
             <div className="scores-summary">
               {!showAll && summary.rest.count > 0 && (
-                <span data-testid="scores-rest" title="the experts not drawn: their summed router probability and the largest one">
-                  +{summary.rest.count} others: total p = {fmtP(summary.rest.total)}, max {fmtP(summary.rest.max)}
+                <span
+                  data-testid="scores-rest"
+                  title="the experts not drawn: their summed router probability and the largest one"
+                >
+                  +{summary.rest.count} others: total p = {fmtP(summary.rest.total)}, max{' '}
+                  {fmtP(summary.rest.max)}
                 </span>
               )}
-              <button type="button" data-testid="scores-show-all" aria-pressed={showAll} onClick={() => setShowAll(!showAll)}>
+              <button
+                type="button"
+                data-testid="scores-show-all"
+                aria-pressed={showAll}
+                onClick={() => setShowAll(!showAll)}
+              >
                 {showAll ? `top ${summary.shown.length} only` : `show all ${E}`}
               </button>
             </div>
           )}
           {imported ? (
-            <p className="hint">Masking, forcing and logit biases re-run the model: run a prompt to go back to it.</p>
+            <p className="hint">
+              Masking, forcing and logit biases re-run the model: run a prompt to go back to it.
+            </p>
           ) : (
             <>
               {buttons.length > 0 && (
-                <div className="expert-toggles" role="group" aria-label={`Mask or force experts in layer ${focus.layer}`}>
+                <div
+                  className="expert-toggles"
+                  role="group"
+                  aria-label={`Mask or force experts in layer ${focus.layer}`}
+                >
                   {buttons.map((e) => (
                     <span key={e} className={`toggle-pair${e === focus.expert ? ' is-focus' : ''}`}>
-                      <button type="button" data-testid={`mask-${e}`} aria-pressed={interventions.includes(specFor('mask', [e]))} onClick={() => toggle('mask', e)} title={`mask expert ${e} in layer ${focus.layer} (logit → −∞)`}>
+                      <button
+                        type="button"
+                        data-testid={`mask-${e}`}
+                        aria-pressed={interventions.includes(specFor('mask', [e]))}
+                        onClick={() => toggle('mask', e)}
+                        title={`mask expert ${e} in layer ${focus.layer} (logit → −∞)`}
+                      >
                         ⊘{e}
                       </button>
-                      <button type="button" data-testid={`force-${e}`} aria-pressed={interventions.includes(specFor('force', [e]))} onClick={() => toggle('force', e)} title={`force expert ${e} in layer ${focus.layer} (logit → max + ε)`}>
+                      <button
+                        type="button"
+                        data-testid={`force-${e}`}
+                        aria-pressed={interventions.includes(specFor('force', [e]))}
+                        onClick={() => toggle('force', e)}
+                        title={`force expert ${e} in layer ${focus.layer} (logit → max + ε)`}
+                      >
                         ↑{e}
                       </button>
                     </span>
@@ -197,10 +280,19 @@ export function RouterScores() {
                       }}
                     />
                   </label>
-                  <button type="submit" data-testid="picker-mask" title={`mask these experts in layer ${focus.layer} (logit → −∞)`}>
+                  <button
+                    type="submit"
+                    data-testid="picker-mask"
+                    title={`mask these experts in layer ${focus.layer} (logit → −∞)`}
+                  >
                     ⊘ mask
                   </button>
-                  <button type="button" data-testid="picker-force" title={`force these experts in layer ${focus.layer} (logit → max + ε)`} onClick={() => applyPick('force')}>
+                  <button
+                    type="button"
+                    data-testid="picker-force"
+                    title={`force these experts in layer ${focus.layer} (logit → max + ε)`}
+                    onClick={() => applyPick('force')}
+                  >
                     ↑ force
                   </button>
                   {pickError && (
@@ -212,10 +304,15 @@ export function RouterScores() {
               )}
               {buttons.length > 0 && (
                 <details className="bias-sliders">
-                  <summary>Logit bias per expert (layer {focus.layer}){compact ? `: the ${buttons.length} shown` : ''}</summary>
+                  <summary>
+                    Logit bias per expert (layer {focus.layer})
+                    {compact ? `: the ${buttons.length} shown` : ''}
+                  </summary>
                   {buttons.map((e) => {
                     const prefix = `bias:layers=${focus.layer},experts=${e},value=`;
-                    const current = Number(interventions.find((s) => s.startsWith(prefix))?.slice(prefix.length) ?? 0);
+                    const current = Number(
+                      interventions.find((s) => s.startsWith(prefix))?.slice(prefix.length) ?? 0,
+                    );
                     return (
                       <label key={e} className="bias-row">
                         <span>expert {e}</span>
@@ -228,8 +325,12 @@ export function RouterScores() {
                           key={`${focus.layer}-${e}-${current}`}
                           data-testid={`bias-${e}`}
                           aria-label={`logit bias for expert ${e} in layer ${focus.layer}`}
-                          onPointerUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
-                          onKeyUp={(ev) => setBias(e, Number((ev.target as HTMLInputElement).value))}
+                          onPointerUp={(ev) =>
+                            setBias(e, Number((ev.target as HTMLInputElement).value))
+                          }
+                          onKeyUp={(ev) =>
+                            setBias(e, Number((ev.target as HTMLInputElement).value))
+                          }
                         />
                         <output>{current.toFixed(1)}</output>
                       </label>

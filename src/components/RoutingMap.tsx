@@ -3,7 +3,16 @@ import type { KeyboardEvent, MouseEvent, PointerEvent } from 'react';
 import { useLab } from '../state/store';
 import type { LayerEvent } from '../routing/run';
 import { paintMap, paintMinimap, warmGlyphs, type Colouring, type MapPaint } from './mapCanvas';
-import { COLOUR_BY, defaultColourBy, GATE_RAMP, GREY_RAMP, HIGHLIGHT, RANK_RAMP, topExpert, type ColourBy } from './mapColours';
+import {
+  COLOUR_BY,
+  defaultColourBy,
+  GATE_RAMP,
+  GREY_RAMP,
+  HIGHLIGHT,
+  RANK_RAMP,
+  topExpert,
+  type ColourBy,
+} from './mapColours';
 import { hitTest, stripeAt } from './mapHitTest';
 import {
   clamp,
@@ -47,17 +56,35 @@ export function RoutingMap() {
   // An imported trace has its own layer count, whatever model is loaded underneath.
   const L = imported ? modified.layers.length : (manifest?.numLayers ?? modified.layers.length);
   // Per layer, the flipped tokens as a string key.
-  const changedByLayer = useMemo(() => new Map(diff?.layers.map((d) => [d.layer, d.flippedTokens.join(',')]) ?? []), [diff]);
+  const changedByLayer = useMemo(
+    () => new Map(diff?.layers.map((d) => [d.layer, d.flippedTokens.join(',')]) ?? []),
+    [diff],
+  );
   const dense = useMemo(
-    () => Array.from({ length: L }, (_, l) => (modified.layers[l]?.kind ?? (imported ? undefined : manifest?.layers[l]?.kind)) === 'dense'),
+    () =>
+      Array.from(
+        { length: L },
+        (_, l) =>
+          (modified.layers[l]?.kind ?? (imported ? undefined : manifest?.layers[l]?.kind)) ===
+          'dense',
+      ),
     [L, modified.layers, imported, manifest],
   );
-  const E = useMemo(() => Math.max(0, ...modified.layers.map((ev) => ev?.E ?? 0), ...(imported ? [] : (manifest?.layers.map((x) => x?.numExperts ?? 0) ?? []))), [modified.layers, imported, manifest]);
+  const E = useMemo(
+    () =>
+      Math.max(
+        0,
+        ...modified.layers.map((ev) => ev?.E ?? 0),
+        ...(imported ? [] : (manifest?.layers.map((x) => x?.numExperts ?? 0) ?? [])),
+      ),
+    [modified.layers, imported, manifest],
+  );
 
   const [zoomX, setZoomX] = useState<number>(ZOOM_X.length - 1);
   const [zoomYSet, setZoomY] = useState<number | null>(null);
   const zoomY = zoomYSet ?? defaultZoomY(L);
-  const [colourSet, setColourBy] = useState<ColourBy | null>(null);
+  const colourSet = useLab((s) => s.mapColour);
+  const setColourBy = useLab((s) => s.setMapColour);
   const colourBy = colourSet ?? defaultColourBy(E);
   const [view, setView] = useState(FALLBACK_VIEW);
   const [scroll, setScroll] = useState({ sx: 0, sy: 0 });
@@ -80,22 +107,20 @@ export function RoutingMap() {
   const win = visibleWindow(g, sx, sy, view, ft);
   const showMinimap = T > 0 && size.w > view.w - LABEL_W;
 
-  const data: MapPaint = useMemo(() => ({ layers: modified.layers, dense, T }), [modified.layers, dense, T]);
+  const data: MapPaint = useMemo(
+    () => ({ layers: modified.layers, dense, T }),
+    [modified.layers, dense, T],
+  );
   // "focus" mode highlights the focused expert, else the focused cell's top expert.
-  const highlight = colourBy === 'focus' ? (focus.expert ?? (dense[fl] ? null : topExpert(modified.layers[fl], ft))) : null;
+  const highlight =
+    colourBy === 'focus'
+      ? (focus.expert ?? (dense[fl] ? null : topExpert(modified.layers[fl], ft)))
+      : null;
 
   useEffect(() => {
     const id = setTimeout(warmGlyphs, 0);
     return () => clearTimeout(id);
   }, []);
-
-  // For `npm run bench`: when the page first shows experts (ms since navigation start).
-  useEffect(() => {
-    if (!firstMapMarked && T > 0 && modified.layers.some((ev) => ev?.selected.some((x) => x.length > 0))) {
-      firstMapMarked = true;
-      performance.mark('moe-first-map');
-    }
-  }, [modified.layers, T]);
 
   // The viewport's size (a collapsed panel or jsdom measures 0: then a default size). A
   // ResizeObserver reports it without forcing a layout: reading clientWidth on every streamed
@@ -104,7 +129,12 @@ export function RoutingMap() {
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
-    const set = (w: number, h: number) => setView((v) => (v.w === (w || FALLBACK_VIEW.w) && v.h === (h || FALLBACK_VIEW.h) ? v : { w: w || FALLBACK_VIEW.w, h: h || FALLBACK_VIEW.h }));
+    const set = (w: number, h: number) =>
+      setView((v) =>
+        v.w === (w || FALLBACK_VIEW.w) && v.h === (h || FALLBACK_VIEW.h)
+          ? v
+          : { w: w || FALLBACK_VIEW.w, h: h || FALLBACK_VIEW.h },
+      );
     if (typeof ResizeObserver === 'undefined') {
       const measure = () => set(el.clientWidth, el.clientHeight);
       measure();
@@ -123,7 +153,8 @@ export function RoutingMap() {
   // comes back through onScroll). jsdom never scrolls, so the state is the truth.
   /** the scroll the element has (set by us or by the user) */
   const shownScroll = useRef({ sx: 0, sy: 0 });
-  const scrollTo = (s: { sx: number; sy: number }) => setScroll({ sx: Math.round(s.sx), sy: Math.round(s.sy) });
+  const scrollTo = (s: { sx: number; sy: number }) =>
+    setScroll({ sx: Math.round(s.sx), sy: Math.round(s.sy) });
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
@@ -136,14 +167,32 @@ export function RoutingMap() {
   // Paint the visible window (and the minimap) once per frame, whatever changed.
   useEffect(() => {
     if (T === 0) return;
-    const raf = globalThis.requestAnimationFrame ?? ((f: FrameRequestCallback) => setTimeout(() => f(0), 16) as unknown as number);
+    const raf =
+      globalThis.requestAnimationFrame ??
+      ((f: FrameRequestCallback) => setTimeout(() => f(0), 16) as unknown as number);
     const cancel = globalThis.cancelAnimationFrame ?? clearTimeout;
     const colouring: Colouring = { mode: colourBy, highlight };
     const id = raf(() => {
-      if (canvasRef.current && canvasW > 0 && canvasH > 0) paintMap(canvasRef.current, data, g, { x: sx, y: sy, w: canvasW, h: canvasH }, colouring);
+      if (canvasRef.current && canvasW > 0 && canvasH > 0) {
+        paintMap(canvasRef.current, data, g, { x: sx, y: sy, w: canvasW, h: canvasH }, colouring);
+        // For `npm run bench`: when the page first painted experts (ms since navigation start).
+        if (!firstMapMarked && data.layers.some((ev) => ev?.selected.some((x) => x.length > 0))) {
+          firstMapMarked = true;
+          performance.mark('moe-first-map');
+        }
+      }
       if (miniRef.current && size.w > 0 && size.h > 0) {
         const mini = miniRef.current;
-        const paint = (stale: boolean) => paintMinimap(mini, data, view.w, minimapHeight(L), colouring, { x: sx / size.w, y: sy / size.h, w: canvasW / size.w, h: canvasH / size.h }, stale);
+        const paint = (stale: boolean) =>
+          paintMinimap(
+            mini,
+            data,
+            view.w,
+            minimapHeight(L),
+            colouring,
+            { x: sx / size.w, y: sy / size.h, w: canvasW / size.w, h: canvasH / size.h },
+            stale,
+          );
         // A new highlighted expert (each hover in "focus" mode) redraws the overview once the
         // pointer rests; scrolling only moves its outline.
         if (!paint(true)) later = setTimeout(() => paint(false), 200);
@@ -154,7 +203,22 @@ export function RoutingMap() {
       cancel(id);
       clearTimeout(later);
     };
-  }, [data, g, sx, sy, canvasW, canvasH, colourBy, highlight, T, L, view.w, size.w, size.h, showMinimap]);
+  }, [
+    data,
+    g,
+    sx,
+    sy,
+    canvasW,
+    canvasH,
+    colourBy,
+    highlight,
+    T,
+    L,
+    view.w,
+    size.w,
+    size.h,
+    showMinimap,
+  ]);
 
   // Zoom keeps an anchor token (the focused one when in view, else the middle one, or the one
   // under the pointer) at the same place on screen.
@@ -163,7 +227,11 @@ export function RoutingMap() {
     if (z === zoomX) return;
     const w = Math.max(0, view.w - LABEL_W);
     const focusX = ft * g.pitchX - sx;
-    const a = at ?? (focusX >= 0 && focusX < w ? { token: ft, offset: focusX } : { token: (sx + w / 2) / g.pitchX, offset: w / 2 });
+    const a =
+      at ??
+      (focusX >= 0 && focusX < w
+        ? { token: ft, offset: focusX }
+        : { token: (sx + w / 2) / g.pitchX, offset: w / 2 });
     setZoomX(z);
     scrollTo({ sx: a.token * geometry(T, L, z, zoomY).pitchX - a.offset, sy });
   };
@@ -215,7 +283,9 @@ export function RoutingMap() {
   useLayoutEffect(() => {
     if (!wantFocus.current) return;
     wantFocus.current = false;
-    gridRef.current?.querySelector<HTMLElement>(`button.map-cell[data-layer="${fl}"][data-token="${ft}"]`)?.focus({ preventScroll: true });
+    gridRef.current
+      ?.querySelector<HTMLElement>(`button.map-cell[data-layer="${fl}"][data-token="${ft}"]`)
+      ?.focus({ preventScroll: true });
   }, [fl, ft]);
 
   const tip = (text: string | null, e?: MouseEvent<HTMLElement>) => {
@@ -233,7 +303,9 @@ export function RoutingMap() {
 
   // The cell (and expert stripe) under the pointer: the button's own data where there is one,
   // else hit-tested on the painted grid. Null over the label row and column.
-  const cellAt = (e: MouseEvent<HTMLElement>): { layer: number; token: number; dx: number } | null => {
+  const cellAt = (
+    e: MouseEvent<HTMLElement>,
+  ): { layer: number; token: number; dx: number } | null => {
     const target = e.target as HTMLElement;
     if (target.closest('.map-head, .map-layer')) return null;
     const r = gridRef.current?.getBoundingClientRect();
@@ -249,7 +321,18 @@ export function RoutingMap() {
   const onMove = (e: MouseEvent<HTMLDivElement>) => {
     const c = cellAt(e);
     if (!c) return tip(null);
-    tip(tipText(modified.layers[c.layer], dense[c.layer], c.layer, c.token, tokens[c.token]?.text ?? '', g.cellW, c.dx), e);
+    tip(
+      tipText(
+        modified.layers[c.layer],
+        dense[c.layer],
+        c.layer,
+        c.token,
+        tokens[c.token]?.text ?? '',
+        g.cellW,
+        c.dx,
+      ),
+      e,
+    );
     const last = local.current;
     if (last && last.layer === c.layer && last.token === c.token) return;
     local.current = { layer: c.layer, token: c.token };
@@ -305,7 +388,12 @@ export function RoutingMap() {
     const s = scrollToShow(g, token, layer, sx, sy, view);
     if (s.sx !== sx || s.sy !== sy) scrollTo(s);
     // Already there (the edge of the grid): focus it now, no render will follow.
-    if (layer === fl && token === ft) gridRef.current?.querySelector<HTMLElement>(`button.map-cell[data-layer="${layer}"][data-token="${token}"]`)?.focus({ preventScroll: true });
+    if (layer === fl && token === ft)
+      gridRef.current
+        ?.querySelector<HTMLElement>(
+          `button.map-cell[data-layer="${layer}"][data-token="${token}"]`,
+        )
+        ?.focus({ preventScroll: true });
   };
 
   const jump = (e: PointerEvent<HTMLCanvasElement>) => {
@@ -320,7 +408,9 @@ export function RoutingMap() {
   if (T === 0) {
     return (
       <Panel title="Routing map" testId="routing-map">
-        <p className="placeholder">Type a prompt and press Enter to see which experts each token visits in each layer.</p>
+        <p className="placeholder">
+          Type a prompt and press Enter to see which experts each token visits in each layer.
+        </p>
       </Panel>
     );
   }
@@ -329,13 +419,21 @@ export function RoutingMap() {
   for (let l = win.l0; l < win.l1; l++) rows.push(l);
   if (fl < win.l0 || fl >= win.l1) rows.push(fl);
   // Column labels for the visible tokens (also where the DOM window is narrowed by its cap).
-  const heads = headerTokens(g, Math.min(win.t0, Math.floor(sx / g.pitchX)), Math.max(win.t1, Math.min(T, Math.ceil((sx + canvasW) / g.pitchX))));
+  const heads = headerTokens(
+    g,
+    Math.min(win.t0, Math.floor(sx / g.pitchX)),
+    Math.max(win.t1, Math.min(T, Math.ceil((sx + canvasW) / g.pitchX))),
+  );
   return (
     <Panel title="Routing map" testId="routing-map">
       <div className="map-tools">
         <label>
           Colour by{' '}
-          <select data-testid="map-colour-by" value={colourBy} onChange={(e) => setColourBy(e.target.value as ColourBy)}>
+          <select
+            data-testid="map-colour-by"
+            value={colourBy}
+            onChange={(e) => setColourBy(e.target.value as ColourBy)}
+          >
             {COLOUR_BY.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.label}
@@ -345,17 +443,41 @@ export function RoutingMap() {
         </label>
         <span className="map-zoom" role="group" aria-label="Zoom">
           tokens
-          <button type="button" data-testid="map-zoom-out" aria-label="Zoom out on the token axis" disabled={zoomX === 0} onClick={() => zoomTokens(-1)}>
+          <button
+            type="button"
+            data-testid="map-zoom-out"
+            aria-label="Zoom out on the token axis"
+            disabled={zoomX === 0}
+            onClick={() => zoomTokens(-1)}
+          >
             −
           </button>
-          <button type="button" data-testid="map-zoom-in" aria-label="Zoom in on the token axis" disabled={zoomX === ZOOM_X.length - 1} onClick={() => zoomTokens(1)}>
+          <button
+            type="button"
+            data-testid="map-zoom-in"
+            aria-label="Zoom in on the token axis"
+            disabled={zoomX === ZOOM_X.length - 1}
+            onClick={() => zoomTokens(1)}
+          >
             +
           </button>
           layers
-          <button type="button" data-testid="map-rows-out" aria-label="Zoom out on the layer axis" disabled={zoomY === 0} onClick={() => zoomLayers(-1)}>
+          <button
+            type="button"
+            data-testid="map-rows-out"
+            aria-label="Zoom out on the layer axis"
+            disabled={zoomY === 0}
+            onClick={() => zoomLayers(-1)}
+          >
             −
           </button>
-          <button type="button" data-testid="map-rows-in" aria-label="Zoom in on the layer axis" disabled={zoomY === ZOOM_Y.length - 1} onClick={() => zoomLayers(1)}>
+          <button
+            type="button"
+            data-testid="map-rows-in"
+            aria-label="Zoom in on the layer axis"
+            disabled={zoomY === ZOOM_Y.length - 1}
+            onClick={() => zoomLayers(1)}
+          >
             +
           </button>
         </span>
@@ -374,10 +496,14 @@ export function RoutingMap() {
         />
       )}
       <div className="map-frame">
-        <div className="map-scroll" ref={scrollRef} onScroll={(e) => {
+        <div
+          className="map-scroll"
+          ref={scrollRef}
+          onScroll={(e) => {
             shownScroll.current = { sx: e.currentTarget.scrollLeft, sy: e.currentTarget.scrollTop };
             setScroll(shownScroll.current);
-          }}>
+          }}
+        >
           <div
             className="map-grid"
             ref={gridRef}
@@ -392,8 +518,16 @@ export function RoutingMap() {
             onClick={onClick}
             style={{ width: LABEL_W + size.w, height: HEAD_H + size.h }}
           >
-            <div role="row" className="map-head" style={{ width: LABEL_W + size.w, height: HEAD_H }}>
-              <span role="columnheader" className="map-corner" style={{ width: LABEL_W, height: HEAD_H }}>
+            <div
+              role="row"
+              className="map-head"
+              style={{ width: LABEL_W + size.w, height: HEAD_H }}
+            >
+              <span
+                role="columnheader"
+                className="map-corner"
+                style={{ width: LABEL_W, height: HEAD_H }}
+              >
                 layer
               </span>
               {heads.map(({ t, span, text }) => (
@@ -402,13 +536,27 @@ export function RoutingMap() {
                   key={t}
                   className={`map-token${t === ft ? ' is-focus' : ''}`}
                   title={`token ${t} (id ${tokens[t]?.id ?? '?'})`}
-                  style={{ left: LABEL_W + t * g.pitchX, width: span * g.pitchX - (g.pitchX - g.cellW) }}
+                  style={{
+                    left: LABEL_W + t * g.pitchX,
+                    width: span * g.pitchX - (g.pitchX - g.cellW),
+                  }}
                 >
                   {text ?? visibleToken(tokens[t]?.text ?? '')}
                 </span>
               ))}
             </div>
-            <canvas ref={canvasRef} className="map-canvas" aria-hidden="true" style={{ top: HEAD_H, left: LABEL_W, marginLeft: LABEL_W, width: canvasW, height: canvasH }} />
+            <canvas
+              ref={canvasRef}
+              className="map-canvas"
+              aria-hidden="true"
+              style={{
+                top: HEAD_H,
+                left: LABEL_W,
+                marginLeft: LABEL_W,
+                width: canvasW,
+                height: canvasH,
+              }}
+            />
             {rows.map((l) => (
               <MapRow
                 key={l}
@@ -431,7 +579,8 @@ export function RoutingMap() {
       </div>
       {diff && (
         <p className="map-legend">
-          Outlined cells changed against the unmodified run. Flipped per layer: {diff.layers.map((d) => `L${d.layer} ${(d.flipped * 100).toFixed(0)}%`).join(' · ')}
+          Outlined cells changed against the unmodified run. Flipped per layer:{' '}
+          {diff.layers.map((d) => `L${d.layer} ${(d.flipped * 100).toFixed(0)}%`).join(' · ')}
         </p>
       )}
     </Panel>
@@ -443,14 +592,19 @@ let firstMapMarked = false;
 const minimapHeight = (L: number) => clamp(L * 2, 16, 48);
 
 /** Column headers of tokens [t0, t1): every token's text when a cell is wide enough, else its index every few tokens. */
-function headerTokens(g: MapGeom, t0: number, t1: number): { t: number; span: number; text?: string }[] {
+function headerTokens(
+  g: MapGeom,
+  t0: number,
+  t1: number,
+): { t: number; span: number; text?: string }[] {
   const out: { t: number; span: number; text?: string }[] = [];
   if (g.pitchX >= 20) {
     for (let t = t0; t < t1; t++) out.push({ t, span: 1 });
     return out;
   }
   const step = Math.ceil(40 / g.pitchX);
-  for (let t = Math.ceil(t0 / step) * step; t < t1; t += step) out.push({ t, span: step, text: String(t) });
+  for (let t = Math.ceil(t0 / step) * step; t < t1; t += step)
+    out.push({ t, span: step, text: String(t) });
   return out;
 }
 
@@ -459,7 +613,8 @@ function ColourKey({ mode, highlight }: { mode: ColourBy; highlight: number | nu
   if (mode === 'focus')
     return (
       <span className="map-key" data-testid="map-key">
-        {swatch(HIGHLIGHT)} {highlight === null ? 'no expert focused' : `expert ${highlight}`}, {swatch(GREY_RAMP[2])}
+        {swatch(HIGHLIGHT)} {highlight === null ? 'no expert focused' : `expert ${highlight}`},{' '}
+        {swatch(GREY_RAMP[2])}
         {swatch(GREY_RAMP[6])} the rest by gate
       </span>
     );
@@ -482,20 +637,38 @@ function ColourKey({ mode, highlight }: { mode: ColourBy; highlight: number | nu
   return null;
 }
 
-function cellLabel(l: number, t: number, text: string, dense: boolean, sel: number[], gates: number[] | undefined): string {
+function cellLabel(
+  l: number,
+  t: number,
+  text: string,
+  dense: boolean,
+  sel: number[],
+  gates: number[] | undefined,
+): string {
   if (dense) return `layer ${l}, token ${t} "${text}": dense MLP layer (no router, no experts)`;
   return `layer ${l}, token ${t} "${text}": experts ${sel.length ? sel.map((e, i) => `${e} (gate ${(gates?.[i] ?? 0).toFixed(2)})`).join(', ') : 'none'}`;
 }
 
 /** The tooltip: the cell, and the expert under the pointer. */
-export function tipText(ev: LayerEvent | undefined, dense: boolean, l: number, t: number, text: string, cellW: number, dx: number): string {
+export function tipText(
+  ev: LayerEvent | undefined,
+  dense: boolean,
+  l: number,
+  t: number,
+  text: string,
+  cellW: number,
+  dx: number,
+): string {
   const head = `L${l} · token ${t} "${visibleToken(text)}"`;
   if (dense) return `${head}: dense MLP layer`;
   const sel = ev?.selected[t] ?? [];
   if (!ev) return `${head}: not computed yet`;
   if (!sel.length) return `${head}: no experts`;
   const gates = ev.gates[t] ?? [];
-  const i = cellW / sel.length < 1.5 ? sel.indexOf(topExpert(ev, t)!) : Math.max(0, stripeAt(dx, cellW, gates, sel.length));
+  const i =
+    cellW / sel.length < 1.5
+      ? sel.indexOf(topExpert(ev, t)!)
+      : Math.max(0, stripeAt(dx, cellW, gates, sel.length));
   return `${head}: expert ${sel[i]} (gate ${(gates[i] ?? 0).toFixed(2)}) · all: ${sel.join(', ')}`;
 }
 
@@ -518,19 +691,50 @@ interface RowProps {
 }
 
 /** One layer of the map: its label and the buttons of the window's cells. */
-const MapRow = memo(function MapRow({ layer: l, ev, skipped, dense, g, t0, t1, extra, focusToken, changed, tokens }: RowProps) {
+const MapRow = memo(function MapRow({
+  layer: l,
+  ev,
+  skipped,
+  dense,
+  g,
+  t0,
+  t1,
+  extra,
+  focusToken,
+  changed,
+  tokens,
+}: RowProps) {
   const flipped = useMemo(() => new Set(changed ? changed.split(',').map(Number) : []), [changed]);
   const ts: number[] = [];
   if (extra >= 0 && extra < t0) ts.push(extra);
   for (let t = t0; t < t1; t++) ts.push(t);
   if (extra >= t1) ts.push(extra);
   return (
-    <div role="row" className={`map-row${dense ? ' is-dense' : ''}`} data-kind={dense ? 'dense' : undefined} aria-rowindex={l + 2} style={{ top: HEAD_H + l * g.pitchY, height: g.cellH, width: LABEL_W + g.T * g.pitchX }}>
-      <span role="rowheader" className="map-layer" style={{ width: LABEL_W, height: g.cellH, lineHeight: `${g.cellH}px`, fontSize: g.cellH < 12 ? Math.max(7, g.cellH) : undefined }}>
+    <div
+      role="row"
+      className={`map-row${dense ? ' is-dense' : ''}`}
+      data-kind={dense ? 'dense' : undefined}
+      aria-rowindex={l + 2}
+      style={{ top: HEAD_H + l * g.pitchY, height: g.cellH, width: LABEL_W + g.T * g.pitchX }}
+    >
+      <span
+        role="rowheader"
+        className="map-layer"
+        style={{
+          width: LABEL_W,
+          height: g.cellH,
+          lineHeight: `${g.cellH}px`,
+          fontSize: g.cellH < 12 ? Math.max(7, g.cellH) : undefined,
+        }}
+      >
         L{l}
         {skipped ? ' ⤼' : ''}
         {dense && (
-          <span className="map-kind" data-testid="dense-row-label" title="dense MLP layer: no router, every token goes through the same MLP">
+          <span
+            className="map-kind"
+            data-testid="dense-row-label"
+            title="dense MLP layer: no router, every token goes through the same MLP"
+          >
             {' '}
             dense
           </span>

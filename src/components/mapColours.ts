@@ -5,8 +5,10 @@
 import { interpolateBlues, interpolateRgb, interpolateYlOrRd } from 'd3';
 import type { LayerEvent } from '../routing/run';
 import { expertColor } from './colors';
+import type { MapColour } from '../state/views';
 
-export type ColourBy = 'expert' | 'gate' | 'rank' | 'focus';
+/** (the list lives with the URL fields: `colour=`) */
+export type ColourBy = MapColour;
 
 export const COLOUR_BY: { id: ColourBy; label: string }[] = [
   { id: 'expert', label: 'expert id' },
@@ -21,7 +23,8 @@ export function defaultColourBy(E: number): ColourBy {
 }
 
 const STEPS = 12;
-const ramp = (f: (t: number) => string, from: number, to: number, n = STEPS) => Array.from({ length: n }, (_, i) => hex(f(from + ((to - from) * i) / (n - 1))));
+const ramp = (f: (t: number) => string, from: number, to: number, n = STEPS) =>
+  Array.from({ length: n }, (_, i) => hex(f(from + ((to - from) * i) / (n - 1))));
 /** gate 0 → light, 1 → dark blue */
 export const GATE_RAMP = ramp(interpolateBlues, 0.15, 1);
 /** load rank 0 (the most used expert of the layer) → dark red, the least used → pale yellow */
@@ -32,7 +35,9 @@ export const HIGHLIGHT = '#d62728';
 
 function hex(c: string): string {
   const m = /^rgb\((\d+),\s*(\d+),\s*(\d+)\)$/.exec(c);
-  return m ? '#' + [m[1], m[2], m[3]].map((v) => Number(v).toString(16).padStart(2, '0')).join('') : c;
+  return m
+    ? '#' + [m[1], m[2], m[3]].map((v) => Number(v).toString(16).padStart(2, '0')).join('')
+    : c;
 }
 const bucket = (v: number, n: number) => Math.min(n - 1, Math.max(0, Math.floor(v * n)));
 
@@ -67,7 +72,9 @@ export function loadRanks(ev: LayerEvent): Int32Array {
   if (r) return r;
   const counts = new Int32Array(ev.E);
   for (const sel of ev.selected) for (const e of sel) if (e >= 0 && e < ev.E) counts[e]++;
-  const order = Array.from({ length: ev.E }, (_, e) => e).sort((a, b) => counts[b] - counts[a] || a - b);
+  const order = Array.from({ length: ev.E }, (_, e) => e).sort(
+    (a, b) => counts[b] - counts[a] || a - b,
+  );
   r = new Int32Array(ev.E);
   order.forEach((e, i) => (r![e] = i));
   ranks.set(ev, r);

@@ -7,8 +7,14 @@ import { DEFAULT_MODEL_ID } from '../models/registry';
 import type { Manifest } from '../models/manifest';
 import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent } from '../routing/run';
 import type { AlignResult } from '../routing/run';
-import { normaliseViews, VIEW_IDS, type ViewId } from './views';
-import { engineActions, type AnalysisKind, type Analyses, type AnalysisRequests, type EngineActions } from './actions';
+import { normaliseViews, VIEW_IDS, type MapColour, type ViewId } from './views';
+import {
+  engineActions,
+  type AnalysisKind,
+  type Analyses,
+  type AnalysisRequests,
+  type EngineActions,
+} from './actions';
 
 export type { BackendName };
 
@@ -101,6 +107,8 @@ export interface LabState extends EngineActions {
   converted: boolean;
   /** the view panels shown expanded (VIEW_IDS order); the URL's `views=` field */
   openViews: ViewId[];
+  /** the routing map's colouring, when the user picked one (null: the default for the expert count) */
+  mapColour: MapColour | null;
 
   setPrompt(prompt: string): void;
   setModelId(id: string): void;
@@ -116,6 +124,7 @@ export interface LabState extends EngineActions {
   pin(f: Partial<Focus>): void;
   unpin(): void;
   setViewOpen(id: ViewId, open: boolean): void;
+  setMapColour(c: MapColour | null): void;
 }
 
 export const emptyPass = (): PassTrace => ({ layers: [], settled: [], summary: null });
@@ -151,13 +160,15 @@ export const useLab = create<LabState>()((set, get) => ({
   converting: false,
   converted: false,
   openViews: [...VIEW_IDS],
+  mapColour: null,
 
   setPrompt: (prompt) => set({ prompt }),
   setModelId: (modelId) => set({ modelId, modelUrl: null, localFolder: null }),
   setModelUrl: (modelUrl) => set({ modelUrl, localFolder: null }),
   setRouter: (router) => set({ router }),
   setInterventions: (interventions) => set({ interventions }),
-  addIntervention: (spec) => set({ interventions: [...get().interventions.filter((s) => s !== spec), spec] }),
+  addIntervention: (spec) =>
+    set({ interventions: [...get().interventions.filter((s) => s !== spec), spec] }),
   removeIntervention: (i) => set({ interventions: get().interventions.filter((_, j) => j !== i) }),
   setError: (error) => set({ error }),
   notify: (n) => set({ notices: [...get().notices, n] }),
@@ -168,6 +179,12 @@ export const useLab = create<LabState>()((set, get) => ({
   },
   pin: (f) => set({ focus: { ...get().focus, ...f }, pinned: true }),
   unpin: () => set({ pinned: false }),
-  setViewOpen: (id, open) => set({ openViews: normaliseViews(open ? [...get().openViews, id] : get().openViews.filter((v) => v !== id)) }),
+  setMapColour: (mapColour) => set({ mapColour }),
+  setViewOpen: (id, open) =>
+    set({
+      openViews: normaliseViews(
+        open ? [...get().openViews, id] : get().openViews.filter((v) => v !== id),
+      ),
+    }),
   ...engineActions(set, get),
 }));

@@ -4,7 +4,18 @@ import { VIEW_IDS } from './views';
 
 describe('URL state codec', () => {
   it('round-trips every field and leaves defaults out', () => {
-    const s = { ...URL_DEFAULTS, prompt: 'Grüße, 世界', model: 'babel-moe', router: 'topp:p=0.5', interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'], token: 4, layer: 2, expert: 3, trace: ['traces/run.npy', 'traces/ids.json'], views: [...VIEW_IDS] };
+    const s = {
+      ...URL_DEFAULTS,
+      prompt: 'Grüße, 世界',
+      model: 'babel-moe',
+      router: 'topp:p=0.5',
+      interventions: ['mask:layers=2,experts=3', 'steer:layers=1-3,experts=1+4,lambda=0.5'],
+      token: 4,
+      layer: 2,
+      expert: 3,
+      trace: ['traces/run.npy', 'traces/ids.json'],
+      views: [...VIEW_IDS],
+    };
     const url = formatUrlState(s);
     expect(url).not.toContain('model=');
     expect(url).toContain('trace=traces%2Frun.npy&trace=traces%2Fids.json');
@@ -14,9 +25,19 @@ describe('URL state codec', () => {
   });
 
   it('round-trips the analyses on screen and refuses malformed ones by name', () => {
-    const s = { ...URL_DEFAULTS, align: 12, attrA: 'probe:en', attrB: 'Hallo Welt.\nNoch einer.', attrN: 3, coupling: { layer: 2, perturb: true }, steer: { target: 'de', tau: 0.02, lambda: 0.5 } };
+    const s = {
+      ...URL_DEFAULTS,
+      align: 12,
+      attrA: 'probe:en',
+      attrB: 'Hallo Welt.\nNoch einer.',
+      attrN: 3,
+      coupling: { layer: 2, perturb: true },
+      steer: { target: 'de', tau: 0.02, lambda: 0.5 },
+    };
     const url = formatUrlState(s);
-    expect(url).toBe('?align=12&attrA=probe%3Aen&attrB=Hallo+Welt.%0ANoch+einer.&attrN=3&coupling=2%2Cperturb&steer=de%2C0.02%2C0.5');
+    expect(url).toBe(
+      '?align=12&attrA=probe%3Aen&attrB=Hallo+Welt.%0ANoch+einer.&attrN=3&coupling=2%2Cperturb&steer=de%2C0.02%2C0.5',
+    );
     expect(parseUrlState(url)).toEqual({ state: s, notices: [] });
     expect(parseUrlState('?coupling=1').state.coupling).toEqual({ layer: 1, perturb: false });
     const bad = parseUrlState('?align=0&coupling=x&steer=de,abc,0.5&steer=fr');
@@ -29,7 +50,9 @@ describe('URL state codec', () => {
   });
 
   it('ignores bad fields one by one with a notice naming each', () => {
-    const { state, notices } = parseUrlState('?q=hi&router=topp:p=7&iv=mask:layers=1,experts=2&iv=nuke:layers=1&t=-1&model=gpt-9');
+    const { state, notices } = parseUrlState(
+      '?q=hi&router=topp:p=7&iv=mask:layers=1,experts=2&iv=nuke:layers=1&t=-1&model=gpt-9',
+    );
     expect(state.prompt).toBe('hi');
     expect(state.router).toBe('native');
     expect(state.interventions).toEqual(['mask:layers=1,experts=2']);
@@ -41,6 +64,20 @@ describe('URL state codec', () => {
       'ignored URL field iv="nuke:layers=1": unknown intervention "nuke" (known: bias, steer, force, mask, temp, upcycle, skip, repeat, rewire)',
       'ignored URL field t="-1": t must be an integer ≥ 0, got "-1"',
     ]);
+  });
+
+  it('keeps the map colouring: absent = the default for the expert count, a bad value is dropped with a notice', () => {
+    expect(formatUrlState({ ...URL_DEFAULTS, colour: 'rank' })).toBe('?colour=rank');
+    expect(parseUrlState('?colour=gate')).toEqual({
+      state: { ...URL_DEFAULTS, colour: 'gate' },
+      notices: [],
+    });
+    expect(parseUrlState('?colour=rainbow')).toEqual({
+      state: URL_DEFAULTS,
+      notices: [
+        'ignored URL field colour="rainbow": colour must be one of expert, gate, rank, focus, got "rainbow"',
+      ],
+    });
   });
 
   it('keeps the open views: all open is the default, a closed one lists the rest, bad names are dropped with a notice', () => {

@@ -3,7 +3,7 @@
 // blank page. Slider drags replace the history entry instead of adding one.
 import { parseIntervention, parsePolicySpec } from '../routing/index';
 import { SHIPPED_MODELS, DEFAULT_MODEL_ID } from '../models/registry';
-import { parseViews, VIEW_IDS, type ViewId } from './views';
+import { MAP_COLOURS, parseViews, VIEW_IDS, type MapColour, type ViewId } from './views';
 
 export interface UrlState {
   prompt: string;
@@ -17,6 +17,8 @@ export interface UrlState {
   trace: string[];
   /** the open view panels, in VIEW_IDS order (default: all) */
   views: ViewId[];
+  /** the routing map's colouring (null: by the expert count, see mapColours.ts) */
+  colour: MapColour | null;
   /** analyses on screen, computed again when the link is opened: alignment over N probe articles */
   align: number | null;
   /** contrastive attribution sets: `probe:<lang>` or typed texts (one per line), and the article count */
@@ -39,6 +41,7 @@ export const URL_DEFAULTS: UrlState = {
   expert: null,
   trace: [],
   views: [...VIEW_IDS],
+  colour: null,
   align: null,
   attrA: '',
   attrB: '',
@@ -58,7 +61,8 @@ interface Field<K extends keyof UrlState> {
 
 const int = (name: string, min: number) => (raw: string[]) => {
   const v = raw[0];
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${v}"`);
+  if (!/^\d+$/.test(v) || Number(v) < min)
+    throw new Error(`${name} must be an integer ≥ ${min}, got "${v}"`);
   return Number(v);
 };
 
@@ -69,12 +73,20 @@ const FIELDS: Field<keyof UrlState>[] = [
     param: 'model',
     parse: (r) => {
       const v = r[0];
-      if (!SHIPPED_MODELS.some((m) => m.id === v) && !/^(https?:\/\/|\.{0,2}\/|models\/)/.test(v)) throw new Error(`unknown model "${v}" (shipped: ${SHIPPED_MODELS.map((m) => m.id).join(', ')}; or give a bundle URL)`);
+      if (!SHIPPED_MODELS.some((m) => m.id === v) && !/^(https?:\/\/|\.{0,2}\/|models\/)/.test(v))
+        throw new Error(
+          `unknown model "${v}" (shipped: ${SHIPPED_MODELS.map((m) => m.id).join(', ')}; or give a bundle URL)`,
+        );
       return v;
     },
     format: (v) => [v as string],
   },
-  { key: 'router', param: 'router', parse: (r) => parsePolicySpec(r[0]).spec, format: (v) => [v as string] },
+  {
+    key: 'router',
+    param: 'router',
+    parse: (r) => parsePolicySpec(r[0]).spec,
+    format: (v) => [v as string],
+  },
   {
     key: 'interventions',
     param: 'iv',
@@ -86,8 +98,28 @@ const FIELDS: Field<keyof UrlState>[] = [
   { key: 'layer', param: 'l', parse: int('l', 0), format: (v) => [String(v)] },
   { key: 'expert', param: 'e', parse: int('e', 0), format: (v) => (v === null ? [] : [String(v)]) },
   { key: 'trace', param: 'trace', multi: true, parse: (r) => r, format: (v) => v as string[] },
-  { key: 'views', param: 'views', parse: (r, warn) => parseViews(r[0], warn), format: (v) => [(v as ViewId[]).join(',')] },
-  { key: 'align', param: 'align', parse: int('align', 1), format: (v) => (v === null ? [] : [String(v)]) },
+  {
+    key: 'views',
+    param: 'views',
+    parse: (r, warn) => parseViews(r[0], warn),
+    format: (v) => [(v as ViewId[]).join(',')],
+  },
+  {
+    key: 'colour',
+    param: 'colour',
+    parse: (r) => {
+      if (!(MAP_COLOURS as readonly string[]).includes(r[0]))
+        throw new Error(`colour must be one of ${MAP_COLOURS.join(', ')}, got "${r[0]}"`);
+      return r[0] as MapColour;
+    },
+    format: (v) => (v === null ? [] : [v as string]),
+  },
+  {
+    key: 'align',
+    param: 'align',
+    parse: int('align', 1),
+    format: (v) => (v === null ? [] : [String(v)]),
+  },
   { key: 'attrA', param: 'attrA', parse: (r) => r[0], format: (v) => [v as string] },
   { key: 'attrB', param: 'attrB', parse: (r) => r[0], format: (v) => [v as string] },
   { key: 'attrN', param: 'attrN', parse: int('attrN', 1), format: (v) => [String(v)] },
@@ -96,7 +128,10 @@ const FIELDS: Field<keyof UrlState>[] = [
     param: 'coupling',
     parse: (r) => {
       const m = /^(\d+)(,perturb)?$/.exec(r[0]);
-      if (!m) throw new Error(`coupling must be a layer index, optionally followed by ",perturb", got "${r[0]}"`);
+      if (!m)
+        throw new Error(
+          `coupling must be a layer index, optionally followed by ",perturb", got "${r[0]}"`,
+        );
       return { layer: Number(m[1]), perturb: m[2] !== undefined };
     },
     format: (v) => {
@@ -109,8 +144,10 @@ const FIELDS: Field<keyof UrlState>[] = [
     param: 'steer',
     parse: (r) => {
       const [target, tau, lambda, ...rest] = r[0].split(',');
-      const num = (x: string | undefined) => (x !== undefined && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : NaN);
-      if (!target || rest.length || Number.isNaN(num(tau)) || Number.isNaN(num(lambda))) throw new Error(`steer must be "<language>,<τ>,<λ>" with finite numbers, got "${r[0]}"`);
+      const num = (x: string | undefined) =>
+        x !== undefined && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : NaN;
+      if (!target || rest.length || Number.isNaN(num(tau)) || Number.isNaN(num(lambda)))
+        throw new Error(`steer must be "<language>,<τ>,<λ>" with finite numbers, got "${r[0]}"`);
       return { target, tau: num(tau), lambda: num(lambda) };
     },
     format: (v) => {
@@ -142,7 +179,9 @@ export function parseUrlState(search: string): { state: UrlState; notices: strin
       continue;
     }
     try {
-      (state as unknown as Record<string, unknown>)[f.key] = f.parse(raw, (m) => notices.push(`ignored part of URL field ${f.param}="${raw[0]}": ${m}`));
+      (state as unknown as Record<string, unknown>)[f.key] = f.parse(raw, (m) =>
+        notices.push(`ignored part of URL field ${f.param}="${raw[0]}": ${m}`),
+      );
     } catch (e) {
       notices.push(`ignored URL field ${f.param}="${raw[0]}": ${(e as Error).message}`);
     }

@@ -28,6 +28,7 @@ function toUrl(s: LabState): UrlState {
     expert: s.focus.expert,
     trace: s.imported?.urls ?? [],
     views: s.openViews,
+    colour: s.mapColour,
     align: s.alignment ? s.alignment.articles.length : null,
     attrA: attr ? attrSet(attr.a, attr.probeA) : '',
     attrB: attr ? attrSet(attr.b, attr.probeB) : '',
@@ -39,10 +40,14 @@ function toUrl(s: LabState): UrlState {
 
 /** The analyses a URL asks for (attribution only when both of its sets are given). */
 export function analysisRequests(u: UrlState): AnalysisRequests | null {
-  const set = (v: string) => (v.startsWith(PROBE) ? { text: '', probe: v.slice(PROBE.length) } : { text: v, probe: '' });
+  const set = (v: string) =>
+    v.startsWith(PROBE) ? { text: '', probe: v.slice(PROBE.length) } : { text: v, probe: '' };
   const a = set(u.attrA);
   const b = set(u.attrB);
-  const attribution: AttributionRequest | undefined = u.attrA && u.attrB ? { a: a.text, b: b.text, probeA: a.probe, probeB: b.probe, articles: u.attrN } : undefined;
+  const attribution: AttributionRequest | undefined =
+    u.attrA && u.attrB
+      ? { a: a.text, b: b.text, probeA: a.probe, probeB: b.probe, articles: u.attrN }
+      : undefined;
   const req: AnalysisRequests = {
     ...(u.align !== null || u.steer ? { align: u.align ?? 31 } : {}),
     ...(attribution ? { attribution } : {}),
@@ -54,7 +59,8 @@ export function analysisRequests(u: UrlState): AnalysisRequests | null {
 
 /**
  * Reads the URL once at page start (bad fields ignored with a notice) and starts loading its model
- * at once: main.tsx calls it before React renders, so the download overlaps the first render.
+ * at once (after its trace, if it names one): main.tsx calls it before React renders, so the
+ * download overlaps the first render.
  */
 export function initFromUrl(): void {
   const { state, notices } = parseUrlState(location.search);
@@ -67,12 +73,16 @@ export function initFromUrl(): void {
     pinned: state.token !== 0 || state.layer !== 0,
     notices,
     openViews: state.views,
+    mapColour: state.colour,
     pendingAnalyses: analysisRequests(state),
     ...(shipped ? { modelId: state.model, modelUrl: null } : { modelUrl: state.model }),
   });
   const s = useLab.getState();
-  s.openModel(s.modelId, s.modelUrl);
-  if (state.trace.length) void openTraceUrls(state.trace);
+  // A trace in the URL opens first and the model loads after it: on 2 cores the model's
+  // WebAssembly and graphs took the CPU from the trace's reader and its first map.
+  if (state.trace.length)
+    void openTraceUrls(state.trace).finally(() => s.openModel(s.modelId, s.modelUrl));
+  else s.openModel(s.modelId, s.modelUrl);
   if (s.pendingAnalyses) runPendingAnalyses();
 }
 

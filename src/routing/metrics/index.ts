@@ -11,3 +11,4 @@ export * from './parallel';
 export * from './stability';
 export * from './coupling';
 export * from './analyze';
+export * from './cacheStats';
