@@ -48,7 +48,19 @@ export const SVG_MAX_CELLS = 1024;
 const SOURCE =
   'Per-token routing entropy H(softmax(z)) and confidence max p, DESIGN.md §6 (the tokens a flat router is unsure about are the ones top-p routing gives more experts: Huang et al. 2024, “Harder Tasks Need More Experts: Dynamic Routing in MoE Models”)';
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const mean = (xs: ArrayLike<number>) => {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i];
+  return xs.length ? sum / xs.length : 0;
+};
+/** a layer's four table means, once per layer's numbers (the table re-renders on every hover) */
+const meansCache = new WeakMap<TokenRouting, number[]>();
+const layerMeans = (s: TokenRouting) => {
+  let m = meansCache.get(s);
+  if (!m)
+    meansCache.set(s, (m = [s.entropy, s.normalisedEntropy, s.confidence, s.margin].map(mean)));
+  return m;
+};
 
 const routingCache = new WeakMap<LayerEvent, TokenRouting>();
 /** Layers part-way through a background computation: the numbers so far and the next token. */
@@ -317,8 +329,8 @@ export function EntropyView() {
                 ) : s ? (
                   <tr key={l} data-layer={l}>
                     <td>L{l}</td>
-                    {[s.entropy, s.normalisedEntropy, s.confidence, s.margin].map((xs, i) => (
-                      <td key={i}>{mean(xs).toFixed(3)}</td>
+                    {layerMeans(s).map((x, i) => (
+                      <td key={i}>{x.toFixed(3)}</td>
                     ))}
                   </tr>
                 ) : null,

@@ -59,7 +59,8 @@ function glyphAtlas(n: number, dpr: number): CanvasImageSource | null {
   for (let e = 0; e < n; e++) g.fillText(String(e), e * GLYPH_W + GLYPH_W / 2, CELL_H / 2);
   const entry = { n, dpr, image: c as CanvasImageSource };
   atlas = entry;
-  if (typeof createImageBitmap === 'function') void createImageBitmap(c).then((b) => (entry.image = b));
+  if (typeof createImageBitmap === 'function')
+    void createImageBitmap(c).then((b) => (entry.image = b));
   return c;
 }
 
@@ -83,7 +84,13 @@ function sized(canvas: HTMLCanvasElement, w: number, h: number, dpr: number): vo
  * Paint the cells of `view` (grid px) onto `canvas`, which is `view.w` × `view.h` CSS px. Only the
  * cells that intersect the view are drawn, so the cost follows the viewport, not the run.
  */
-export function paintMap(canvas: HTMLCanvasElement, { layers, dense, T }: MapPaint, g: MapGeom, view: GridRect, colouring: Colouring): void {
+export function paintMap(
+  canvas: HTMLCanvasElement,
+  { layers, dense, T }: MapPaint,
+  g: MapGeom,
+  view: GridRect,
+  colouring: Colouring,
+): void {
   const dpr = globalThis.devicePixelRatio || 1;
   sized(canvas, view.w, view.h, dpr);
   const ctx = canvas.getContext('2d');
@@ -117,7 +124,8 @@ export function paintMap(canvas: HTMLCanvasElement, { layers, dense, T }: MapPai
     const rank = mode === 'rank' && ev && !dense[l] ? loadRanks(ev) : null;
     const memo = new Map<number, string>(); // expert-id colours (the only mode that ignores the gate)
     const colourOf = (e: number, gate: number) => {
-      if (mode !== 'expert') return stripeColour(mode, { expert: e, gate, E, rank: rank?.[e] }, highlight);
+      if (mode !== 'expert')
+        return stripeColour(mode, { expert: e, gate, E, rank: rank?.[e] }, highlight);
       let c = memo.get(e);
       if (!c) memo.set(e, (c = stripeColour(mode, { expert: e, gate, E })));
       return c;
@@ -145,7 +153,8 @@ export function paintMap(canvas: HTMLCanvasElement, { layers, dense, T }: MapPai
       for (let i = 0; i < sel.length; i++) {
         const sw = (Math.max(0.05, gates[i] ?? 0) / sum) * cellW;
         rect(colourOf(sel[i], gates[i] ?? 0), sx, y, sw);
-        if (glyphs && sw >= 9 && (mode === 'expert' || sel[i] === highlight)) labels.push([sel[i], sx + sw / 2 - GLYPH_W / 2, y + (cellH - CELL_H) / 2]);
+        if (glyphs && sw >= 9 && (mode === 'expert' || sel[i] === highlight))
+          labels.push([sel[i], sx + sw / 2 - GLYPH_W / 2, y + (cellH - CELL_H) / 2]);
         sx += sw;
       }
     }
@@ -154,11 +163,28 @@ export function paintMap(canvas: HTMLCanvasElement, { layers, dense, T }: MapPai
     ctx.fillStyle = colour;
     ctx.fill(path);
   }
-  if (glyphs) for (const [e, x, y] of labels) ctx.drawImage(glyphs, e * GLYPH_W * dpr, 0, GLYPH_W * dpr, CELL_H * dpr, x, y, GLYPH_W, CELL_H);
+  if (glyphs)
+    for (const [e, x, y] of labels)
+      ctx.drawImage(
+        glyphs,
+        e * GLYPH_W * dpr,
+        0,
+        GLYPH_W * dpr,
+        CELL_H * dpr,
+        x,
+        y,
+        GLYPH_W,
+        CELL_H,
+      );
 }
 
 /** The colour the minimap gives a cell: its top expert's (the highlighted expert wins). */
-export function cellSummaryColour({ layers, dense }: MapPaint, l: number, t: number, colouring: Colouring): string {
+export function cellSummaryColour(
+  { layers, dense }: MapPaint,
+  l: number,
+  t: number,
+  colouring: Colouring,
+): string {
   const ev = layers[l];
   if (dense[l]) return DENSE;
   if (!ev) return PENDING;
@@ -168,7 +194,16 @@ export function cellSummaryColour({ layers, dense }: MapPaint, l: number, t: num
   if (mode === 'focus' && highlight !== null && sel.includes(highlight)) return HIGHLIGHT;
   const top = topExpert(ev, t)!;
   const i = sel.indexOf(top);
-  return stripeColour(mode, { expert: top, gate: ev.gates[t]?.[i] ?? 0, E: ev.E, rank: mode === 'rank' ? loadRanks(ev)[top] : undefined }, highlight);
+  return stripeColour(
+    mode,
+    {
+      expert: top,
+      gate: ev.gates[t]?.[i] ?? 0,
+      E: ev.E,
+      rank: mode === 'rank' ? loadRanks(ev)[top] : undefined,
+    },
+    highlight,
+  );
 }
 
 const rgbCache = new Map<string, [number, number, number]>();
@@ -177,7 +212,11 @@ function rgb(hex: string): [number, number, number] {
   if (c) return c;
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
   const p = /^rgb\((\d+),\s*(\d+),\s*(\d+)\)$/.exec(hex);
-  c = m ? [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)] : p ? [Number(p[1]), Number(p[2]), Number(p[3])] : [153, 153, 153];
+  c = m
+    ? [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)]
+    : p
+      ? [Number(p[1]), Number(p[2]), Number(p[3])]
+      : [153, 153, 153];
   rgbCache.set(hex, c);
   return c;
 }
@@ -188,7 +227,15 @@ function rgb(hex: string): [number, number, number] {
  * With `staleOk`, an overview that differs only in the highlighted expert is reused (and false
  * returned: the caller repaints it later); else true.
  */
-export function paintMinimap(canvas: HTMLCanvasElement, data: MapPaint, w: number, h: number, colouring: Colouring, window: GridRect, staleOk = false): boolean {
+export function paintMinimap(
+  canvas: HTMLCanvasElement,
+  data: MapPaint,
+  w: number,
+  h: number,
+  colouring: Colouring,
+  window: GridRect,
+  staleOk = false,
+): boolean {
   w = Math.max(1, Math.round(w));
   h = Math.max(1, Math.round(h));
   sized(canvas, w, h, 1);
@@ -197,38 +244,80 @@ export function paintMinimap(canvas: HTMLCanvasElement, data: MapPaint, w: numbe
   const L = data.dense.length;
   // The downsampled run is kept per canvas: scrolling only moves the outline.
   const prev = minimaps.get(canvas);
-  const same = !!prev && prev.layers === data.layers && prev.dense === data.dense && prev.mode === colouring.mode && prev.img.width === w && prev.img.height === h;
+  const same =
+    !!prev &&
+    prev.layers === data.layers &&
+    prev.dense === data.dense &&
+    prev.mode === colouring.mode &&
+    prev.img.width === w &&
+    prev.img.height === h;
   const fresh = same && prev.highlight === colouring.highlight;
   const img = fresh || (same && staleOk) ? prev.img : ctx.createImageData(w, h);
   if (img !== prev?.img) {
     fillMinimap(img, data, L, colouring);
-    minimaps.set(canvas, { layers: data.layers, dense: data.dense, mode: colouring.mode, highlight: colouring.highlight, img });
+    minimaps.set(canvas, {
+      layers: data.layers,
+      dense: data.dense,
+      mode: colouring.mode,
+      highlight: colouring.highlight,
+      img,
+    });
   }
   ctx.putImageData(img, 0, 0);
   ctx.strokeStyle = '#1d1f24';
   ctx.lineWidth = 2;
-  ctx.strokeRect(Math.max(1, window.x * w), Math.max(1, window.y * h), Math.max(3, Math.min(w - 2, window.w * w)), Math.max(3, Math.min(h - 2, window.h * h)));
+  ctx.strokeRect(
+    Math.max(1, window.x * w),
+    Math.max(1, window.y * h),
+    Math.max(3, Math.min(w - 2, window.w * w)),
+    Math.max(3, Math.min(h - 2, window.h * h)),
+  );
   return fresh || img !== prev?.img;
 }
 
-const minimaps = new WeakMap<HTMLCanvasElement, { layers: MapPaint['layers']; dense: boolean[]; mode: Colouring['mode']; highlight: number | null; img: ImageData }>();
+const minimaps = new WeakMap<
+  HTMLCanvasElement,
+  {
+    layers: MapPaint['layers'];
+    dense: boolean[];
+    mode: Colouring['mode'];
+    highlight: number | null;
+    img: ImageData;
+  }
+>();
 
 function fillMinimap(img: ImageData, data: MapPaint, L: number, colouring: Colouring): void {
   const { width: w, height: h } = img;
   const px = img.data;
-  const rowOf = Array.from({ length: h }, (_, y) => Math.min(L - 1, Math.floor(((y + 0.5) * L) / h)));
-  for (let x = 0; x < w; x++) {
-    const t = Math.min(data.T - 1, Math.floor(((x + 0.5) * data.T) / w));
-    let lastL = -1;
-    let c: [number, number, number] = [0, 0, 0];
-    for (let y = 0; y < h; y++) {
-      const l = rowOf[y];
-      if (l !== lastL) {
-        c = rgb(cellSummaryColour(data, l, t, colouring));
-        lastL = l;
-      }
-      const o = (y * w + x) * 4;
-      putRgb(px, o, c);
-    }
+  const rowOf = Array.from({ length: h }, (_, y) =>
+    Math.min(L - 1, Math.floor(((y + 0.5) * L) / h)),
+  );
+  const rows = new Map<number, Uint8Array>();
+  for (let y = 0; y < h; y++) {
+    const l = rowOf[y];
+    let row = rows.get(l);
+    if (!row) rows.set(l, (row = minimapRow(data, l, w, colouring)));
+    for (let x = 0; x < w; x++) putRgb(px, (y * w + x) * 4, row.subarray(x * 3, x * 3 + 3));
   }
 }
+
+/**
+ * One layer's minimap colours, w columns of RGB, kept with the layer's event: while a pass streams
+ * in, each new frame computes only the layers that arrived (a DeepSeek-V3-sized run refilled all
+ * 61 × 1280 cells per frame).
+ */
+function minimapRow(data: MapPaint, l: number, w: number, colouring: Colouring): Uint8Array {
+  const ev = data.dense[l] ? undefined : data.layers[l];
+  const key = `${w}|${data.T}|${colouring.mode}|${colouring.highlight}`;
+  const hit = ev && minimapRows.get(ev);
+  if (hit && hit.key === key) return hit.row;
+  const row = new Uint8Array(w * 3);
+  for (let x = 0; x < w; x++) {
+    const t = Math.min(data.T - 1, Math.floor(((x + 0.5) * data.T) / w));
+    row.set(rgb(cellSummaryColour(data, l, t, colouring)), x * 3);
+  }
+  if (ev) minimapRows.set(ev, { key, row });
+  return row;
+}
+
+const minimapRows = new WeakMap<LayerEvent, { key: string; row: Uint8Array }>();

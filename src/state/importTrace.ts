@@ -47,8 +47,11 @@ export function openTraceFiles(files: InputFile[], urls: string[] = []): boolean
  */
 export function openTraceFilesAsync(files: InputFile[], urls: string[] = []): Promise<boolean> {
   if (typeof Worker === 'undefined') return Promise.resolve(openTraceFiles(files, urls));
+  performance.mark('moe-trace-open');
   const worker = new Worker(new URL('./traceWorker.ts', import.meta.url), { type: 'module' });
-  useLab.setState({ progress: { label: `Reading ${files.map((f) => f.name).join(' + ')}`, value: 0 } });
+  useLab.setState({
+    progress: { label: `Reading ${files.map((f) => f.name).join(' + ')}`, value: 0 },
+  });
   return new Promise((done) => {
     let layers: LayerEvent[] = [];
     let frame: number | null = null;
@@ -70,23 +73,39 @@ export function openTraceFilesAsync(files: InputFile[], urls: string[] = []): Pr
         return finish(false);
       }
       if (msg.type === 'start') {
+        performance.mark('moe-trace-read'); // (bench: the worker has read and checked the files)
         layers = [];
         showTrace(msg.imported, { layers: [], settled: [], summary: msg.summary });
-        useLab.setState({ focus: { token: 0, layer: msg.firstMoe, expert: null }, progress: { label: 'Opening the trace', value: 0 } });
+        useLab.setState({
+          focus: { token: 0, layer: msg.firstMoe, expert: null },
+          progress: { label: 'Opening the trace', value: 0 },
+        });
       } else if (msg.type === 'layer') {
         layers[msg.event.layer] = msg.event;
-        useLab.setState({ progress: { label: `Layer ${msg.event.layer + 1} of ${msg.count}`, value: (msg.event.layer + 1) / msg.count } });
+        useLab.setState({
+          progress: {
+            label: `Layer ${msg.event.layer + 1} of ${msg.count}`,
+            value: (msg.event.layer + 1) / msg.count,
+          },
+        });
         frame ??= requestAnimationFrame(flush);
       } else {
         // Whole: the views over all layers (flow, co-activation) draw now, once.
         const s = useLab.getState();
-        useLab.setState({ modified: { ...s.modified, layers: [...layers], settled: [...layers] }, imported: s.imported && { ...s.imported, trace: msg.json }, progress: null });
+        useLab.setState({
+          modified: { ...s.modified, layers: [...layers], settled: [...layers] },
+          imported: s.imported && { ...s.imported, trace: msg.json },
+          progress: null,
+        });
         finish(true);
       }
     };
     worker.onerror = (ev) => {
       ev.preventDefault();
-      useLab.setState({ error: `Could not open the trace: the reader stopped (${ev.message || 'unknown error'})`, progress: null });
+      useLab.setState({
+        error: `Could not open the trace: the reader stopped (${ev.message || 'unknown error'})`,
+        progress: null,
+      });
       finish(false);
     };
     const bytes = files.map((f) => ({ name: f.name, bytes: f.bytes }));

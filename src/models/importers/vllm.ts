@@ -38,27 +38,36 @@ export function importVllm(file: InputFile, opts: VllmOptions = {}): ImportedTra
     fail(file.name, `routed_experts is empty (shape [${a.shape.join(', ')}])`);
   const notices: string[] = [];
   const layers: ImportedLayer[] = [];
+  // Plain loops: a DeepSeek-V3-sized capture (2048 tokens × 61 layers × 8) is a million ids.
+  const ids = a.data;
   for (let l = 0; l < L; l++) {
-    const rows: number[][] = [];
+    const rows: number[][] = new Array(S);
     let allZero = true;
     for (let t = 0; t < S; t++) {
-      const row = Array.from(a.data.subarray((t * L + l) * k, (t * L + l + 1) * k));
-      row.forEach((e) => {
+      const at = (t * L + l) * k;
+      const row = new Array<number>(k);
+      for (let j = 0; j < k; j++) {
+        const e = Number(ids[at + j]);
         if (e < 0) fail(file.name, `negative expert id ${e} at layer ${l}, token ${t}`);
         if (e !== 0) allZero = false;
-      });
-      rows.push(row);
+        row[j] = e;
+      }
+      rows[t] = row;
     }
     if (allZero && k >= 2) {
       layers.push({ index: l, kind: 'dense', selected: rows.map(() => []) });
       continue;
     }
-    rows.forEach((row, t) =>
-      row.forEach((e, j) => {
-        if (row.indexOf(e) !== j)
-          fail(file.name, `layer ${l}, token ${t} lists expert ${e} twice ([${row.join(', ')}])`);
-      }),
-    );
+    for (let t = 0; t < S; t++) {
+      const row = rows[t];
+      for (let j = 1; j < k; j++)
+        for (let i = 0; i < j; i++)
+          if (row[i] === row[j])
+            fail(
+              file.name,
+              `layer ${l}, token ${t} lists expert ${row[j]} twice ([${row.join(', ')}])`,
+            );
+    }
     layers.push({ index: l, kind: 'moe', selected: rows });
   }
   const dense = layers.filter((l) => l.kind === 'dense').map((l) => l.index);
