@@ -10,8 +10,12 @@ export const LABEL_W = 64;
 export const ZOOM_X = [2, 4, 8, 14, 22, 34] as const;
 /** cell heights on the layer axis, smallest first (the last one is the default for few layers) */
 export const ZOOM_Y = [4, 8, 14, 26] as const;
-/** the most DOM cells the map keeps (whole grids up to this size are rendered in full) */
-export const MAX_DOM_CELLS = 2000;
+/**
+ * the most DOM cells the map keeps (whole grids up to this size are rendered in full). The canvas
+ * draws and hit-tests every cell; the DOM cells carry names for screen readers and the keyboard's
+ * roving focus. 2000 cost ~1 s of element creation on 2 loaded cores when a big trace opened.
+ */
+export const MAX_DOM_CELLS = 800;
 /** a viewport measured as 0 × 0 (jsdom, a collapsed panel) is taken to be this big */
 export const FALLBACK_VIEW = { w: 960, h: 600 };
 
