@@ -72,6 +72,13 @@ test('a bad URL field is ignored with a notice, not a blank page', async ({ page
   await expect(page.getByTestId('notices')).toContainText('ignored URL field iv="mask:layers=x"');
   await expect(page.getByTestId('prompt-input')).toHaveValue('Hi');
   await expect(page.getByTestId('router-select')).toHaveValue('native');
+  // The notices outlive the run of the prompt; each goes when dismissed.
+  await ready(page);
+  await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
+  await expect(page.getByTestId('page-notice')).toHaveCount(2);
+  await page.getByTestId('page-notice').first().getByRole('button', { name: 'Dismiss notice' }).click();
+  await expect(page.getByTestId('page-notice')).toHaveCount(1);
+  await expect(page.getByTestId('page-notice')).toContainText('ignored URL field iv="mask:layers=x"');
 });
 
 test('a broken bundle URL shows the banner and the old model keeps working', async ({ page }) => {

@@ -99,7 +99,10 @@ export interface LabState extends EngineActions {
   focus: Focus;
   pinned: boolean;
   error: string | null;
+  /** the current run's (or trace's) notices: replaced by the next run */
   notices: string[];
+  /** the page's own notices (ignored URL fields, …): they stay until dismissed, whatever runs */
+  pageNotices: string[];
   progress: { label: string; value: number } | null;
   /** an HF checkpoint is being converted in the worker (Cancel shows) */
   converting: boolean;
@@ -119,6 +122,7 @@ export interface LabState extends EngineActions {
   removeIntervention(index: number): void;
   setError(error: string | null): void;
   notify(notice: string): void;
+  dismissPageNotice(index: number): void;
   dismissNotice(index: number): void;
   hover(f: Partial<Focus>): void;
   pin(f: Partial<Focus>): void;
@@ -156,6 +160,7 @@ export const useLab = create<LabState>()((set, get) => ({
   pinned: false,
   error: null,
   notices: [],
+  pageNotices: [],
   progress: null,
   converting: false,
   converted: false,
@@ -171,7 +176,8 @@ export const useLab = create<LabState>()((set, get) => ({
     set({ interventions: [...get().interventions.filter((s) => s !== spec), spec] }),
   removeIntervention: (i) => set({ interventions: get().interventions.filter((_, j) => j !== i) }),
   setError: (error) => set({ error }),
-  notify: (n) => set({ notices: [...get().notices, n] }),
+  notify: (n) => set({ pageNotices: [...get().pageNotices, n] }),
+  dismissPageNotice: (i) => set({ pageNotices: get().pageNotices.filter((_, j) => j !== i) }),
   dismissNotice: (i) => set({ notices: get().notices.filter((_, j) => j !== i) }),
   // Hover moves the focus unless a click pinned it.
   hover: (f) => {

@@ -71,7 +71,7 @@ export function initFromUrl(): void {
     interventions: state.interventions,
     focus: { token: state.token, layer: state.layer, expert: state.expert },
     pinned: state.token !== 0 || state.layer !== 0,
-    notices,
+    pageNotices: notices,
     openViews: state.views,
     mapColour: state.colour,
     pendingAnalyses: analysisRequests(state),

@@ -1,3 +1,4 @@
+// @vitest-environment jsdom
 // Replies of the worker into the store: a loaded model whose first layers are dense opens the
 // per-layer views on its first MoE layer, unless the focus was chosen (pinned, e.g. by the URL).
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,5 +42,19 @@ describe('loaded', () => {
     useLab.setState({ focus: { token: 1, layer: 3, expert: 5 }, pinned: false });
     loaded();
     expect(useLab.getState().focus).toEqual({ token: 1, layer: 3, expert: 5 });
+  });
+});
+
+describe('forwarded', () => {
+  it("replaces the run's notices but keeps the page's (ignored URL fields) until dismissed", () => {
+    current.run = 7;
+    performance.mark('moe-run-7');
+    useLab.setState({ pageNotices: ['ignored URL field router="topq": unknown router "topq"'], notices: ['an old run notice'] });
+    const summary = { tokens: [{ id: 1, text: 'Hi' }], loss: [], next: [], from: 0, ms: 1, router: 'native', interventions: [], notices: ['prompt truncated to 64 tokens'] };
+    handleReply({ type: 'forwarded', requestId: 7, summary } as Parameters<typeof handleReply>[0]);
+    expect(useLab.getState().notices).toEqual(['prompt truncated to 64 tokens']);
+    expect(useLab.getState().pageNotices).toEqual(['ignored URL field router="topq": unknown router "topq"']);
+    useLab.getState().dismissPageNotice(0);
+    expect(useLab.getState().pageNotices).toEqual([]);
   });
 });
