@@ -49,11 +49,25 @@ describe('forwarded', () => {
   it("replaces the run's notices but keeps the page's (ignored URL fields) until dismissed", () => {
     current.run = 7;
     performance.mark('moe-run-7');
-    useLab.setState({ pageNotices: ['ignored URL field router="topq": unknown router "topq"'], notices: ['an old run notice'] });
-    const summary = { tokens: [{ id: 1, text: 'Hi' }], loss: [], next: [], from: 0, ms: 1, router: 'native', interventions: [], notices: ['prompt truncated to 64 tokens'] };
+    useLab.setState({
+      pageNotices: ['ignored URL field router="topq": unknown router "topq"'],
+      notices: ['an old run notice'],
+    });
+    const summary = {
+      tokens: [{ id: 1, text: 'Hi' }],
+      loss: [],
+      next: [],
+      from: 0,
+      ms: 1,
+      router: 'native',
+      interventions: [],
+      notices: ['prompt truncated to 64 tokens'],
+    };
     handleReply({ type: 'forwarded', requestId: 7, summary } as Parameters<typeof handleReply>[0]);
     expect(useLab.getState().notices).toEqual(['prompt truncated to 64 tokens']);
-    expect(useLab.getState().pageNotices).toEqual(['ignored URL field router="topq": unknown router "topq"']);
+    expect(useLab.getState().pageNotices).toEqual([
+      'ignored URL field router="topq": unknown router "topq"',
+    ]);
     useLab.getState().dismissPageNotice(0);
     expect(useLab.getState().pageNotices).toEqual([]);
   });
