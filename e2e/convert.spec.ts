@@ -112,7 +112,7 @@ test("a broken checkpoint shows the converter's message and the previous model k
   await ready(page);
 
   await pickCheckpoint(page, fx.noModelType);
-  await expect(page.getByTestId('error-banner')).toContainText('config.json: no "model_type" field (supported: mixtral, qwen3_moe, olmoe, granitemoe, qwen2_moe, phimoe)');
+  await expect(page.getByTestId('error-banner')).toContainText('config.json: no "model_type" field (supported: mixtral, qwen3_moe, olmoe, granitemoe, qwen2_moe, phimoe, gpt_oss, deepseek_v3, deepseek_v2)');
   await expect(page.getByTestId('convert-cancel')).toHaveCount(0);
 
   await pickCheckpoint(page, fx.missingTensor);

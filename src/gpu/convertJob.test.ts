@@ -92,7 +92,7 @@ describe('in-browser conversion job', () => {
     const opts = { dtype: 'fp32' as const, id: 'x' };
     await expect(convertSource({ kind: 'files', files: picked(HF, 'hf', { 'config.json': () => null }) }, opts)).rejects.toThrow('config.json: missing from the checkpoint folder');
     await expect(convertSource({ kind: 'files', files: picked(HF, 'hf', { 'config.json': cfg((c) => delete c.model_type) }) }, opts)).rejects.toThrow(
-      'config.json: no "model_type" field (supported: mixtral, qwen3_moe, olmoe, granitemoe, qwen2_moe, phimoe)',
+      'config.json: no "model_type" field (supported: mixtral, qwen3_moe, olmoe, granitemoe, qwen2_moe, phimoe',
     );
     await expect(convertSource({ kind: 'files', files: picked(HF, 'hf', { 'config.json': cfg((c) => (c.model_type = 'llama')) }) }, opts)).rejects.toThrow(
       'config.json: model_type "llama" is not supported',
@@ -127,5 +127,65 @@ describe('in-browser conversion job', () => {
     );
     await expect(run).rejects.toBeInstanceOf(Cancelled);
     expect(steps).toEqual(['embed.onnx', 'layer0.attn.onnx', 'layer0.moe.onnx']);
+  });
+
+  it('reads picked Files by slices (never whole) and converts them to the same bundle', async () => {
+    const slices: [string, number][] = [];
+    // FileReaderSync exists only in workers: a stand-in reading the Blob slice's bytes
+    const blobReader = {
+      readAsArrayBuffer: (b: Blob) => {
+        const bytes = (b as Blob & { held?: Uint8Array }).held!;
+        slices.push([(b as Blob & { from?: string }).from!, bytes.byteLength]);
+        return bytes.slice().buffer;
+      },
+    };
+    /** a Blob whose slices carry their bytes synchronously, as FileReaderSync would read them */
+    const syncBlob = (bytes: Uint8Array, from: string): Blob => {
+      const blob = new Blob([bytes.slice()]) as Blob & { held?: Uint8Array; from?: string };
+      blob.held = bytes;
+      blob.from = from;
+      blob.slice = ((a = 0, b = bytes.byteLength) => syncBlob(bytes.subarray(a, b), from)) as Blob['slice'];
+      return blob;
+    };
+    const files = picked(HF).map((f) => ({ name: f.name, data: f.name.endsWith('.safetensors') ? syncBlob(new Uint8Array(f.data), f.name) : new Blob([f.data]) }));
+    const b = await convertSource({ kind: 'files', files }, { dtype: 'fp32', id: 'tiny', blobReader, readBytes: 64 });
+    const ref = await convertSource({ kind: 'files', files: picked(HF) }, { dtype: 'fp32', id: 'tiny' });
+    expect(b.manifest).toEqual(ref.manifest);
+    expect(slices.length).toBeGreaterThan(100);
+    expect(Math.max(...slices.map(([, n]) => n))).toBe(64);
+  });
+
+  it('reads a URL prefix with ranged requests when it can, and names the URL whose server ignores Range', async () => {
+    const base = 'http://models.test/tiny/';
+    const weights = new Uint8Array(readFileSync(join(HF, 'model.safetensors')));
+    const ranges: string[] = [];
+    const xhr = (ignoreRange: boolean) => () => {
+      let range = '';
+      const x = {
+        responseType: '' as XMLHttpRequestResponseType,
+        status: 0,
+        statusText: '',
+        response: null as unknown,
+        open: (_m: string, url: string) => expect(url).toBe(`${base}model.safetensors`),
+        setRequestHeader: (_n: string, v: string) => void (range = v),
+        send: () => {
+          const [a, z] = range.slice('bytes='.length).split('-').map(Number);
+          ranges.push(range);
+          x.status = ignoreRange ? 200 : 206;
+          x.response = (ignoreRange ? weights : weights.slice(a, z + 1)).slice().buffer;
+        },
+        getResponseHeader: (n: string) => (n === 'Content-Range' ? `bytes 0-0/${weights.byteLength}` : null),
+      };
+      return x;
+    };
+    const fetchImpl = folderFetch(HF, base);
+    const b = await convertSource({ kind: 'url', url: base }, { dtype: 'fp32', id: 'tiny', fetchImpl, xhr: xhr(false), readBytes: 1000 });
+    const ref = await convertSource({ kind: 'files', files: picked(HF) }, { dtype: 'fp32', id: 'tiny' });
+    for (const [p, sha] of Object.entries(shaOf(b))) if (/\.(onnx|bin)$/.test(p)) expect(sha).toBe(shaOf(ref)[p]);
+    expect(ranges[0]).toBe('bytes=0-0');
+    expect(ranges.length).toBeGreaterThan(weights.byteLength / 1000);
+    await expect(convertSource({ kind: 'url', url: base }, { dtype: 'fp32', id: 'tiny', fetchImpl, xhr: xhr(true) })).rejects.toThrow(
+      `model.safetensors: cannot be read (${base}model.safetensors: the server ignored the Range request (HTTP 200 with the whole file instead of 206 Partial Content)`,
+    );
   });
 });

@@ -1,6 +1,18 @@
 // In-browser conversion: an HF checkpoint (files picked from disk, or a URL prefix) → a bundle,
 // with progress and cancellation. The worker runs it; Node tests run the very same code.
-import { Checkpoint } from '../models/convert/checkpoint';
+// Safetensors are read by offset, never whole: a picked File through File.slice + FileReaderSync,
+// a URL through synchronous ranged XHRs (both synchronous, as the converter's reads are; both
+// exist in workers), so a checkpoint bigger than a tab's ArrayBuffer limit still converts.
+import { Checkpoint, ConvertCancelled } from '../models/convert/checkpoint';
+import {
+  blobSource,
+  memorySource,
+  rangeSize,
+  rangeSource,
+  type ByteSource,
+  type SyncBlobReader,
+  type SyncXhr,
+} from '../models/convert/streamingSource';
 import { convertBundle, type Bundle } from '../models/convert';
 import { urlFetcher } from '../models/loader';
 import { validateManifest } from '../models/manifest';
@@ -18,7 +30,17 @@ export interface ConvertJobOptions {
   signal?: { readonly aborted: boolean };
   onProgress?: (p: Progress) => void;
   fetchImpl?: typeof fetch;
+  /** synchronous ranged reads of a URL's safetensors (default: XMLHttpRequest where the worker has it;
+   * without one, each file is downloaded whole with fetch) */
+  xhr?: () => SyncXhr;
+  /** reads picked File slices synchronously (default: FileReaderSync, workers only) */
+  blobReader?: SyncBlobReader;
+  /** largest single read in bytes (tests force tiny reads) */
+  readBytes?: number;
 }
+
+/** A picked file: its bytes, or the File itself (read by slices, never whole). */
+export type PickedFile = { name: string; data: ArrayBuffer | Blob };
 
 /** Only these files of a checkpoint folder are read (weights in .bin/.pth or .git are skipped). */
 export function isCheckpointFile(path: string): boolean {
@@ -41,23 +63,51 @@ function check(signal?: { readonly aborted: boolean }) {
   if (signal?.aborted) throw new Cancelled();
 }
 
-/** Read config.json, the tokenizer and the safetensors (single file or index + shards). */
+/** Read config.json, the tokenizer and the safetensors headers (single file or index + shards). */
 export async function readCheckpoint(
-  source: BundleSource,
-  opts: Pick<ConvertJobOptions, 'signal' | 'onProgress' | 'fetchImpl'> = {},
+  source: BundleSource | { kind: 'files'; files: PickedFile[] },
+  opts: Pick<
+    ConvertJobOptions,
+    'signal' | 'onProgress' | 'fetchImpl' | 'xhr' | 'blobReader' | 'readBytes'
+  > = {},
 ): Promise<Checkpoint> {
   const files = new Map<string, Uint8Array>();
+  const sources = new Map<string, ByteSource>();
   if (source.kind === 'files') {
     const paths = checkpointPaths(source.files);
-    source.files.forEach((f, i) => {
-      if (isCheckpointFile(paths[i])) files.set(paths[i], new Uint8Array(f.data));
-    });
+    for (const [i, f] of source.files.entries()) {
+      const path = paths[i];
+      if (!isCheckpointFile(path)) continue;
+      if (!(f.data instanceof ArrayBuffer) && path.endsWith('.safetensors')) {
+        const reader =
+          opts.blobReader ??
+          (typeof FileReaderSync !== 'undefined' ? new FileReaderSync() : undefined);
+        if (!reader)
+          throw new Error(
+            `${path}: reading a picked file in parts needs FileReaderSync (a worker)`,
+          );
+        sources.set(path, blobSource(f.data, path, reader, opts.readBytes));
+      } else if (f.data instanceof ArrayBuffer) {
+        if (path.endsWith('.safetensors'))
+          sources.set(path, memorySource(new Uint8Array(f.data), path, opts.readBytes));
+        else files.set(path, new Uint8Array(f.data));
+      } else files.set(path, new Uint8Array(await f.data.arrayBuffer()));
+    }
   } else {
     const fetchFile = urlFetcher(source.url, opts.fetchImpl ?? fetch);
+    const newXhr =
+      opts.xhr ?? (typeof XMLHttpRequest !== 'undefined' ? () => new XMLHttpRequest() : undefined);
+    const base = source.url.endsWith('/') ? source.url : `${source.url}/`;
     let total = 0;
     const get = async (name: string, required: boolean) => {
       check(opts.signal);
       try {
+        if (newXhr && name.endsWith('.safetensors')) {
+          // ranged reads: only the header now, each tensor when the converter asks for it
+          const url = new URL(name, base).toString();
+          sources.set(name, rangeSource(url, rangeSize(url, newXhr), newXhr, opts.readBytes));
+          return;
+        }
         const bytes = await fetchFile(name, (loaded, size) =>
           opts.onProgress?.({
             status: 'download',
@@ -92,26 +142,38 @@ export async function readCheckpoint(
     }
   }
   check(opts.signal);
-  return Checkpoint.fromFiles({ get: (n) => files.get(n), names: () => [...files.keys()] });
+  return Checkpoint.fromFiles({
+    get: (n) => files.get(n),
+    names: () => [...files.keys(), ...sources.keys()],
+    source: (n) => sources.get(n),
+  });
 }
 
 /** Convert a checkpoint source into a bundle (no fused whole-model graph: the lab never needs it). */
 export async function convertSource(
-  source: BundleSource,
+  source: BundleSource | { kind: 'files'; files: PickedFile[] },
   opts: ConvertJobOptions,
 ): Promise<Bundle> {
   const ck = await readCheckpoint(source, opts);
-  const bundle = await convertBundle(ck, {
-    id: opts.id,
-    name: opts.name ?? `${opts.id} (${String(ck.config.model_type)}, ${opts.dtype})`,
-    dtype: opts.dtype,
-    fused: false,
-    source: source.kind === 'url' ? source.url : undefined,
-    onProgress: (step, index, count) => {
-      check(opts.signal);
-      opts.onProgress?.({ status: 'convert', step, index, count });
-    },
-  });
+  let bundle: Bundle;
+  try {
+    bundle = await convertBundle(ck, {
+      id: opts.id,
+      name: opts.name ?? `${opts.id} (${String(ck.config.model_type)}, ${opts.dtype})`,
+      dtype: opts.dtype,
+      fused: false,
+      source: source.kind === 'url' ? source.url : undefined,
+      // tensor reads check it too, so a Stop lands within one tensor, not one graph
+      signal: opts.signal,
+      onProgress: (step, index, count) => {
+        check(opts.signal);
+        opts.onProgress?.({ status: 'convert', step, index, count });
+      },
+    });
+  } catch (e) {
+    if (e instanceof ConvertCancelled) throw new Cancelled();
+    throw e;
+  }
   check(opts.signal);
   // The same checks as a bundle read from disk (the files' hashes were just computed from them).
   validateManifest(JSON.parse(JSON.stringify(bundle.manifest)));

@@ -2,7 +2,7 @@
 // `ort` module (onnxruntime-web in the worker, onnxruntime-node in the CLI) and the bundle's bytes.
 // embed → per layer (attn graph → routing in JS → moe graph) → head, one event per layer.
 import type * as OrtWeb from 'onnxruntime-web';
-import type { Manifest } from '../models/manifest';
+import { BundleError, type Manifest } from '../models/manifest';
 import type { LabTokenizer } from '../models/tokenizer';
 import type { Intervention, RouterPolicy } from '../routing/types';
 import type { Progress } from './protocol';
@@ -12,7 +12,9 @@ import { RouterWeights } from './routerWeights';
 import { headWithLogProbs } from '../models/onnx/logProbHead';
 import { matMulNBitsHint } from '../models/onnx/quant';
 import { attnIo, EMBED_IO, GRAPH_IO as IO, HEAD_IO, moeIo, type GraphIo } from '../models/onnx/graphIO';
-import { createSession } from './ortSessions';
+import { createSession, ortReason } from './ortSessions';
+import { checkGraphDims } from './graphDims';
+import { externalDataName } from '../models/convert/streamingExternal';
 
 export type Ort = Pick<typeof OrtWeb, 'InferenceSession' | 'Tensor'>;
 type Session = OrtWeb.InferenceSession;
@@ -141,13 +143,17 @@ export class Engine {
         let s: Session;
         try {
           const graph = file === m.graphs.head ? headWithLogProbs(bytes) : bytes;
-          s = await (init.sessions?.get(file) ?? createSession(ort, graph, init.executionProviders));
+          // a graph over the protobuf limit keeps its weights in <graph>.data (streamingExternal.ts)
+          const data = files.get(externalDataName(file));
+          const external = data ? { path: externalDataName(file.split('/').pop()!), data } : undefined;
+          s = await (init.sessions?.get(file) ?? createSession(ort, graph, init.executionProviders, external));
         } catch (e) {
           const msg = (e as Error).message;
-          throw new Error(`${file}: the ${init.backend} backend cannot load this graph (${msg})${matMulNBitsHint(m.dtype, init.backend, msg)}`);
+          throw new Error(`${file}: the ${init.backend} backend cannot load this graph (${ortReason(msg)})${matMulNBitsHint(m.dtype, init.backend, msg)}`);
         }
         made.push(s);
         checkIo(file, s, expectedIo(m, file));
+        checkGraphDims(m, file, s);
         return s;
       });
       p.catch(() => undefined); // reported through `ready` (and by the forward that awaits it)
@@ -194,22 +200,32 @@ export class Engine {
     return new this.ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
   }
 
-  async embedIds(ids: number[]): Promise<Float32Array> {
-    const out = await (await this.embed).run({ [IO.inputIds]: this.i64(ids, [1, ids.length]) });
+  /** ids: [B × T] row-major (B sequences of equal length; B = 1 by default) */
+  async embedIds(ids: number[], B = 1): Promise<Float32Array> {
+    // An id beyond the embedding is our error (tokenizer and manifest disagree), not ORT's Gather's.
+    for (let i = 0; i < ids.length; i++)
+      if (!(Number.isInteger(ids[i]) && ids[i] >= 0 && ids[i] < this.V))
+        throw new BundleError(this.manifest.tokenizer, `token id ${ids[i]} at position ${i} is outside the embedding's ${this.V} rows (manifest.json vocabSize)`);
+    const out = await (await this.embed).run({ [IO.inputIds]: this.i64(ids, [B, ids.length / B]) });
     return out[IO.hidden].data as Float32Array;
   }
 
-  /** Attention graph for T new tokens at absolute positions start.., with an optional KV cache. */
-  async runAttn(layer: number, hidden: Float32Array, T: number, start: number, past?: { key: Float32Array; value: Float32Array }) {
+  /**
+   * Attention graph for T new tokens at absolute positions start.., with an optional KV cache.
+   * B > 1: B sequences of T tokens at once (hidden [B × T × D], causal, so right-padding is exact).
+   */
+  async runAttn(layer: number, hidden: Float32Array, T: number, start: number, past?: { key: Float32Array; value: Float32Array }, B = 1) {
     const m = this.manifest;
-    const P = past ? past.key.length / (m.numKvHeads * m.headDim) : 0;
-    const kvDims = [1, m.numKvHeads, P, m.headDim];
-    const pos = Array.from({ length: T }, (_, t) => start + t);
+    const P = past ? past.key.length / (B * m.numKvHeads * m.headDim) : 0;
+    const kvDims = [B, m.numKvHeads, P, m.headDim];
+    // MLA (DeepSeek) caches values narrower than keys
+    const vDims = [B, m.numKvHeads, P, m.valueHeadDim ?? m.headDim];
+    const pos = Array.from({ length: B * T }, (_, i) => start + (i % T));
     const out = await (await this.attn[layer]).run({
-      [IO.hidden]: this.f32(hidden, [1, T, this.D]),
-      [IO.positionIds]: this.i64(pos, [1, T]),
+      [IO.hidden]: this.f32(hidden, [B, T, this.D]),
+      [IO.positionIds]: this.i64(pos, [B, T]),
       [IO.pastKey]: this.f32(past?.key ?? new Float32Array(0), kvDims),
-      [IO.pastValue]: this.f32(past?.value ?? new Float32Array(0), kvDims),
+      [IO.pastValue]: this.f32(past?.value ?? new Float32Array(0), vDims),
     });
     return {
       mid: out[IO.hiddenMid].data as Float32Array,
@@ -221,14 +237,14 @@ export class Engine {
     };
   }
 
-  async runMoe(layer: number, moeIn: Float32Array, gates: Float32Array, T: number): Promise<{ out: Float32Array; norms: Float32Array }> {
+  async runMoe(layer: number, moeIn: Float32Array, gates: Float32Array, T: number, B = 1): Promise<{ out: Float32Array; norms: Float32Array }> {
     const E = this.manifest.layers[layer].numExperts;
     if (this.manifest.layers[layer].kind === 'dense') {
       // A dense layer's graph is the plain MLP: moe_in → moe_out, no gates, no expert norms.
-      const r = await (await this.moe[layer]).run({ [IO.moeIn]: this.f32(moeIn, [1, T, this.D]) });
+      const r = await (await this.moe[layer]).run({ [IO.moeIn]: this.f32(moeIn, [B, T, this.D]) });
       return { out: r[IO.moeOut].data as Float32Array, norms: new Float32Array(0) };
     }
-    const r = await (await this.moe[layer]).run({ [IO.moeIn]: this.f32(moeIn, [1, T, this.D]), [IO.gates]: this.f32(gates, [1, T, E]) });
+    const r = await (await this.moe[layer]).run({ [IO.moeIn]: this.f32(moeIn, [B, T, this.D]), [IO.gates]: this.f32(gates, [B, T, E]) });
     return { out: r[IO.moeOut].data as Float32Array, norms: r[IO.expertNorms].data as Float32Array };
   }
 
@@ -237,8 +253,8 @@ export class Engine {
   }
 
   /** [T × V] logits and, when the head session has them (sessions the engine builds), log-probabilities. */
-  async runHeadWithLogProbs(hidden: Float32Array, T: number): Promise<{ logits: Float32Array; logProbs?: Float32Array }> {
-    const r = await (await this.head).run({ [IO.hidden]: this.f32(hidden, [1, T, this.D]) });
+  async runHeadWithLogProbs(hidden: Float32Array, T: number, B = 1): Promise<{ logits: Float32Array; logProbs?: Float32Array }> {
+    const r = await (await this.head).run({ [IO.hidden]: this.f32(hidden, [B, T, this.D]) });
     return { logits: r[IO.logits].data as Float32Array, logProbs: r[IO.logProbs]?.data as Float32Array | undefined };
   }
 
@@ -413,7 +429,7 @@ function now(): number {
   return globalThis.performance?.now() ?? Date.now();
 }
 
-function eventOf(layer: number, kind: 'moe' | 'dense', r: RoutedLayer, norms: Float32Array, skipped: boolean): LayerEvent {
+export function eventOf(layer: number, kind: 'moe' | 'dense', r: RoutedLayer, norms: Float32Array, skipped: boolean): LayerEvent {
   const { routing, logits } = r;
   const selected: number[][] = [];
   const gates: number[][] = [];

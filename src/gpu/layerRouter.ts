@@ -54,10 +54,13 @@ export class LayerRouter {
     const W = this.weights.weight(layer);
     const D = W.length / E;
     let routerWeights = W;
+    let correctionBias = this.weights.correctionBias(layer);
     if (iv.E > E) {
-      // Upcycled slots reuse their expert's router row.
+      // Upcycled slots reuse their expert's router row (and selection bias).
       routerWeights = new Float32Array(iv.E * D);
       for (let s = 0; s < iv.E; s++) routerWeights.set(W.subarray(iv.slotToExpert[s] * D, (iv.slotToExpert[s] + 1) * D), s * D);
+      const cb = correctionBias;
+      if (cb) correctionBias = Float32Array.from({ length: iv.E }, (_, s) => cb[iv.slotToExpert[s]]);
     }
     const routed = this.policy.route({
       layer,
@@ -69,6 +72,7 @@ export class LayerRouter {
       hidden: moeIn,
       D,
       routerWeights,
+      ...(correctionBias ? { correctionBias } : {}),
     });
     const routing = iv.E > E ? foldSlots(routed, iv.slotToExpert, E) : routed;
     let shown = iv.logits;

@@ -45,17 +45,30 @@ export class RouterWeights {
     return out;
   }
 
-  /** [T × E] router logits of [T × D] normalised states. */
+  /** [E] router bias of a layer (gpt-oss), or undefined when its router has none */
+  bias(layer: number): Float32Array | undefined {
+    const at = this.manifest.routerWeights.layers[layer].bias;
+    return at === undefined ? undefined : this.view(at, this.manifest.layers[layer].numExperts, `layer ${layer} router bias`);
+  }
+
+  /** [E] selection bias of the layer's sigmoid_bias_grouped router (DeepSeek-V3 e_score_correction_bias), if stored */
+  correctionBias(layer: number): Float32Array | undefined {
+    const at = this.manifest.routerWeights.layers[layer].correctionBias;
+    return at === undefined ? undefined : this.view(at, this.manifest.layers[layer].numExperts, `layer ${layer} correction bias`);
+  }
+
+  /** [T × E] router logits of [T × D] normalised states (plus the router bias, if any). */
   logits(layer: number, x: Float32Array, T: number): Float32Array {
     const D = this.manifest.hiddenSize;
     const E = this.manifest.layers[layer].numExperts;
     const W = this.weight(layer);
+    const b = this.bias(layer);
     const out = new Float32Array(T * E);
     for (let t = 0; t < T; t++)
       for (let e = 0; e < E; e++) {
         let s = 0;
         for (let i = 0; i < D; i++) s += x[t * D + i] * W[e * D + i];
-        out[t * E + e] = s;
+        out[t * E + e] = b ? s + b[e] : s;
       }
     return out;
   }

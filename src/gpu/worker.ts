@@ -131,6 +131,8 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
         // Only what the first layer needs: the other graphs are built after 'loaded', while the
         // first forward runs (progressive), so the worker reaches 'loaded' sooner.
         if (!early || ![g.embed, g.attn[0], g.moe[0]].includes(path)) return;
+        // a graph with external data waits for its .data file: the engine builds it
+        if (m.files.some((f) => f.path === `${path}.data`)) return;
         const p = building.then(() => createSession(ort, bytes, ['wasm']));
         building = p.catch(() => undefined);
         early.set(path, p);

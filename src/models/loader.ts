@@ -1,6 +1,7 @@
 // Loads a bundle from any source that can fetch a file by its path: validates the manifest,
 // checks each file's size and sha256, and names the file and the problem when something is off.
 import { BundleError, validateManifest, type Manifest } from './manifest';
+import { readJson } from '../routing/safeJson';
 import { sha256Hex } from './hash';
 
 export type FetchFile = (path: string, onBytes?: (loaded: number, total: number) => void) => Promise<Uint8Array>;
@@ -23,7 +24,13 @@ export const MAX_BUNDLE_BYTES = 2 * 1024 ** 3;
  * Fetch, size-check and sha256-check every file of a bundle. `onFile` sees each file as soon as it
  * has passed its checks (the worker starts building its ONNX session while the rest downloads).
  */
-export async function loadBundle(fetchFile: FetchFile, onProgress?: (p: LoadProgress) => void, onFile?: (path: string, bytes: Uint8Array, manifest: Manifest) => void): Promise<LoadedBundle> {
+export async function loadBundle(
+  fetchFile: FetchFile,
+  onProgress?: (p: LoadProgress) => void,
+  onFile?: (path: string, bytes: Uint8Array, manifest: Manifest) => void,
+  /** a browser tab's limit; Node passes Infinity (only each file's size is limited there) */
+  maxBytes = MAX_BUNDLE_BYTES,
+): Promise<LoadedBundle> {
   let manifestBytes: Uint8Array;
   try {
     manifestBytes = await fetchFile('manifest.json');
@@ -32,13 +39,14 @@ export async function loadBundle(fetchFile: FetchFile, onProgress?: (p: LoadProg
   }
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(manifestBytes));
+    json = readJson(manifestBytes, 'manifest.json');
   } catch (e) {
-    throw new BundleError('manifest.json', `is not valid JSON (${(e as Error).message})`);
+    const why = (e as Error).message.slice('manifest.json: '.length);
+    throw new BundleError('manifest.json', why.startsWith('not valid JSON') ? `is ${why}` : why);
   }
   const manifest = validateManifest(json);
   const total = manifest.files.reduce((a, f) => a + f.bytes, 0);
-  if (total > MAX_BUNDLE_BYTES) throw new BundleError('manifest.json', `lists ${(total / 1024 ** 2).toFixed(0)} MiB of files, over the ${MAX_BUNDLE_BYTES / 1024 ** 3} GiB limit of a browser tab`);
+  if (total > maxBytes) throw new BundleError('manifest.json', `lists ${(total / 1024 ** 2).toFixed(0)} MiB of files, over the ${maxBytes / 1024 ** 3} GiB limit of a browser tab`);
   // All files at once: the transfers overlap, and each file is hashed as soon as it arrives.
   const loaded = new Map<string, number>();
   let sum = 0;

@@ -1,6 +1,9 @@
 // Bundle manifest (format moe-bundle/1, DESIGN.md §2): types and validation. Every check names
 // the field and the problem so a broken bundle is easy to fix.
 import type { NativeRouter } from '../routing/types';
+import { InputError } from '../routing/safeJson';
+import { LIMITS } from '../routing/limits';
+import { ROPE_TYPES, type RopeScaling } from './convert/ropeScaling';
 
 export const BUNDLE_FORMAT = 'moe-bundle/1';
 
@@ -35,6 +38,8 @@ export interface RouterWeightsIndex {
     norm: number;
     /** byte offset of the post-attention norm bias [D] (LayerNorm models) */
     normBias?: number;
+    /** byte offset of the selection bias [E] of a sigmoid_bias_grouped router (DeepSeek-V3 e_score_correction_bias) */
+    correctionBias?: number;
   }[];
 }
 
@@ -49,6 +54,8 @@ export interface Manifest {
   numHeads: number;
   numKvHeads: number;
   headDim: number;
+  /** value head size when it differs from headDim (DeepSeek MLA: keys qk_nope + qk_rope, values v_head_dim) */
+  valueHeadDim?: number;
   layers: LayerSpec[];
   router: NativeRouter;
   rmsNormEps: number;
@@ -56,6 +63,8 @@ export interface Manifest {
   norm?: 'rms' | 'layer';
   /** RoPE base (optional for older bundles: then read back from the attention graphs) */
   ropeTheta?: number;
+  /** RoPE scaling the attention graphs use (config.json's rope_scaling, HF field names, sources resolved); absent = plain */
+  ropeScaling?: RopeScaling;
   intermediateSize?: number;
   maxContext: number;
   dtype: 'fp32' | 'fp16' | 'q8' | 'q4';
@@ -82,7 +91,7 @@ export interface Manifest {
   eosTokenId?: number;
 }
 
-export class BundleError extends Error {
+export class BundleError extends InputError {
   constructor(
     readonly file: string,
     message: string,
@@ -99,9 +108,11 @@ function need(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new BundleError('manifest.json', msg);
 }
 
-function int(o: Obj, key: string, min = 1): number {
+function int(o: Obj, key: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const v = o[key];
   need(typeof v === 'number' && Number.isInteger(v) && v >= min, `"${key}" must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  // An absurd size is refused here, before anything is allocated for it (DESIGN.md §9).
+  need(v <= max, `"${key}" is ${v}, over the limit of ${max}`);
   return v;
 }
 
@@ -120,14 +131,15 @@ export function validateManifest(json: unknown): Manifest {
   str(json, 'id');
   str(json, 'name');
   str(json, 'architecture');
-  int(json, 'vocabSize');
-  const D = int(json, 'hiddenSize');
-  const L = int(json, 'numLayers');
-  const H = int(json, 'numHeads');
-  const Hkv = int(json, 'numKvHeads');
-  int(json, 'headDim');
+  int(json, 'vocabSize', 1, LIMITS.vocab);
+  const D = int(json, 'hiddenSize', 1, LIMITS.hidden);
+  const L = int(json, 'numLayers', 1, LIMITS.layers);
+  const H = int(json, 'numHeads', 1, LIMITS.heads);
+  const Hkv = int(json, 'numKvHeads', 1, LIMITS.heads);
+  int(json, 'headDim', 1, LIMITS.hidden);
+  if (json.valueHeadDim !== undefined) int(json, 'valueHeadDim', 1, LIMITS.hidden);
   need(H % Hkv === 0, `"numHeads" (${H}) must be a multiple of "numKvHeads" (${Hkv})`);
-  int(json, 'maxContext');
+  int(json, 'maxContext', 1, LIMITS.context);
   need(typeof json.rmsNormEps === 'number' && json.rmsNormEps > 0, `"rmsNormEps" must be a positive number`);
   need(['fp32', 'fp16', 'q8', 'q4'].includes(json.dtype as string), `"dtype" must be fp32, fp16, q8 or q4, got ${JSON.stringify(json.dtype)}`);
   str(json, 'tokenizer');
@@ -137,16 +149,21 @@ export function validateManifest(json: unknown): Manifest {
     need(isObj(l), `layers[${i}] must be an object`);
     need(l.kind === 'moe' || l.kind === 'dense', `layers[${i}].kind must be "moe" or "dense", got ${JSON.stringify(l.kind)}`);
     const dense = l.kind === 'dense';
-    const E = int(l, 'numExperts', dense ? 0 : 1);
+    const E = int(l, 'numExperts', dense ? 0 : 1, LIMITS.experts);
     const k = int(l, 'topK', dense ? 0 : 1);
     need(k <= E, `layers[${i}].topK (${k}) exceeds numExperts (${E})`);
     int(l, 'sharedExperts', 0);
   });
 
+  need(
+    json.ropeScaling === undefined || (isObj(json.ropeScaling) && ROPE_TYPES.includes(json.ropeScaling.rope_type as RopeScaling['rope_type'])),
+    `"ropeScaling.rope_type" must be one of ${ROPE_TYPES.join(', ')}, got ${JSON.stringify(isObj(json.ropeScaling) ? json.ropeScaling.rope_type : json.ropeScaling)}`,
+  );
   need(json.norm === undefined || json.norm === 'rms' || json.norm === 'layer', `"norm" must be "rms" or "layer", got ${JSON.stringify(json.norm)}`);
   need(json.layers.some((l: Obj) => l.kind === 'moe'), '"layers" has no layer of kind "moe"');
   need(isObj(json.router) && ROUTER_TYPES.includes(json.router.type as string), `"router.type" must be one of ${ROUTER_TYPES.join(', ')}, got ${JSON.stringify(isObj(json.router) ? json.router.type : json.router)}`);
-  int(json.router, 'topK');
+  const k = int(json.router, 'topK');
+  need(k <= Math.max(...json.layers.map((l: Obj) => l.numExperts as number)), `"router.topK" (${k}) exceeds every layer's numExperts`);
 
   need(Array.isArray(json.files), '"files" must be an array');
   const paths = new Set<string>();
@@ -180,7 +197,9 @@ export function validateManifest(json: unknown): Manifest {
   rw.layers.forEach((l: unknown, i: number) => {
     need(isObj(l), `routerWeights.layers[${i}] must be an object`);
     int(l, 'weight', 0);
+    if (l.bias !== undefined) int(l, 'bias', 0);
     int(l, 'norm', 0);
+    if (l.correctionBias !== undefined) int(l, 'correctionBias', 0);
   });
   void D;
   return json as unknown as Manifest;

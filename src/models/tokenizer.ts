@@ -1,6 +1,7 @@
 // A thin wrapper over @huggingface/tokenizers: encoding, guarded decoding (decode([]) throws in
 // the library) and per-token display text that stays honest for partial UTF-8 byte tokens.
 import { Tokenizer } from '@huggingface/tokenizers';
+import { InputError, readJson } from '../routing/safeJson';
 
 export interface TokenText {
   id: number;
@@ -25,24 +26,27 @@ export class LabTokenizer {
     try {
       this.tok = new Tokenizer(json as object, config);
     } catch (e) {
-      throw new Error(`tokenizer.json: cannot build the tokenizer (${(e as Error).message})`);
+      throw new InputError(`tokenizer.json: cannot build the tokenizer (${(e as Error).message})`);
     }
   }
 
   static fromBytes(bytes: Uint8Array, configBytes?: Uint8Array): LabTokenizer {
-    const parse = (b: Uint8Array, file: string) => {
-      try {
-        return JSON.parse(new TextDecoder().decode(b));
-      } catch (e) {
-        throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
-      }
+    const parse = (b: Uint8Array, file: string): Record<string, unknown> => {
+      const j = readJson(b, file);
+      if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new InputError(`${file}: must be a JSON object`);
+      return j as Record<string, unknown>;
     };
     return new LabTokenizer(parse(bytes, 'tokenizer.json'), configBytes ? parse(configBytes, 'tokenizer_config.json') : {});
   }
 
   /** Token ids as the model saw them in training: with the tokenizer's own special tokens (e.g. <s>). */
   encode(text: string): number[] {
-    return this.tok.encode(text).ids;
+    // The library checks a tokenizer.json lazily: a malformed part fails at the first encode.
+    try {
+      return this.tok.encode(text).ids;
+    } catch (e) {
+      throw new InputError(`tokenizer.json: cannot encode the text (${(e as Error).message})`);
+    }
   }
 
   /** The text the ids stand for, without special tokens (for counting bytes of kept text). */
@@ -66,6 +70,13 @@ export class LabTokenizer {
 
   tokens(ids: number[]): TokenText[] {
     return ids.map((id) => ({ id, text: this.tokenText(id) }));
+  }
+
+  /** The largest id the tokenizer can produce (its vocabulary with added tokens). */
+  maxId(): number {
+    let max = -1;
+    for (const id of this.tok.get_vocab(true).values()) if (id > max) max = id;
+    return max;
   }
 
   idOf(token: string): number | undefined {

@@ -40,6 +40,8 @@ export interface RouteInput {
   D?: number;
   /** [E × D] router weight rows, for kmeans initialisation and cosine anchors */
   routerWeights?: Float32Array;
+  /** [E] this layer's selection bias (routers.bin); the native sigmoid_bias_grouped router prefers it to its own */
+  correctionBias?: Float32Array;
 }
 
 /**

@@ -66,6 +66,36 @@ describe('moe-lab import', () => {
     expect(t.backend).toBe('sglang');
   });
 
+  it('sglang-routed and trtllm with --config; megatron finds its hidden-state sidecar next to the .jsonl', () => {
+    const sg = cli(
+      'import',
+      `${FIX}/sglang_generate.json`,
+      '--format',
+      'sglang-routed',
+      '--config',
+      `${FIX}/sglang_config.json`,
+    );
+    expect(sg.layers.map((l: { kind: string }) => l.kind)).toEqual(['moe', 'dense', 'moe']);
+    const trt = cli(
+      'import',
+      `${FIX}/trtllm_routed_experts.npy`,
+      '--format',
+      'trtllm',
+      '--config',
+      `${FIX}/trtllm_config.json`,
+      '--tokens',
+      `${FIX}/trtllm_token_ids.json`,
+    );
+    expect(trt.layers[2].selected[3]).toEqual([6, 7]);
+    expect(trt.tokens.map((t: { id: number }) => t.id)).toEqual([21, 22, 23, 24]);
+    const mg = cli('import', `${FIX}/router_trace_rank0.jsonl`, '--format', 'megatron');
+    expect(mg.source.files).toEqual([
+      `${FIX}/router_trace_rank0.jsonl`,
+      `${FIX}/hidden_states_rank0.bin`,
+    ]);
+    expect(mg.layers[1].moeIn[2]).toEqual([3, 2, 1, 0]);
+  });
+
   it('errors name the problem', () => {
     const dir = mkdtempSync(join(tmpdir(), 'imp-'));
     const f32 = join(dir, 'f.npy');
@@ -73,11 +103,11 @@ describe('moe-lab import', () => {
     const cases: [string[], string][] = [
       [
         [`${FIX}/routed_experts_i4.npy`],
-        'moe-lab import: --format is required (hf, vllm, sglang, megatron)\n',
+        'moe-lab import: --format is required (hf, vllm, sglang, sglang-routed, trtllm, megatron)\n',
       ],
       [
         [`${FIX}/routed_experts_i4.npy`, '--format', 'tgi'],
-        'moe-lab import: unknown --format "tgi" (known: hf, vllm, sglang, megatron)\n',
+        'moe-lab import: unknown --format "tgi" (known: hf, vllm, sglang, sglang-routed, trtllm, megatron)\n',
       ],
       [['nope.npy', '--format', 'vllm'], 'moe-lab import: nope.npy: no such file\n'],
       [
@@ -95,6 +125,20 @@ describe('moe-lab import', () => {
       [
         [`${FIX}/routed_experts_i4.npy`, '--format', 'hf'],
         `moe-lab import: ${FIX}/routed_experts_i4.npy: not valid JSON`,
+      ],
+      [
+        [
+          `${FIX}/routed_experts_i4.npy`,
+          '--format',
+          'vllm',
+          '--config',
+          `${FIX}/trtllm_config.json`,
+        ],
+        'moe-lab import: --config is for --format sglang-routed or trtllm\n',
+      ],
+      [
+        [`${FIX}/sglang_generate.json`, '--format', 'sglang-routed'],
+        `moe-lab import: ${FIX}/sglang_generate.json: needs the model’s config.json (--config)`,
       ],
     ];
     for (const [args, msg] of cases) {

@@ -1,5 +1,6 @@
-// `moe-lab import <file> --format hf|vllm|sglang|megatron [--tokens <ids.npy|json>] [--experts E]
-// [--step N] [--logits <logits_rank0.bin>] [--model-id ID] [-o trace.json]`: a routing trace captured
+// `moe-lab import <file> --format hf|vllm|sglang|sglang-routed|trtllm|megatron [--tokens <ids.npy|json>]
+// [--experts E] [--config <config.json>] [--step N] [--logits <logits_rank0.bin>]
+// [--hidden-states <hidden_states_rank0.bin>] [--model-id ID] [-o trace.json]`: a routing trace captured
 // on a serving engine → DESIGN.md §3 trace JSON (validated with parseTrace before it is written).
 // With -o the trace goes to the file and a summary to stdout; without it the trace is printed.
 import { existsSync } from 'node:fs';
@@ -34,7 +35,11 @@ function positiveInt(flag: string, v: string | undefined, min = 1): number | und
 
 export async function importCommand(argv: string[]): Promise<object> {
   const args = parseArgs(argv.map((a) => (a === '-o' ? '--out' : a)));
-  checkFlags(args, ['format', 'tokens', 'experts', 'step', 'logits', 'model-id', 'out'], 'import');
+  checkFlags(
+    args,
+    ['format', 'tokens', 'experts', 'step', 'logits', 'hidden-states', 'config', 'model-id', 'out'],
+    'import',
+  );
   if (args.positional.length !== 1)
     throw new UsageError(
       `give exactly one capture file (got ${args.positional.length}); usage: import <file> --format ${IMPORT_FORMATS.join('|')} [-o trace.json]`,
@@ -51,6 +56,20 @@ export async function importCommand(argv: string[]): Promise<object> {
     throw new UsageError('--logits is for --format megatron');
   if (format !== 'megatron' && one(args, 'step'))
     throw new UsageError('--step is for --format megatron');
+  let hiddenPath = one(args, 'hidden-states');
+  if (format !== 'megatron' && hiddenPath)
+    throw new UsageError('--hidden-states is for --format megatron');
+  const configPath = one(args, 'config');
+  if (configPath && format !== 'sglang-routed' && format !== 'trtllm')
+    throw new UsageError('--config is for --format sglang-routed or trtllm');
+  if (format === 'megatron' && !hiddenPath) {
+    // and hidden_states_rank{r}.bin when hidden-state capture was on
+    const side = join(
+      dirname(path),
+      basename(path).replace(/^router_trace_rank(\d+)\.jsonl$/, 'hidden_states_rank$1.bin'),
+    );
+    if (side !== path && existsSync(side)) hiddenPath = side;
+  }
   if (format === 'megatron' && !logitsPath) {
     // Megatron writes logits_rank{r}.bin next to router_trace_rank{r}.jsonl.
     const side = join(
@@ -64,6 +83,8 @@ export async function importCommand(argv: string[]): Promise<object> {
     trace = importTrace(format as ImportFormat, file, {
       tokens: tokensPath ? await input(tokensPath) : undefined,
       logits: logitsPath ? await input(logitsPath) : undefined,
+      hiddenStates: hiddenPath ? await input(hiddenPath) : undefined,
+      config: configPath ? await input(configPath) : undefined,
       experts: positiveInt('experts', one(args, 'experts')),
       step: positiveInt('step', one(args, 'step'), 0),
     });

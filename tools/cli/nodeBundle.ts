@@ -1,7 +1,7 @@
 // Node side of bundle loading: a bundle folder (or URL prefix) → LoadedBundle, and an ORT module
 // for the chosen backend (onnxruntime-node's CPU provider, or onnxruntime-web's WASM in Node).
 import { readFile } from 'node:fs/promises';
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadBundle, urlFetcher, type LoadedBundle } from '../../src/models/loader';
 import { Lab } from '../../src/gpu/lab';
@@ -16,7 +16,22 @@ export async function readBundle(model: string): Promise<LoadedBundle> {
   const dir = resolve(model);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--model ${model}: not a bundle folder (no such directory)`);
   if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`--model ${model}: no manifest.json in that folder (is it a bundle? convert a checkpoint with \`moe-lab convert\`)`);
-  return loadBundle(async (p) => new Uint8Array(await readFile(join(dir, p))));
+  // No total limit in Node (a 1B model's fp32 bundle is ~5 GB): only each file must fit in memory.
+  return loadBundle((p) => readWhole(join(dir, p)), undefined, undefined, Infinity);
+}
+
+/** A file's bytes; above 2 GiB (readFile's limit; an external-data file can be) by positioned reads. */
+async function readWhole(path: string): Promise<Uint8Array> {
+  const size = statSync(path).size;
+  if (size < 2 ** 31 - 1) return new Uint8Array(await readFile(path));
+  const out = new Uint8Array(size);
+  const fd = openSync(path, 'r');
+  try {
+    for (let at = 0; at < size; ) at += readSync(fd, out, at, Math.min(2 ** 30, size - at), at);
+  } finally {
+    closeSync(fd);
+  }
+  return out;
 }
 
 export async function ortFor(backend: string): Promise<{ ort: Ort; eps: string[]; name: BackendName }> {

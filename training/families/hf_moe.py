@@ -34,6 +34,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from rope_reference import rope_cos_sin
+
 
 class RMSNorm(nn.Module):
     def __init__(self, dim: int, eps: float):
@@ -288,7 +290,8 @@ class CausalLM(nn.Module):
     def forward(self, ids: torch.Tensor) -> Dict[str, Any]:
         c = self.config
         T = ids.shape[1]
-        cos, sin = rope(torch.arange(T), self.hd, c.get("rope_theta", 10000.0))
+        # rope_scaling / rope_parameters as modeling_rope_utils reads them (plain RoPE: the same numbers as rope())
+        cos, sin = rope_cos_sin(c, torch.arange(T), self.hd)
         mask = torch.full((T, T), float("-inf")).triu(1)
         h = self.model.embed_tokens(ids)
         if self.fam == "granitemoe":

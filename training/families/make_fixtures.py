@@ -23,7 +23,9 @@ sys.path.insert(0, TRAINING)
 sys.path.insert(0, HERE)
 
 from hf_io import write_safetensors  # noqa: E402
-from hf_moe import CausalLM, is_sparse  # noqa: E402
+from hf_moe import CausalLM  # noqa: E402
+from deepseek_v3 import DeepseekCausalLM  # noqa: E402
+import gpt_oss  # noqa: E402
 
 MIXTRAL = os.path.join(TRAINING, "fixtures", "tiny-mixtral")
 
@@ -52,6 +54,27 @@ CONFIGS = {
                    num_experts_per_tok=2, intermediate_size=32, attention_bias=True, lm_head_bias=True,
                    router_jitter_noise=0.25, input_jitter_noise=0.0, rms_norm_eps=1e-5, tie_word_embeddings=False,
                    sliding_window=None),
+    # 1 dense layer, then MoE; 4 groups of 2 experts, 2 groups kept, top-3; YaRN as DeepSeek-V3's config (scaled down)
+    "deepseek_v3": dict(architectures=["DeepseekV3ForCausalLM"], model_type="deepseek_v3", num_hidden_layers=3,
+                        num_key_value_heads=4, q_lora_rank=24, kv_lora_rank=16, qk_nope_head_dim=8, qk_rope_head_dim=8,
+                        v_head_dim=12, intermediate_size=48, moe_intermediate_size=16, n_routed_experts=8,
+                        n_shared_experts=1, num_experts_per_tok=3, n_group=4, topk_group=2, routed_scaling_factor=2.5,
+                        norm_topk_prob=True, scoring_func="sigmoid", topk_method="noaux_tc", first_k_dense_replace=1,
+                        moe_layer_freq=1, rms_norm_eps=1e-6, attention_bias=False, tie_word_embeddings=False,
+                        rope_theta=100.0, max_position_embeddings=256,
+                        rope_scaling=dict(type="yarn", factor=4.0, original_max_position_embeddings=64, beta_fast=32,
+                                          beta_slow=1, mscale=1.0, mscale_all_dim=1.0)),
+    # DeepSeek-V2-Lite style: q_proj (no q LoRA), softmax greedy top-k, 2 shared experts, attention biases, YaRN
+    # with mscale ≠ mscale_all_dim so the rope's attention factor is not 1
+    "deepseek_v2": dict(architectures=["DeepseekV2ForCausalLM"], model_type="deepseek_v2", num_hidden_layers=2,
+                        num_key_value_heads=4, q_lora_rank=None, kv_lora_rank=16, qk_nope_head_dim=8,
+                        qk_rope_head_dim=4, v_head_dim=8, intermediate_size=40, moe_intermediate_size=12,
+                        n_routed_experts=6, n_shared_experts=2, num_experts_per_tok=2, n_group=1, topk_group=1,
+                        routed_scaling_factor=1.0, norm_topk_prob=False, scoring_func="softmax", topk_method="greedy",
+                        first_k_dense_replace=1, moe_layer_freq=1, rms_norm_eps=1e-6, attention_bias=True,
+                        tie_word_embeddings=False, rope_theta=100.0, max_position_embeddings=256,
+                        rope_scaling=dict(type="yarn", factor=4.0, original_max_position_embeddings=64, beta_fast=32,
+                                          beta_slow=1, mscale=1.0, mscale_all_dim=0.707)),
 }
 
 
@@ -111,11 +134,12 @@ def make(fam: str):
     for attempt in range(300):
         seed = 4321 + attempt
         g = torch.Generator().manual_seed(seed)
-        model = CausalLM(cfg)
+        model = (DeepseekCausalLM if fam.startswith("deepseek") else CausalLM)(cfg)
         model.init_weights(cfg["initializer_range"], g)
         model.eval()
         with torch.no_grad():
-            if min(margin(model, model(torch.tensor([ids]))) for _, _, ids in cases) >= 1.0:
+            m = margin if not fam.startswith("deepseek") else lambda _, out: out["margin"]  # noqa: E731
+            if min(m(model, model(torch.tensor([ids]))) for _, _, ids in cases) >= 1.0:
                 break
     else:
         raise SystemExit(f"{fam}: no seed gave well-separated routing")
@@ -132,10 +156,11 @@ def make(fam: str):
     ref = {
         "format": "moe-lab-reference/1",
         "model": f"tiny-{fam}",
-        "generator": "training/families/make_fixtures.py (forward: training/families/hf_moe.py)",
+        "generator": "training/families/make_fixtures.py (forward: training/families/"
+                     f"{'deepseek_v3' if fam.startswith('deepseek') else 'hf_moe'}.py)",
         "seed": seed,
         "dtype": "float32",
-        "layer_kinds": ["moe" if is_sparse(cfg, fam, i) else "dense" for i in range(cfg["num_hidden_layers"])],
+        "layer_kinds": ["moe" if layer.sparse else "dense" for layer in model.model.layers],
         "notes": [
             "Layer-indexed arrays are [L][T][...]; a dense layer's router_logits / selected / gates are null.",
             "router_logits = the layer's router Linear on moe_in (raw); selected = expert ids best first; gates = "
@@ -154,5 +179,9 @@ def make(fam: str):
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    for fam in sys.argv[1:] or list(CONFIGS):
-        make(fam)
+    for fam in sys.argv[1:] or [*CONFIGS, "gpt_oss"]:
+        if fam == "gpt_oss":  # writes tiny-gpt_oss and tiny-gpt_oss-mxfp4 (training/families/gpt_oss.py)
+            mix = json.load(open(os.path.join(MIXTRAL, "reference.json")))
+            gpt_oss.make(TRAINING, [(c["name"], c.get("text"), c["input_ids"]) for c in mix["cases"]])
+        else:
+            make(fam)

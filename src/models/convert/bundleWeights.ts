@@ -11,6 +11,7 @@ import { transpose2d } from '../onnx/blocks';
 import { sideBySide } from '../onnx/routedExperts';
 import { Checkpoint } from './checkpoint';
 import { dequantizeMatMulWeight, type QuantBits } from '../onnx/quant';
+import { ropeFromManifest, type RopeScaling } from './ropeScaling';
 
 const { onnx } = onnxProto;
 
@@ -91,6 +92,8 @@ export function bundleWeights(bundle: LoadedBundle): { s: DecoderSpec; w: Decode
     return { w1: sideBySide(part('w1'), I, m.hiddenSize), w3: sideBySide(part('w3'), I, m.hiddenSize), w2 };
   };
   const d: MixtralDims = { V: m.vocabSize, D: m.hiddenSize, L: m.numLayers, H: m.numHeads, Hkv: m.numKvHeads, hd: m.headDim, I, E, k: m.router.topK, eps: m.rmsNormEps, theta, maxContext: m.maxContext };
+  // scaled RoPE, rebuilt from what the manifest records (plain RoPE keeps theta alone, as before)
+  if (m.ropeScaling) d.rope = ropeFromManifest(m, theta);
   const w: DecoderWeights = {
     embed: () => get('embed_tokens').data,
     inputNorm: (i) => ({ w: get(`l${i}_input_norm`).data }),
@@ -173,6 +176,7 @@ export function checkpointFromBundle(bundle: LoadedBundle): Checkpoint {
     max_position_embeddings: d.maxContext,
     rms_norm_eps: d.eps,
     rope_theta: d.theta,
+    ...(m.ropeScaling ? ropeConfig(m.ropeScaling) : {}),
     num_local_experts: d.E,
     num_experts_per_tok: d.k,
     tie_word_embeddings: false,
@@ -186,4 +190,10 @@ export function checkpointFromBundle(bundle: LoadedBundle): Checkpoint {
   ]);
   if (m.tokenizerConfig) files.set('tokenizer_config.json', bundle.files.get(m.tokenizerConfig)!);
   return Checkpoint.fromFiles({ get: (n) => files.get(n), names: () => [...files.keys()] });
+}
+
+/** config.json fields that give back a recorded RoPE scaling (partial_rotary_factor sits at the top level). */
+function ropeConfig(scaling: RopeScaling): Record<string, unknown> {
+  const { partial_rotary_factor: partial, ...rest } = scaling;
+  return { ...(rest.rope_type !== 'default' ? { rope_scaling: rest } : {}), ...(partial !== undefined ? { partial_rotary_factor: partial } : {}) };
 }

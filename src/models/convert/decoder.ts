@@ -18,9 +18,10 @@ import type { NativeRouter } from '../../routing/types';
 import type { Checkpoint } from './checkpoint';
 import type { Bundle, ConvertOptions, ModelDims, WeightType } from './types';
 import { finishBundle } from './finishBundle';
+import { BundleWriter } from './streamingWriter';
 
 export type LayerPlan =
-  | { kind: 'moe'; E: number; k: number; I: number; shared?: { I: number; gated: boolean } }
+  | { kind: 'moe'; E: number; k: number; I: number; shared?: { I: number; gated: boolean; /** experts fused into width I (DeepSeek n_shared_experts), 1 if absent */ count?: number } }
   | { kind: 'dense'; I: number };
 
 export interface DecoderSpec extends ModelDims {
@@ -63,6 +64,10 @@ export interface DecoderWeights {
   };
   /** [E × D] router rows as stored in the checkpoint */
   router(i: number): Float32Array;
+  /** [E] the router's selection bias (DeepSeek-V3 e_score_correction_bias), stored in routers.bin */
+  correctionBias?(i: number): Float32Array | undefined;
+  /** [E] router bias, for routers that have one (gpt-oss) */
+  routerBias?(i: number): Float32Array;
   /** stacked experts: w1ᵀ/w3ᵀ [D × E·I], w2ᵀ [E × I × D] */
   experts(i: number): { w1: Float32Array; w3: Float32Array; w2: Float32Array };
   /** shared expert [D × Is], [D × Is], [Is × D] and its sigmoid gate [D × 1] */
@@ -134,7 +139,7 @@ export function attnGraph(s: DecoderSpec, w: DecoderWeights, i: number, wt: Weig
   if (s.clipQkv !== undefined) opts.clip = s.clipQkv;
   if (s.attentionMultiplier !== undefined) opts.scale = s.attentionMultiplier;
   const x = addNorm(g, s, hidden, `l${i}_input_norm`, w.inputNorm(i));
-  const att = attention(g, x, positions, names, { numHeads: s.H, numKvHeads: s.Hkv, headDim: s.hd, ropeTheta: s.theta }, { key: pk, value: pv }, opts);
+  const att = attention(g, x, positions, names, { numHeads: s.H, numKvHeads: s.Hkv, headDim: s.hd, ropeTheta: s.rope ?? s.theta }, { key: pk, value: pv }, opts);
   g.o('Add', [hidden, scaled(g, att.out, s.residualMultiplier)], {}, IO.hiddenMid);
   const moeIn = addNorm(g, s, IO.hiddenMid, `l${i}_post_norm`, w.postNorm(i));
   g.o('Identity', [moeIn], {}, IO.moeIn);
@@ -220,31 +225,43 @@ export const DECODER_GRAPHS: GraphWriters = { embed: embedGraph, attn: attnGraph
 
 const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** Build the bundle of a decoder family. */
+/** Build the bundle of a decoder family: one graph at a time, each written (to opts.sink, if given) before the next is made. */
 export async function convertDecoder(ck: Checkpoint, s: DecoderSpec, w: DecoderWeights, opts: ConvertOptions, graphs: GraphWriters = DECODER_GRAPHS): Promise<Bundle> {
+  const unwatch = ck.watch({ signal: opts.signal, onTensor: (name, bytes, read, total) => opts.onBytes?.({ kind: 'tensor', name, bytes, read, total }) });
+  try {
+    return await writeDecoder(ck, s, w, opts, graphs);
+  } finally {
+    unwatch();
+  }
+}
+
+async function writeDecoder(ck: Checkpoint, s: DecoderSpec, w: DecoderWeights, opts: ConvertOptions, graphs: GraphWriters): Promise<Bundle> {
   const wt: WeightType = opts.dtype ?? 'fp32';
-  const files = new Map<string, Uint8Array>();
+  const out = new BundleWriter(opts);
   const fused = opts.fused === false ? undefined : graphs.fused;
   const steps = 3 + 2 * s.L + (fused ? 1 : 0);
   let step = 0;
-  const progress = (name: string) => opts.onProgress?.(name, step++, steps);
+  const progress = (name: string) => {
+    out.check();
+    opts.onProgress?.(name, step++, steps);
+  };
   progress('embed.onnx');
-  files.set('embed.onnx', graphs.embed(s, w, wt));
+  await out.put('embed.onnx', graphs.embed(s, w, wt));
   const attn: string[] = [];
   const moe: string[] = [];
   for (let i = 0; i < s.L; i++) {
     progress(`layer${i}.attn.onnx`);
-    files.set(`layer${i}.attn.onnx`, graphs.attn(s, w, i, wt));
+    await out.put(`layer${i}.attn.onnx`, graphs.attn(s, w, i, wt));
     attn.push(`layer${i}.attn.onnx`);
     progress(`layer${i}.moe.onnx`);
-    files.set(`layer${i}.moe.onnx`, graphs.moe(s, w, i, wt));
+    await out.put(`layer${i}.moe.onnx`, graphs.moe(s, w, i, wt));
     moe.push(`layer${i}.moe.onnx`);
   }
   progress('head.onnx');
-  files.set('head.onnx', graphs.head(s, w, wt));
+  await out.put('head.onnx', graphs.head(s, w, wt));
   if (fused) {
     progress('fused.onnx');
-    files.set('fused.onnx', fused(s, w, wt));
+    await out.put('fused.onnx', fused(s, w, wt));
   }
 
   // routers.bin, per layer: W_r [E × D] (nothing for a dense layer), post-attention norm weight [D]
@@ -262,9 +279,12 @@ export async function convertDecoder(ck: Checkpoint, s: DecoderSpec, w: DecoderW
   for (let i = 0; i < s.L; i++) {
     const plan = s.layers[i];
     const weight = put(plan.kind === 'moe' ? w.router(i) : new Float32Array(0));
+    const rb = plan.kind === 'moe' ? w.routerBias?.(i) : undefined;
+    const bias = rb ? put(rb) : undefined;
     const n = w.postNorm(i);
     const norm = put(n.w);
-    layersIdx.push({ weight, norm, ...(s.norm === 'layer' ? { normBias: put(n.b!) } : {}) });
+    const cb = plan.kind === 'moe' ? w.correctionBias?.(i) : undefined;
+    layersIdx.push({ weight, ...(bias !== undefined ? { bias } : {}), norm, ...(s.norm === 'layer' ? { normBias: put(n.b!) } : {}), ...(cb ? { correctionBias: put(cb) } : {}) });
   }
   const routers = new Uint8Array(offset);
   let at = 0;
@@ -273,11 +293,11 @@ export async function convertDecoder(ck: Checkpoint, s: DecoderSpec, w: DecoderW
     at += c.byteLength;
   }
   const firstMoe = s.layers.find((p) => p.kind === 'moe');
-  return finishBundle(ck, files, opts, wt, {
+  return finishBundle(ck, out, opts, wt, {
     architecture: s.architecture,
     dims: s,
     layers: s.layers.map((p) =>
-      p.kind === 'moe' ? { kind: 'moe', numExperts: p.E, topK: p.k, sharedExperts: p.shared ? 1 : 0 } : { kind: 'dense', numExperts: 0, topK: 0, sharedExperts: 0 },
+      p.kind === 'moe' ? { kind: 'moe', numExperts: p.E, topK: p.k, sharedExperts: p.shared ? (p.shared.count ?? 1) : 0 } : { kind: 'dense', numExperts: 0, topK: 0, sharedExperts: 0 },
     ),
     router: s.router,
     norm: s.norm,

@@ -8,7 +8,7 @@ import type { Ort } from '../../gpu/engine';
 import { validateManifest } from '../manifest';
 
 describe('fp16 bundles of the HF families', () => {
-  it.each(['qwen3_moe', 'olmoe', 'granitemoe', 'qwen2_moe', 'phimoe'])('%s stays within fp16 bounds of the fp32 reference', async (family) => {
+  it.each(['qwen3_moe', 'olmoe', 'granitemoe', 'qwen2_moe', 'phimoe', 'deepseek_v3', 'deepseek_v2'])('%s stays within fp16 bounds of the fp32 reference', async (family) => {
     const b = await convertBundle(readCheckpoint(`${familyDir(family)}/hf`), { id: family, dtype: 'fp16' });
     const lab = await Lab.open(ort as unknown as Ort, b, ['cpu'], 'node');
     const c = readFamilyReference(family).cases[0];

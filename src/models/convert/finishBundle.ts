@@ -4,8 +4,8 @@
 // ropeTheta).
 import type { LayerSpec, Manifest } from '../manifest';
 import { BUNDLE_FORMAT } from '../manifest';
-import { sha256Hex } from '../hash';
 import type { Checkpoint } from './checkpoint';
+import { BundleWriter } from './streamingWriter';
 import type { Bundle, ConvertOptions, ModelDims, WeightType } from './types';
 
 /** What a family adds to the bundle's shared files and manifest fields. */
@@ -22,22 +22,30 @@ export interface BundleModel {
   routerLayers: Manifest['routerWeights']['layers'];
 }
 
+/**
+ * `files`: the graphs so far, either held in a map (written here, in its order) or already written
+ * through a BundleWriter (convertDecoder streams them to opts.sink one at a time).
+ */
 export async function finishBundle(
   ck: Checkpoint,
-  files: Map<string, Uint8Array>,
+  files: Map<string, Uint8Array> | BundleWriter,
   opts: ConvertOptions,
   wt: WeightType,
   m: BundleModel,
 ): Promise<Bundle> {
-  files.set('routers.bin', m.routers);
-  files.set('tokenizer.json', ck.tokenizerJson);
-  if (ck.tokenizerConfig) files.set('tokenizer_config.json', ck.tokenizerConfig);
-  for (const [name, bytes] of opts.probes ?? []) files.set(`probes/${name}`, bytes);
+  let out: BundleWriter;
+  if (files instanceof BundleWriter) out = files;
+  else {
+    out = new BundleWriter(opts);
+    for (const [path, bytes] of files) await out.put(path, bytes);
+  }
+  await out.put('routers.bin', m.routers);
+  await out.put('tokenizer.json', ck.tokenizerJson);
+  if (ck.tokenizerConfig) await out.put('tokenizer_config.json', ck.tokenizerConfig);
+  for (const [name, bytes] of opts.probes ?? []) await out.put(`probes/${name}`, bytes);
   const probeLangs = [...(opts.probes?.keys() ?? [])].map((n) => n.replace(/\.json$/, ''));
 
-  const fileList = [];
-  for (const [path, bytes] of files)
-    fileList.push({ path, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) });
+  const fileList = out.written.map((f) => ({ ...f }));
   const d = m.dims;
   const cfg = ck.config;
   const manifest: Manifest = {
@@ -51,11 +59,13 @@ export async function finishBundle(
     numHeads: d.H,
     numKvHeads: d.Hkv,
     headDim: d.hd,
+    ...(d.vhd !== undefined ? { valueHeadDim: d.vhd } : {}),
     layers: m.layers,
     router: m.router,
     rmsNormEps: d.eps,
     ...(m.norm === 'layer' ? { norm: 'layer' as const } : {}),
     ropeTheta: d.theta,
+    ...(d.rope?.scaling ? { ropeScaling: d.rope.scaling } : {}),
     ...(m.intermediateSize !== undefined ? { intermediateSize: m.intermediateSize } : {}),
     maxContext: d.maxContext,
     dtype: wt,
@@ -71,5 +81,5 @@ export async function finishBundle(
     ...(typeof cfg.bos_token_id === 'number' ? { bosTokenId: cfg.bos_token_id } : {}),
     ...(typeof cfg.eos_token_id === 'number' ? { eosTokenId: cfg.eos_token_id } : {}),
   };
-  return { manifest, files };
+  return { manifest, files: out.kept };
 }

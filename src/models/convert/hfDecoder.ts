@@ -6,6 +6,7 @@ import { transpose2d } from '../onnx/blocks';
 import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
 import { moePlan, type DecoderSpec, type DecoderWeights, type NormWeights } from './decoder';
+import { ropeParams } from './ropeScaling';
 
 /** Fused expert tensors: gate rows [0, I) then up rows [I, 2I) of each expert's [2I × D] block; down [E, D, I]. */
 export interface FusedExperts {
@@ -167,24 +168,25 @@ export class HfDecoderWeights implements DecoderWeights {
   }
 }
 
-/** Fields every family reads the same way. */
-export function baseDims(config: Record<string, unknown>, epsDefault: number) {
+/** Fields every family reads the same way; `headDimKey` names an explicit head size (Qwen3-MoE: head_dim). */
+export function baseDims(config: Record<string, unknown>, epsDefault: number, headDimKey?: string) {
   const D = configNumber(config, 'hidden_size');
   const H = configNumber(config, 'num_attention_heads');
+  const hd = headDimKey ? configNumber(config, headDimKey, D / H) : D / H;
+  const rope = ropeParams(config, hd, 10000);
   const dims = {
     V: configNumber(config, 'vocab_size'),
     D,
     L: configNumber(config, 'num_hidden_layers'),
     H,
     Hkv: configNumber(config, 'num_key_value_heads', H),
-    hd: D / H,
+    hd,
     eps: configNumber(config, 'rms_norm_eps', epsDefault),
-    theta: configNumber(config, 'rope_theta', 10000),
+    theta: rope.theta,
     maxContext: configNumber(config, 'max_position_embeddings'),
+    rope,
   };
   if (dims.H % dims.Hkv !== 0) throw new Error(`config.json: num_attention_heads ${dims.H} is not a multiple of num_key_value_heads ${dims.Hkv}`);
-  if (config.rope_scaling !== undefined && config.rope_scaling !== null)
-    throw new Error(`config.json: rope_scaling ${JSON.stringify(config.rope_scaling)} is not supported yet (plain RoPE only)`);
   return dims;
 }
 

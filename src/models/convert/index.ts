@@ -7,6 +7,8 @@ import { convertOlmoe } from './olmoe';
 import { convertGranitemoe } from './granitemoe';
 import { convertQwen2Moe } from './qwen2_moe';
 import { convertPhimoe } from './phimoe';
+import { convertGptOss } from './gpt_oss';
+import { convertDeepseekV3 } from './deepseek_v3';
 
 export type { Bundle, ConvertOptions };
 
@@ -17,6 +19,9 @@ const FAMILIES: Record<string, (ck: Checkpoint, o: ConvertOptions) => Promise<Bu
   granitemoe: convertGranitemoe,
   qwen2_moe: convertQwen2Moe,
   phimoe: convertPhimoe,
+  gpt_oss: convertGptOss,
+  deepseek_v3: convertDeepseekV3,
+  deepseek_v2: convertDeepseekV3,
 };
 
 export async function convertBundle(ck: Checkpoint, opts: ConvertOptions): Promise<Bundle> {

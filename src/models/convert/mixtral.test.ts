@@ -38,7 +38,7 @@ describe('Mixtral converter', () => {
     };
     expect(() => Checkpoint.fromFiles(files({ model_type: 'mixtral' }))).toThrow('no model.safetensors, no model.safetensors.index.json and no *.safetensors file in the checkpoint');
     expect(() => Checkpoint.fromFiles(files({ model_type: 'mixtral' }, { 'model.safetensors.index.json': enc({ weight_map: { a: 'shard-1.safetensors' } }) }))).toThrow('shard-1.safetensors: listed in the index but missing from the checkpoint folder');
-    await expect(convertBundle(readCheckpoint(`${FIXTURE_DIR}/hf`, { model_type: 'llama' }), { id: 'x' })).rejects.toThrow('config.json: model_type "llama" is not supported (supported: mixtral, qwen3_moe, olmoe, granitemoe, qwen2_moe, phimoe)');
+    await expect(convertBundle(readCheckpoint(`${FIXTURE_DIR}/hf`, { model_type: 'llama' }), { id: 'x' })).rejects.toThrow('config.json: model_type "llama" is not supported (supported: mixtral, qwen3_moe, olmoe, granitemoe, qwen2_moe, phimoe, gpt_oss, deepseek_v3, deepseek_v2)');
     await expect(convertBundle(readCheckpoint(`${FIXTURE_DIR}/hf`, { num_experts_per_tok: 9 }), { id: 'x' })).rejects.toThrow('config.json: num_experts_per_tok 9 exceeds num_local_experts 8');
     await expect(convertBundle(readCheckpoint(`${FIXTURE_DIR}/hf`, { hidden_size: 16 }), { id: 'x' })).rejects.toThrow('tensor "model.embed_tokens.weight" has shape [299, 32], expected [299, 16]');
   });

@@ -8,6 +8,7 @@ import { configNumber } from './checkpoint';
 import { convertDecoder, type DecoderSpec } from './decoder';
 import { HfDecoderWeights } from './hfDecoder';
 import { MIXTRAL_GRAPHS } from './mixtralGraphs';
+import { ropeParams } from './ropeScaling';
 import type { Bundle, ConvertOptions, ModelDims } from './types';
 
 export interface MixtralDims extends ModelDims {
@@ -21,19 +22,22 @@ export function mixtralDims(config: Record<string, unknown>): MixtralDims {
   if (mt !== 'mixtral') throw new Error(`config.json: model_type ${JSON.stringify(mt)} is not supported by the Mixtral converter (expected "mixtral")`);
   const D = configNumber(config, 'hidden_size');
   const H = configNumber(config, 'num_attention_heads');
+  const hd = configNumber(config, 'head_dim', D / H);
+  const rope = ropeParams(config, hd, 1e6);
   const dims: MixtralDims = {
     V: configNumber(config, 'vocab_size'),
     D,
     L: configNumber(config, 'num_hidden_layers'),
     H,
     Hkv: configNumber(config, 'num_key_value_heads', H),
-    hd: configNumber(config, 'head_dim', D / H),
+    hd,
     I: configNumber(config, 'intermediate_size'),
     E: configNumber(config, 'num_local_experts'),
     k: configNumber(config, 'num_experts_per_tok'),
     eps: configNumber(config, 'rms_norm_eps', 1e-5),
-    theta: configNumber(config, 'rope_theta', 1e6),
+    theta: rope.theta,
     maxContext: configNumber(config, 'max_position_embeddings'),
+    rope,
   };
   if (dims.H % dims.Hkv !== 0) throw new Error(`config.json: num_attention_heads ${dims.H} is not a multiple of num_key_value_heads ${dims.Hkv}`);
   if (dims.k > dims.E) throw new Error(`config.json: num_experts_per_tok ${dims.k} exceeds num_local_experts ${dims.E}`);

@@ -19,7 +19,7 @@ function addAttnBlock(g: GraphBuilder, s: DecoderSpec, w: DecoderWeights, i: num
   const o = g.weight(`l${i}_o`, a.o, [s.H * s.hd, s.D]);
   // Router logits decide the routing the lab is about: float32 in every dtype (E·D values).
   const router = g.weight(`l${i}_router`, transpose2d(w.router(i), E, s.D), [s.D, E], { exact: true });
-  const att = attention(g, rmsNorm(g, hidden, inNorm, s.eps), positions, { q, k, v, o }, { numHeads: s.H, numKvHeads: s.Hkv, headDim: s.hd, ropeTheta: s.theta }, past);
+  const att = attention(g, rmsNorm(g, hidden, inNorm, s.eps), positions, { q, k, v, o }, { numHeads: s.H, numKvHeads: s.Hkv, headDim: s.hd, ropeTheta: s.rope ?? s.theta }, past);
   const mid = g.o('Add', [hidden, att.out]);
   const moeIn = rmsNorm(g, mid, postNorm, s.eps);
   return { mid, moeIn, logits: linear(g, moeIn, router), key: att.key, value: att.value };

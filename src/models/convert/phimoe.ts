@@ -5,11 +5,14 @@
 //  - router block_sparse_moe.gate, experts block_sparse_moe.experts.{j}.w1/w3/w2 (Mixtral names);
 //  - routing = sparsemixer top-2 in eval mode with jitter_eps = router_jitter_noise (native policy
 //    `sparsemixer`, src/routing/policies/native.ts);
-//  - RoPE: plain only — the longrope rope_scaling of released Phi-3.5-MoE is rejected for now.
+//  - RoPE: rope_scaling as ropeScaling.ts reads it (released Phi-3.5-MoE: longrope, original_max_position_embeddings
+//    at the top level); PhimoeRotaryEmbedding scales cos/sin by rope_scaling.short_mscale or long_mscale, picked
+//    per call like the short/long factors (max(position_ids) + 1 vs original_max_position_embeddings).
 import type { Checkpoint } from './checkpoint';
 import { configNumber } from './checkpoint';
 import { convertDecoder, type DecoderSpec } from './decoder';
 import { baseDims, checkModelType, checkTopK, HfDecoderWeights } from './hfDecoder';
+import { ropeParams } from './ropeScaling';
 import type { Bundle, ConvertOptions } from './types';
 
 export function phimoeSpec(config: Record<string, unknown>): DecoderSpec {
@@ -23,6 +26,8 @@ export function phimoeSpec(config: Record<string, unknown>): DecoderSpec {
   return {
     architecture: 'phimoe',
     ...b,
+    // PhimoeRotaryEmbedding: cos/sin scaled by rope_scaling.short_mscale / long_mscale per call (longrope)
+    rope: ropeParams(config, b.hd, 10000, { mscales: true }),
     norm: 'layer',
     router: { type: 'sparsemixer', topK: 2, jitterEps: configNumber(config, 'router_jitter_noise', 0.01) },
     layers: Array.from({ length: b.L }, () => ({ kind: 'moe' as const, E, k, I })),

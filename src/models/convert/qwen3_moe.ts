@@ -15,7 +15,7 @@ import type { Bundle, ConvertOptions } from './types';
 
 export function qwen3MoeSpec(config: Record<string, unknown>): DecoderSpec {
   checkModelType(config, 'qwen3_moe');
-  const b = baseDims(config, 1e-6);
+  const b = baseDims(config, 1e-6, 'head_dim');
   const E = configNumber(config, 'num_experts');
   const k = configNumber(config, 'num_experts_per_tok');
   checkTopK(E, k, 'num_experts');
@@ -25,7 +25,6 @@ export function qwen3MoeSpec(config: Record<string, unknown>): DecoderSpec {
   return {
     architecture: 'qwen3_moe',
     ...b,
-    hd: configNumber(config, 'head_dim', b.D / b.H),
     norm: 'rms',
     router: { type: 'softmax_topk', topK: k, normTopkProb: config.norm_topk_prob === true },
     layers,

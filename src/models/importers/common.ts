@@ -3,9 +3,18 @@
 // know). Traces from serving engines may lack router logits, gates and loss; parseTrace accepts
 // that and the views that need them say so.
 import { readNpy } from './npy';
+import { InputError, readJson } from '../../routing/safeJson';
+import { maxOf } from '../../routing/limits';
 
-export type ImportFormat = 'hf' | 'vllm' | 'sglang' | 'megatron';
-export const IMPORT_FORMATS: ImportFormat[] = ['hf', 'vllm', 'sglang', 'megatron'];
+export type ImportFormat = 'hf' | 'vllm' | 'sglang' | 'sglang-routed' | 'trtllm' | 'megatron';
+export const IMPORT_FORMATS: ImportFormat[] = [
+  'hf',
+  'vllm',
+  'sglang',
+  'sglang-routed',
+  'trtllm',
+  'megatron',
+];
 
 /** Parts of a trace an engine capture may not hold. */
 export type Lack = 'routerLogits' | 'gates' | 'loss' | 'next' | 'tokenText';
@@ -19,6 +28,8 @@ export interface ImportedLayer {
   selected: number[][];
   /** [T][k_t] gate weights, when known */
   gates?: number[][];
+  /** [T][D] the router's input hidden states, when the capture has them (Megatron hidden-state sidecar) */
+  moeIn?: number[][];
 }
 
 export interface ImportedTrace {
@@ -41,17 +52,20 @@ export interface InputFile {
   bytes: Uint8Array;
 }
 
-export class ImportError extends Error {}
+export class ImportError extends InputError {
+  override name = 'ImportError';
+}
 
 export const fail = (name: string, msg: string): never => {
   throw new ImportError(`${name}: ${msg}`);
 };
 
+/** A capture's JSON, depth-limited (safeJson.ts); refusals are ImportErrors naming the file. */
 export function parseJson(f: InputFile): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(f.bytes));
+    return readJson(f.bytes, f.name);
   } catch (e) {
-    return fail(f.name, `not valid JSON (${(e as Error).message})`);
+    throw new ImportError((e as Error).message);
   }
 }
 
@@ -152,7 +166,7 @@ export function checkExpertRange(
 }
 
 export const maxExpertId = (layers: ImportedLayer[]): number =>
-  layers.reduce((m, l) => l.selected.reduce((a, s) => Math.max(a, ...s), m), -1);
+  layers.reduce((m, l) => l.selected.reduce((a, s) => maxOf(s, a), m), -1);
 
 /** "layer 3" / "layers 0, 1" */
 export const layerList = (xs: number[]): string =>

@@ -10,6 +10,7 @@
 // Selections and gates come from the model's own routing (src/routing/policies/native.ts).
 import { routeNative } from '../../routing/policies/native';
 import type { NativeRouter } from '../../routing/types';
+import { LIMITS } from '../../routing/limits';
 import {
   fail,
   layerList,
@@ -116,10 +117,10 @@ export function importHf(file: InputFile, opts: HfOptions = {}): ImportedTrace {
       `config.model_type "${type}" is not supported (known: ${Object.keys(EXPERT_KEY).join(', ')})`,
     );
   const L = int(config.num_hidden_layers, -1);
-  if (L < 1)
+  if (L < 1 || L > LIMITS.layers)
     fail(
       name,
-      `config.num_hidden_layers must be a positive integer, got ${JSON.stringify(config.num_hidden_layers)}`,
+      `config.num_hidden_layers must be an integer in 1..${LIMITS.layers}, got ${JSON.stringify(config.num_hidden_layers)}`,
     );
   const kind = j.kind;
   if (kind !== 'logits' && kind !== 'probs')
@@ -143,10 +144,18 @@ export function importHf(file: InputFile, opts: HfOptions = {}): ImportedTrace {
     );
   const E = int(config[EXPERT_KEY[type]], -1);
   if (E < 1) fail(name, `config.${EXPERT_KEY[type]} (number of experts) is missing`);
+  if (E > LIMITS.experts)
+    fail(name, `config.${EXPERT_KEY[type]} = ${E} is over the limit of ${LIMITS.experts} experts`);
   if (opts.experts !== undefined && opts.experts !== E)
     fail(name, `--experts ${opts.experts} does not match config.${EXPERT_KEY[type]} = ${E}`);
   const biases = Array.isArray(j.correction_bias) ? (j.correction_bias as number[][]) : undefined;
+  biases?.forEach((b, n) => {
+    if (!(Array.isArray(b) && b.length === E && b.every((x) => Number.isFinite(x))))
+      fail(name, `correction_bias[${n}] must hold E = ${E} finite numbers`);
+  });
   const probe = nativeRouterFromConfig(config);
+  if (!(Number.isInteger(probe.topK) && probe.topK >= 1 && probe.topK <= E))
+    fail(name, `config.num_experts_per_tok (top-k) must be an integer in 1..${E} (the number of experts), got ${probe.topK}`);
   const notices: string[] = [];
   if (kind === 'probs') {
     if (probe.type !== 'softmax_topk' && probe.type !== 'topk_softmax')
@@ -187,8 +196,9 @@ export function importHf(file: InputFile, opts: HfOptions = {}): ImportedTrace {
           `${at}[${t}] must hold E = ${E} values, got ${Array.isArray(row) ? row.length : typeof row}`,
         );
       (row as unknown[]).forEach((v, e) => {
-        if (typeof v !== 'number' && v !== null)
-          fail(name, `${at}[${t}][${e}] must be a number, got ${JSON.stringify(v)}`);
+        // (JSON.parse reads 1e999 as Infinity: refused like any non-number)
+        if (!Number.isFinite(v) && v !== null)
+          fail(name, `${at}[${t}][${e}] must be a finite number or null, got ${String(v).slice(0, 40)}`);
         const x = v === null ? -Infinity : (v as number);
         z[t * E + e] = kind === 'probs' ? (x > 0 ? Math.log(x) : -Infinity) : x;
       });
@@ -228,7 +238,7 @@ export function importHf(file: InputFile, opts: HfOptions = {}): ImportedTrace {
     if (!(
       Array.isArray(j.loss) &&
       j.loss.length === Math.max(0, T - 1) &&
-      j.loss.every((x) => typeof x === 'number')
+      j.loss.every((x) => Number.isFinite(x))
     ))
       fail(name, `loss must list T − 1 = ${Math.max(0, T - 1)} numbers`);
     out.loss = j.loss as number[];

@@ -7,9 +7,13 @@
 // shape logit_shape); given that file, router logits come along. No gate weights, no loss.
 // When the router returned a boolean routing map, top_indices are in expert-id order, not best
 // first; with logits we re-order each token's experts by its logits.
+// With hidden-state capture each record also points into hidden_states_rank{r}.bin (the router's input,
+// bfloat16 [num_tokens, hidden_size] at hs_offset/hs_bytes, shape hs_shape; router_trace.py
+// load_hidden_states_for_record); given that file, each layer's moeIn [T][D] comes along.
 import {
   checkExpertRange,
   fail,
+  isObj,
   layerList,
   maxExpertId,
   tokensOrPositions,
@@ -18,12 +22,16 @@ import {
   type InputFile,
   type Lack,
 } from './common';
+import { readJson } from '../../routing/safeJson';
+import { LIMITS, maxOf } from '../../routing/limits';
 
 export interface MegatronOptions {
   /** which step to import (default: the first one in the file) */
   step?: number;
   /** the logits_rank{r}.bin sidecar */
   logits?: InputFile;
+  /** the hidden_states_rank{r}.bin sidecar */
+  hiddenStates?: InputFile;
   tokens?: InputFile;
   experts?: number;
   modelId?: string;
@@ -37,6 +45,9 @@ interface Rec {
   logitOffset?: number;
   logitBytes?: number;
   logitShape?: number[];
+  hsOffset?: number;
+  hsBytes?: number;
+  hsShape?: number[];
 }
 
 type Obj = Record<string, unknown>;
@@ -63,10 +74,11 @@ export function importMegatron(file: InputFile, opts: MegatronOptions = {}): Imp
       const at = `line ${i + 1}`;
       let r: Obj;
       try {
-        r = JSON.parse(text);
+        r = readJson(text, `${name}: ${at}`) as Obj;
       } catch (e) {
-        return fail(name, `${at}: not valid JSON (${(e as Error).message})`);
+        return fail(name, (e as Error).message.slice(name.length + 2));
       }
+      if (!isObj(r)) return fail(name, `${at}: must be a JSON object`);
       if (r.mtp_idx !== undefined || (r.block !== undefined && r.block !== 'decoder')) {
         mtp++;
         return;
@@ -99,6 +111,13 @@ export function importMegatron(file: InputFile, opts: MegatronOptions = {}): Imp
               logitShape: r.logit_shape as number[],
             }
           : {}),
+        ...(isInt(r.hs_offset)
+          ? {
+              hsOffset: r.hs_offset,
+              hsBytes: r.hs_bytes as number,
+              hsShape: r.hs_shape as number[],
+            }
+          : {}),
       });
     });
   if (recs.length === 0)
@@ -121,7 +140,9 @@ export function importMegatron(file: InputFile, opts: MegatronOptions = {}): Imp
         `step ${step}: layer ${l} routes ${T(rs)} tokens but layer ${first[0].layer} routes ${T(first)}`,
       );
   const nTok = T(first);
-  const maxLayer = Math.max(...byLayer.keys());
+  const maxLayer = maxOf(byLayer.keys());
+  if (maxLayer >= LIMITS.layers)
+    fail(name, `"layer" ${maxLayer} is beyond the limit of ${LIMITS.layers} layers`);
   const notices: string[] = [];
   const lacks: Lack[] = ['gates', 'loss', 'next'];
   const useLogits = opts.logits !== undefined && chosen.some((r) => r.logitOffset !== undefined);
@@ -130,6 +151,12 @@ export function importMegatron(file: InputFile, opts: MegatronOptions = {}): Imp
       `${opts.logits.name} ignored: the records point to no logits (run with logit capture)`,
     );
   if (!useLogits) lacks.unshift('routerLogits');
+  const useHidden = opts.hiddenStates !== undefined && chosen.some((r) => r.hsOffset !== undefined);
+  if (opts.hiddenStates && !useHidden)
+    notices.push(
+      `${opts.hiddenStates.name} ignored: the records point to no hidden states (run with hidden-state capture)`,
+    );
+  let hiddenSize = 0;
 
   let width = 0;
   const layers: ImportedLayer[] = [];
@@ -141,6 +168,16 @@ export function importMegatron(file: InputFile, opts: MegatronOptions = {}): Imp
     }
     const selected = rs.flatMap((r) => r.top.map((row) => row.slice()));
     const layer: ImportedLayer = { index: l, kind: 'moe', selected };
+    if (useHidden) {
+      layer.moeIn = rs.flatMap((r) => hiddenRows(r, opts.hiddenStates!, name));
+      const D = layer.moeIn[0]?.length ?? 0;
+      if (hiddenSize && D !== hiddenSize)
+        fail(
+          opts.hiddenStates!.name,
+          `layer ${l} has hidden size ${D} but layer ${layers.find((x) => x.moeIn)?.index} has ${hiddenSize}`,
+        );
+      hiddenSize = D;
+    }
     if (useLogits) {
       const rows: number[][] = [];
       for (const r of rs) {
@@ -181,6 +218,10 @@ export function importMegatron(file: InputFile, opts: MegatronOptions = {}): Imp
   if (mtp) notices.push(`${mtp} MTP / non-decoder records skipped`);
   if (useLogits)
     notices.push('router logits from the bfloat16 sidecar; each token’s experts ordered by logit');
+  if (useHidden)
+    notices.push(
+      `router input hidden states (moe_in, ${hiddenSize} values per token) from the bfloat16 sidecar ${opts.hiddenStates!.name}`,
+    );
   notices.push('Megatron router traces record the chosen expert ids only: no gate weights or loss');
 
   const tokens = tokensOrPositions(opts.tokens, nTok, notices, lacks, (tk, f) => {
@@ -209,10 +250,47 @@ export function importMegatron(file: InputFile, opts: MegatronOptions = {}): Imp
       files: [
         name,
         ...(useLogits ? [opts.logits!.name] : []),
+        ...(useHidden ? [opts.hiddenStates!.name] : []),
         ...(opts.tokens ? [opts.tokens.name] : []),
       ],
       lacks,
     },
     notices,
   };
+}
+
+/** A record's router-input rows [num_tokens][D] from the hidden-state sidecar (bfloat16, C order). */
+function hiddenRows(r: Rec, f: InputFile, name: string): number[][] {
+  const shape = r.hsShape;
+  if (r.hsOffset === undefined)
+    return fail(
+      name,
+      `line ${r.line}: no hs_offset although other records of the step have hidden states`,
+    );
+  if (
+    !Array.isArray(shape) ||
+    shape.length !== 2 ||
+    shape[0] !== r.top.length ||
+    !isInt(shape[1]) ||
+    shape[1] < 1
+  )
+    return fail(
+      name,
+      `line ${r.line}: hs_shape must be [num_tokens = ${r.top.length}, hidden_size], got ${JSON.stringify(shape)}`,
+    );
+  const count = shape[0] * shape[1];
+  if (r.hsBytes !== 2 * count)
+    fail(
+      name,
+      `line ${r.line}: hs_bytes ${r.hsBytes} is not 2 × ${shape.join(' × ')} (bfloat16 [${shape.join(', ')}])`,
+    );
+  if (r.hsOffset < 0 || r.hsOffset + 2 * count > f.bytes.length)
+    fail(
+      f.name,
+      `line ${r.line} of ${name} points at bytes ${r.hsOffset}..${r.hsOffset + 2 * count} (bfloat16 [${shape.join(', ')}]) but the file has ${f.bytes.length}`,
+    );
+  const z = bf16(f.bytes, r.hsOffset, count);
+  return Array.from({ length: shape[0] }, (_, t) =>
+    Array.from(z.subarray(t * shape[1], (t + 1) * shape[1])),
+  );
 }

@@ -2,6 +2,7 @@
 // header length, a Python-dict header {'descr', 'fortran_order', 'shape'}, then the raw array.
 // Only what engine dumps use: little-endian (or byte-sized) integers and floats in C order.
 // Pure TypeScript over bytes, so the CLI and the page read the same files.
+import { InputError } from '../../routing/safeJson';
 
 export type NpyDtype = 'i1' | 'u1' | 'i2' | 'u2' | 'i4' | 'u4' | 'i8' | 'u8' | 'f4' | 'f8' | 'b1';
 
@@ -31,7 +32,7 @@ const SIZES: Record<NpyDtype, number> = {
 /** Parse a .npy file. Errors start with `name: ` and say what is wrong (dtype, order, size…). */
 export function readNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   const fail = (msg: string): never => {
-    throw new Error(`${name}: ${msg}`);
+    throw new InputError(`${name}: ${msg}`);
   };
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b))
     fail('not a .npy file (missing the \\x93NUMPY magic bytes)');
@@ -48,12 +49,12 @@ export function readNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined)
-    return fail(`malformed header ${JSON.stringify(header.trim())}`);
+    return fail(`malformed header ${JSON.stringify(header.trim().slice(0, 120))}`);
   if (fortran === 'True')
     fail('fortran_order is True; save a C-order array (np.ascontiguousarray) instead');
   const order = descr[0];
   const code = descr.slice(1) as NpyDtype;
-  if (!(code in SIZES) || !['<', '|', '='].includes(order) || (order === '|' && SIZES[code] > 1))
+  if (!Object.hasOwn(SIZES, code) || !['<', '|', '='].includes(order) || (order === '|' && SIZES[code] > 1))
     fail(
       `dtype '${descr}' is not supported (little-endian ints, unsigned ints, floats or bool: '<i4', '<i8', '<f4', …)`,
     );

@@ -19,6 +19,7 @@ import {
   type ImportedTrace,
   type InputFile,
 } from './common';
+import { maxOf } from '../../routing/limits';
 
 export const SGLANG_FORMAT = 'sglang-expert-distribution/1';
 
@@ -72,7 +73,7 @@ export function importSglang(file: InputFile, opts: SglangOptions = {}): Importe
         `${at}.topk_ids_of_layer must be [layers = ${L}][tokens][k], got ${Array.isArray(topk) ? `${topk.length} layers` : typeof topk}`,
       );
     requests += Array.isArray(rec.extend_seq_lens) ? rec.extend_seq_lens.length : n;
-    ids.push(...rec.input_ids);
+    for (const id of rec.input_ids) ids.push(id); // (a spread of a long prefill overflows the stack)
     topk.forEach((rows, l) => {
       if (!Array.isArray(rows) || rows.length !== n)
         fail(
@@ -115,9 +116,9 @@ export function importSglang(file: InputFile, opts: SglangOptions = {}): Importe
     notices.push(
       `${j.records.length} forward passes (${requests} request segments) joined in recording order into one token sequence`,
     );
-  if (P !== Math.max(...map.flat()) + 1)
+  if (P !== maxOf(map.flat()) + 1)
     notices.push(
-      `physical → logical map applied (${P} physical slots → ${Math.max(...map.flat()) + 1} logical experts)`,
+      `physical → logical map applied (${P} physical slots → ${maxOf(map.flat()) + 1} logical experts)`,
     );
   notices.push(
     'SGLang per-token dumps record the chosen expert ids only: no router logits, gate weights or loss',
@@ -130,7 +131,7 @@ export function importSglang(file: InputFile, opts: SglangOptions = {}): Importe
       fail(opts.tokens.name, `token ids do not match the dump's input_ids (${ids.length} tokens)`);
     texts = tk.texts;
   }
-  const E = opts.experts ?? Math.max(...map.flat()) + 1;
+  const E = opts.experts ?? maxOf(map.flat()) + 1;
   checkExpertRange(layers, E, name, opts.experts !== undefined ? '--experts' : 'the map');
   return {
     model: { id: opts.modelId ?? 'sglang-import', numLayers: L, numExperts: E },

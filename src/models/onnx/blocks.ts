@@ -3,6 +3,7 @@
 // SwiGLU experts weighted by a dense gate matrix. Each function adds nodes to a GraphBuilder
 // and returns the names of its outputs. Shapes use B (batch), T (new tokens), P (past), S = P+T.
 import type { GraphBuilder } from './builder';
+import type { RopeParams } from '../convert/ropeScaling';
 
 /** [out × in] row-major (PyTorch Linear.weight) → [in × out] for MatMul. */
 export function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array {
@@ -25,24 +26,75 @@ export function linear(g: GraphBuilder, x: string, weightT: string, bias?: strin
   return bias ? g.o('Add', [y, bias]) : y;
 }
 
-/** cos/sin tables [B, T, headDim] for integer positions [B, T] (HF: emb = cat(freqs, freqs)). */
-export function ropeTables(g: GraphBuilder, positions: string, headDim: number, theta: number): { cos: string; sin: string } {
-  const half = headDim / 2;
-  // HF: inv_freq = 1 / theta ** (arange(0, d, 2) / d)
-  const inv = g.initOnce(`rope_inv_freq_${headDim}_${theta}`, () => Float32Array.from({ length: half }, (_, i) => 1 / Math.pow(theta, (2 * i) / headDim)), [half]);
+/**
+ * cos/sin tables [B, T, dim] for integer positions [B, T] (HF: emb = cat(freqs, freqs)). `rope` is θ (plain RoPE
+ * over headDim) or RopeParams (convert/ropeScaling.ts): its dim rotated channels, scaled inverse frequencies, the
+ * attention factor on cos/sin, and for dynamic / longrope the per-call choice from max(positions) + 1.
+ */
+export function ropeTables(g: GraphBuilder, positions: string, headDim: number, rope: number | RopeParams): { cos: string; sin: string } {
   const pos = g.o('Cast', [positions], { to: 1 });
+  // Plain RoPE keeps its original initializer name and values: bundles written before scaling stay byte-identical.
+  const plain = typeof rope === 'number' || (rope.type === 'default' && rope.dim === headDim && rope.attentionFactor === 1);
+  const theta = typeof rope === 'number' ? rope : rope.theta;
+  let inv: string;
+  let useLong: string | undefined;
+  if (plain) {
+    const half = headDim / 2;
+    // HF: inv_freq = 1 / theta ** (arange(0, d, 2) / d)
+    inv = g.initOnce(`rope_inv_freq_${headDim}_${theta}`, () => Float32Array.from({ length: half }, (_, i) => 1 / Math.pow(theta, (2 * i) / headDim)), [half]);
+  } else {
+    const r = rope as RopeParams;
+    const half = r.dim / 2;
+    inv = r.dynamic ? '' : g.initOnce(`rope_inv_freq_${r.type}_${r.dim}_${theta}`, () => r.invFreq, [half]);
+    if (r.dynamic || r.long) {
+      const seqLen = g.o('Add', [g.o('ReduceMax', [pos], { keepdims: 0 }), g.scalar(1)]); // max(position_ids) + 1
+      if (r.long) {
+        // longrope: long factors once the call reaches past the original context
+        const long = g.initOnce(`rope_inv_freq_long_${r.dim}_${theta}`, () => r.long!.invFreq, [half]);
+        useLong = g.o('Greater', [seqLen, g.scalar(r.long.originalMaxPositions)]);
+        inv = g.o('Where', [useLong, long, inv]);
+      } else {
+        // dynamic NTK: base · (factor · L / max − (factor − 1))^(dim / (dim − 2)) with L = max(seqLen, max)
+        const { factor, maxPositions } = r.dynamic!;
+        const L = g.o('Max', [seqLen, g.scalar(maxPositions)]);
+        const ratio = g.o('Sub', [g.o('Div', [g.o('Mul', [L, g.scalar(factor)]), g.scalar(maxPositions)]), g.scalar(factor - 1)]);
+        const base = g.o('Mul', [g.scalar(theta), g.o('Pow', [ratio, g.scalar(r.dim / (r.dim - 2))])]);
+        const exps = g.initOnce(`rope_exponents_${r.dim}`, () => Float32Array.from({ length: half }, (_, i) => (2 * i) / r.dim), [half]);
+        inv = g.o('Reciprocal', [g.o('Pow', [base, exps])]);
+      }
+    }
+  }
   const freqs = g.o('Mul', [g.o('Unsqueeze', [pos, g.ints([-1])]), inv]);
   const emb = g.o('Concat', [freqs, freqs], { axis: -1 });
-  return { cos: g.o('Cos', [emb]), sin: g.o('Sin', [emb]) };
+  let cos = g.o('Cos', [emb]);
+  let sin = g.o('Sin', [emb]);
+  const r = rope as RopeParams;
+  const longAf = plain ? undefined : r.long?.attentionFactor;
+  if (!plain && (r.attentionFactor !== 1 || (longAf !== undefined && longAf !== 1))) {
+    // HF multiplies cos and sin by the rotary embedding's attention_scaling (yarn, longrope; PhiMoE: the
+    // short or long mscale of the call)
+    const af =
+      longAf !== undefined && longAf !== r.attentionFactor
+        ? g.o('Where', [useLong!, g.scalar(longAf), g.scalar(r.attentionFactor)])
+        : g.scalar(r.attentionFactor);
+    cos = g.o('Mul', [cos, af]);
+    sin = g.o('Mul', [sin, af]);
+  }
+  return { cos, sin };
 }
 
-/** x * cos + rotate_half(x) * sin, with rotate_half(x) = cat(-x2, x1) on the last axis. */
-export function applyRope(g: GraphBuilder, x: string, cos: string, sin: string, headDim: number): string {
-  const half = headDim / 2;
-  const x1 = g.o('Slice', [x, g.ints([0]), g.ints([half]), g.ints([-1])]);
-  const x2 = g.o('Slice', [x, g.ints([half]), g.ints([headDim]), g.ints([-1])]);
+/**
+ * x * cos + rotate_half(x) * sin, with rotate_half(x) = cat(-x2, x1) on the last axis, over the first `rotDim`
+ * channels; channels rotDim … fullDim − 1 pass through (partial_rotary_factor < 1).
+ */
+export function applyRope(g: GraphBuilder, x: string, cos: string, sin: string, rotDim: number, fullDim = rotDim): string {
+  const half = rotDim / 2;
+  const xr = fullDim > rotDim ? g.o('Slice', [x, g.ints([0]), g.ints([rotDim]), g.ints([-1])]) : x;
+  const x1 = g.o('Slice', [xr, g.ints([0]), g.ints([half]), g.ints([-1])]);
+  const x2 = g.o('Slice', [xr, g.ints([half]), g.ints([rotDim]), g.ints([-1])]);
   const rot = g.o('Concat', [g.o('Neg', [x2]), x1], { axis: -1 });
-  return g.o('Add', [g.o('Mul', [x, cos]), g.o('Mul', [rot, sin])]);
+  const y = g.o('Add', [g.o('Mul', [xr, cos]), g.o('Mul', [rot, sin])]);
+  return fullDim > rotDim ? g.o('Concat', [y, g.o('Slice', [x, g.ints([rotDim]), g.ints([fullDim]), g.ints([-1])])], { axis: -1 }) : y;
 }
 
 export interface AttentionWeights {
@@ -69,7 +121,8 @@ export interface AttentionDims {
   numHeads: number;
   numKvHeads: number;
   headDim: number;
-  ropeTheta: number;
+  /** θ of plain RoPE, or scaled RoPE (convert/ropeScaling.ts) */
+  ropeTheta: number | RopeParams;
 }
 
 /**
@@ -116,12 +169,13 @@ export function attention(
   const v4 = g.o('Transpose', [g.o('Reshape', [v, g.ints([0, 0, Hkv, hd])])], { perm: [0, 2, 1, 3] });
 
   const { cos, sin } = ropeTables(g, positions, hd, ropeTheta);
+  const rotDim = typeof ropeTheta === 'number' ? hd : ropeTheta.dim;
   const cos4 = g.o('Unsqueeze', [cos, g.ints([1])]); // [B,1,T,hd]
   const sin4 = g.o('Unsqueeze', [sin, g.ints([1])]);
   const cos5 = g.o('Unsqueeze', [cos4, g.ints([1])]); // [B,1,1,T,hd]
   const sin5 = g.o('Unsqueeze', [sin4, g.ints([1])]);
-  const qr = applyRope(g, q5, cos5, sin5, hd);
-  const kr = applyRope(g, k4, cos4, sin4, hd);
+  const qr = applyRope(g, q5, cos5, sin5, rotDim, hd);
+  const kr = applyRope(g, k4, cos4, sin4, rotDim, hd);
 
   const kAll = past ? g.o('Concat', [past.key, kr], { axis: 2 }) : kr; // [B,Hkv,S,hd]
   const vAll = past ? g.o('Concat', [past.value, v4], { axis: 2 }) : v4;

@@ -14,7 +14,10 @@ export interface ExpertMatrices {
   down: string;
 }
 
-export function routedExperts(g: GraphBuilder, x: string, gates: string, experts: ExpertMatrices[], D: number): { out: string; norms: string } {
+/** Expert e on its rows xe [n, D] → [n, D], for experts other than plain SwiGLU (gpt-oss). */
+export type ExpertFfn = (g: GraphBuilder, xe: string, e: number) => string;
+
+export function routedExperts(g: GraphBuilder, x: string, gates: string, experts: ExpertMatrices[], D: number, ffn?: ExpertFfn): { out: string; norms: string } {
   const E = experts.length;
   const x2 = g.o('Reshape', [x, g.ints([-1, D])]); // [N, D]
   const g2 = g.o('Reshape', [gates, g.ints([-1, E])]); // [N, E]
@@ -27,9 +30,11 @@ export function routedExperts(g: GraphBuilder, x: string, gates: string, experts
     const idx = g.o('Squeeze', [rows, g.ints([0])]); // [n]
     const at = g.o('Unsqueeze', [idx, g.ints([1])]); // [n, 1]: ScatterND indices
     const xe = g.o('Gather', [x2, idx], { axis: 0 }); // [n, D]
-    const h1 = g.o('MatMul', [xe, w.gate]);
-    const act = g.o('Mul', [g.o('Mul', [h1, g.o('Sigmoid', [h1])]), g.o('MatMul', [xe, w.up])]);
-    const ye = g.o('MatMul', [act, w.down]); // [n, D]
+    const swiglu = () => {
+      const h1 = g.o('MatMul', [xe, w.gate]);
+      return g.o('MatMul', [g.o('Mul', [g.o('Mul', [h1, g.o('Sigmoid', [h1])]), g.o('MatMul', [xe, w.up])]), w.down]);
+    };
+    const ye = ffn ? ffn(g, xe, e) : swiglu(); // [n, D]
     const weighted = g.o('Mul', [ye, g.o('Unsqueeze', [g.o('Gather', [ge, idx], { axis: 0 }), g.ints([1])])]);
     // A token may visit several experts: add to what earlier experts wrote at its row.
     acc = g.o('ScatterND', [acc, at, g.o('Add', [g.o('Gather', [acc, idx], { axis: 0 }), weighted])]);

@@ -32,10 +32,12 @@ export function sigmoidBiasGrouped(inp: RouteInput, r: Extract<NativeRouter, { t
   const G = r.nGroup;
   if (E % G !== 0) throw new Error(`sigmoid_bias_grouped: ${E} experts do not split into ${G} groups`);
   const per = E / G;
+  // per-layer bias from routers.bin (converted DeepSeek bundles), else the router's own (imported traces)
+  const bias = inp.correctionBias ?? r.correctionBias;
   const choices: Choice[] = [];
   for (let t = 0; t < T; t++) {
     const s = Array.from({ length: E }, (_, e) => (logits[t * E + e] === -Infinity ? 0 : 1 / (1 + Math.exp(-logits[t * E + e]))));
-    const choice = s.map((v, e) => (logits[t * E + e] === -Infinity ? -Infinity : v + (r.correctionBias?.[e] ?? 0)));
+    const choice = s.map((v, e) => (logits[t * E + e] === -Infinity ? -Infinity : v + (bias?.[e] ?? 0)));
     // Sum of the two best unmasked scores of each group; a masked expert adds nothing (σ(−∞) = 0)
     // instead of sinking its whole group; a group with no unmasked expert scores −∞.
     const groupScore = Array.from({ length: G }, (_, g) => {
