@@ -54,7 +54,8 @@ export function ConvertPicker() {
     if (!files || files.length === 0) return;
     close();
     const picked = Array.from(files).filter((f) => wanted(f.name));
-    const list = await Promise.all(picked.map(async (f) => ({ name: f.webkitRelativePath || f.name, data: await f.arrayBuffer() })));
+    // The weights stay Files (the worker reads them by slices); only the small JSON files are read here.
+    const list = await Promise.all(picked.map(async (f) => ({ name: f.webkitRelativePath || f.name, data: f.name.endsWith('.safetensors') ? (f as Blob) : await f.arrayBuffer() })));
     const folder = (files[0].webkitRelativePath || '').split('/')[0] || 'checkpoint';
     useLab.getState().convert({ kind: 'files', files: list }, { dtype, id: idFrom(folder) });
   };

@@ -74,7 +74,7 @@ export type WorkerRequest =
   | {
       type: 'convert';
       requestId: number;
-      source: BundleSource;
+      source: ConvertSource;
       dtype: 'fp32' | 'fp16' | 'q8' | 'q4';
       id: string;
       name?: string;
@@ -92,6 +92,13 @@ export type WorkerRequest =
 export type BundleSource =
   | { kind: 'url'; url: string }
   | { kind: 'files'; files: { name: string; data: ArrayBuffer }[] };
+
+/**
+ * A checkpoint to convert: a URL prefix, or picked files — the safetensors as File objects, read by
+ * slices in the worker (never whole: a 2.67 GB file would not fit an ArrayBuffer), the small JSON
+ * files as bytes.
+ */
+export type ConvertSource = { kind: 'url'; url: string } | { kind: 'files'; files: { name: string; data: ArrayBuffer | Blob }[] };
 
 export type WorkerReply =
   | {

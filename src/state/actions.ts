@@ -3,7 +3,7 @@
 // exported with the run and restored from a shared URL. Components call these, never the engine
 // client; the client is plugged in at page start (`connectEngine` in main.tsx), and tests plug in
 // a fake.
-import type { BundleSource } from '../gpu/protocol';
+import type { BundleSource, ConvertSource } from '../gpu/protocol';
 import type { AlignResult, SteerResult } from '../routing/run';
 import { routingFrequency } from '../routing/metrics/index';
 import type { LabState } from './store';
@@ -16,7 +16,7 @@ export interface EngineCommands {
   generate(opts: GenerateOptions): void;
   cancel(): void;
   runAlign(maxArticles?: number): void;
-  convertModel(source: BundleSource, opts: ConvertRequest): void;
+  convertModel(source: ConvertSource, opts: ConvertRequest): void;
   cancelConvert(): void;
   convertedBundleZip(): Promise<{ fileName: string; data: ArrayBuffer }>;
   routeTexts(texts: string[]): Promise<number[][][][]>;
@@ -87,7 +87,7 @@ export interface EngineActions {
   generate(opts: GenerateOptions): void;
   cancel(): void;
   align(maxArticles?: number): void;
-  convert(source: BundleSource, opts: ConvertRequest): void;
+  convert(source: ConvertSource, opts: ConvertRequest): void;
   cancelConvert(): void;
   convertedBundleZip(): Promise<{ fileName: string; data: ArrayBuffer }>;
   rankAttribution(req: AttributionRequest): Promise<void>;

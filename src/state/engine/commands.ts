@@ -3,7 +3,7 @@
 // replies (replies.ts) write the results.
 import { useLab, emptyPass } from '../store';
 import { SHIPPED_MODELS } from '../../models/registry';
-import type { BundleSource, WorkerReply, WorkerRequest } from '../../gpu/protocol';
+import type { BundleSource, ConvertSource, WorkerReply, WorkerRequest } from '../../gpu/protocol';
 import type { AlignResult, SteerResult } from '../../routing/run';
 import { engineOptionsFromUrl } from '../urlState';
 import { downloadForWorker } from './bundleDownload';
@@ -22,7 +22,8 @@ function send(req: Req, kind: MarkKind): number {
   const requestId = newRequestId();
   current[kind] = requestId;
   markRequest(kind, requestId);
-  const transfer = (req.type === 'load' || req.type === 'convert') && req.source.kind === 'files' ? req.source.files.map((f) => f.data) : [];
+  // (bytes are transferred; a picked File is passed by reference, the worker reads its slices)
+  const transfer = (req.type === 'load' || req.type === 'convert') && req.source.kind === 'files' ? req.source.files.flatMap((f) => (f.data instanceof ArrayBuffer ? [f.data] : [])) : [];
   post({ ...req, requestId } as WorkerRequest, transfer);
   return requestId;
 }
@@ -140,7 +141,7 @@ let convertFlag: Int32Array | null = null;
  * load: progress in the store, a failure keeps the last good model. Cross-origin isolated pages
  * share a cancel flag the worker reads between converter steps.
  */
-export function convertModel(source: BundleSource, opts: { dtype: 'fp32' | 'fp16' | 'q8' | 'q4'; id: string; name?: string }): void {
+export function convertModel(source: ConvertSource, opts: { dtype: 'fp32' | 'fp16' | 'q8' | 'q4'; id: string; name?: string }): void {
   const cancelFlag = globalThis.crossOriginIsolated ? new SharedArrayBuffer(4) : undefined;
   convertFlag = cancelFlag ? new Int32Array(cancelFlag) : null;
   sources.pending = sources.lastGood; // a converted model has no source to reload after a worker crash
