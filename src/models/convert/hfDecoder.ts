@@ -33,11 +33,18 @@ export function stackExperts(
     const g = fused ? fused.gateUp.subarray(e * 2 * I * D, e * 2 * I * D + I * D) : ck.get(gn, [I, D]);
     const u = fused ? fused.gateUp.subarray(e * 2 * I * D + I * D, (e + 1) * 2 * I * D) : ck.get(un, [I, D]);
     const d = fused ? fused.down.subarray(e * D * I, (e + 1) * D * I) : ck.get(dn, [D, I]);
-    for (let r = 0; r < I; r++)
+    // In bands of 64 rows: each output row segment is written contiguously while the band's 64
+    // input rows stream through the cache (a plain row-by-row copy missed on every write).
+    for (let r0 = 0; r0 < I; r0 += 64) {
+      const r1 = Math.min(I, r0 + 64);
       for (let c = 0; c < D; c++) {
-        w1[c * E * I + e * I + r] = g[r * D + c];
-        w3[c * E * I + e * I + r] = u[r * D + c];
+        const o = c * E * I + e * I;
+        for (let r = r0; r < r1; r++) {
+          w1[o + r] = g[r * D + c];
+          w3[o + r] = u[r * D + c];
+        }
       }
+    }
     w2.set(transpose2d(d, D, I), e * I * D);
   }
   return { w1, w3, w2 };

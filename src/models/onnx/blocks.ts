@@ -8,7 +8,14 @@ import type { RopeParams } from '../convert/ropeScaling';
 /** [out × in] row-major (PyTorch Linear.weight) → [in × out] for MatMul. */
 export function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c];
+  // In 32 × 32 tiles, so that reads and writes both stay in cache (a 1B model's matrices are MBs).
+  const B = 32;
+  for (let r0 = 0; r0 < rows; r0 += B)
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const r1 = Math.min(rows, r0 + B);
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = w[r * cols + c];
+    }
   return out;
 }
 

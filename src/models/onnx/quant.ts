@@ -74,11 +74,24 @@ export function quantizeMatMulWeight(w: Float32Array, K: number, N: number, bits
   const scales = new Float32Array(N * nBlocks);
   const zeroPoints = new Uint8Array(N * zpRow);
   const block = new Float32Array(blockSize);
+  // Columns are quantised from a transposed chunk of CHUNK columns: reading w down a column
+  // (stride N) missed the cache on every value, and made q4 conversion of a 1B model twice as slow.
+  const CHUNK = 64;
+  const cols = new Float32Array(CHUNK * K);
   for (let n = 0; n < N; n++) {
+    const c = n % CHUNK;
+    if (c === 0) {
+      const n1 = Math.min(N, n + CHUNK);
+      for (let k = 0; k < K; k++) {
+        const row = k * N;
+        for (let m = n; m < n1; m++) cols[(m - n) * K + k] = w[row + m];
+      }
+    }
+    const col = c * K;
     for (let b = 0; b < nBlocks; b++) {
       block.fill(0); // K padding quantises to the zero point, i.e. exactly 0
       const k0 = b * blockSize;
-      for (let j = 0; j < blockSize && k0 + j < K; j++) block[j] = w[(k0 + j) * N + n];
+      for (let j = 0; j < blockSize && k0 + j < K; j++) block[j] = cols[col + k0 + j];
       const { scale, zeroPoint } = blockParams(block, bits);
       scales[n * nBlocks + b] = scale;
       if (bits === 8) zeroPoints[n * zpRow + b] = zeroPoint;
