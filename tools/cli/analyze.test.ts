@@ -61,9 +61,9 @@ describe('moe-lab analyze', () => {
     const l = out.layers[0];
     expect(l.counts).toEqual([3, 2, 1, 2]); // 0,0,1,1,0,2 and 3,3 pooled
     expect(l.maxVio).toBeCloseTo((3 - 2) / 2, 12); // ideal 8/4 = 2
-    // SRP(2): six 20/26, short 1 → token-weighted (6·20/26 + 2)/8; SCH(2,1): (6·4/6 + 2·1)/8 = 0.75
+    // SRP(2): six 20/26, short 1 → token-weighted (6·20/26 + 2)/8; SCH(2,1): (6·3/6 + 2·1)/8 = 0.625
     expect(l.srp['2']).toBeCloseTo((6 * (20 / 26) + 2) / 8, 12);
-    expect(l.sch['2']['1']).toBeCloseTo(0.75, 12);
+    expect(l.sch['2']['1']).toBeCloseTo(0.625, 12);
     expect(l.hfAux).toBeNull(); // short.json has no router logits
   });
 
@@ -99,7 +99,8 @@ describe('moe-lab analyze', () => {
     const oneLayerless = write('empty.json', { ...traceJson(SIX), layers: [] });
     const twoLayers = write('two.json', {
       ...traceJson(SIX),
-      layers: [traceJson(SIX).layers[0], traceJson(SIX).layers[0]],
+      model: { ...traceJson(SIX).model, numLayers: 2 },
+      layers: [traceJson(SIX).layers[0], { ...traceJson(SIX).layers[0], index: 1 }],
     });
     await usage(
       [],

@@ -3,6 +3,7 @@
 // Every error names the file (and, for a bad trace, the field) and exits 2.
 import { readFile } from 'node:fs/promises';
 import { checkFlags, numberList, one, parseArgs, UsageError } from './args';
+import { readJson } from '../../src/routing/safeJson';
 import {
   ANALYZE_EXTRA_METRICS,
   ANALYZE_METRICS,
@@ -33,9 +34,9 @@ async function readTrace(file: string): Promise<Trace> {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = readJson(text, file);
   } catch (e) {
-    throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new UsageError((e as Error).message);
   }
   try {
     return parseTrace(json, file);

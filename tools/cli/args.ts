@@ -4,7 +4,11 @@ export interface Args {
   flags: Map<string, string[]>;
 }
 
-export class UsageError extends Error {}
+import { InputError } from '../../src/routing/safeJson';
+
+export class UsageError extends InputError {
+  override name = 'UsageError';
+}
 
 export function parseArgs(argv: string[], booleans: string[] = []): Args {
   const positional: string[] = [];
@@ -52,4 +56,12 @@ export function numberList(s: string | undefined, fallback: number[], flag: stri
 export function checkFlags(args: Args, allowed: string[], command: string, booleans: string[] = []): void {
   for (const k of args.flags.keys()) if (!allowed.includes(k)) throw new UsageError(`${command}: unknown option --${k} (known: ${allowed.map((a) => `--${a}`).join(', ')})`);
   for (const b of booleans) if (args.flags.get(b)?.some((v) => v !== 'true')) throw new UsageError(`${command}: --${b} takes no value`);
+}
+
+/** --name as an integer ≥ min, or the fallback when absent; anything else is named. */
+export function intFlag(args: Args, name: string, fallback: number, min: number): number {
+  const v = one(args, name);
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${v}"`);
+  return Number(v);
 }

@@ -1,7 +1,7 @@
 // `moe-lab bench`: warm forward latency of the split engine vs the fused single-graph export of
 // the same model on the same backend (the floor), plus session-creation time (DESIGN.md §8).
 import os from 'node:os';
-import { checkFlags, numberList, one, parseArgs, UsageError } from './args';
+import { checkFlags, intFlag, numberList, one, parseArgs, UsageError } from './args';
 import { DEFAULT_MODEL_DIR, ortFor, readBundle } from './nodeBundle';
 import { Lab } from '../../src/gpu/lab';
 import { fusedFromBundle } from '../../src/models/convert/bundleWeights';
@@ -18,7 +18,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 
 export async function benchCommand(argv: string[]): Promise<object> {
   const args = parseArgs(argv);
-  checkFlags(args, ['model', 'backend', 'tokens', 'iters'], 'bench');
+  checkFlags(args, ['model', 'backend', 'tokens', 'iters', 'corpus-batch', 'corpus-articles'], 'bench');
   const model = one(args, 'model') ?? DEFAULT_MODEL_DIR;
   const lengths = numberList(one(args, 'tokens'), [16, 128, 256], 'tokens');
   const iters = Number(one(args, 'iters') ?? 10);
@@ -78,6 +78,9 @@ export async function benchCommand(argv: string[]): Promise<object> {
     await alignProbes(lab, lab.probes, { maxArticles: 5 });
     alignS = (performance.now() - a0) / 1000;
   }
+  // Corpus throughput (moe-lab corpus / ablate): batched split engine vs the fused graph.
+  const { corpusThroughput } = await import('./benchCorpus');
+  const corpus = await corpusThroughput(lab, ort, fused, { batch: intFlag(args, 'corpus-batch', 32, 1), articles: intFlag(args, 'corpus-articles', 5, 1) });
   const mem = process.memoryUsage();
   return {
     model: m.id,
@@ -88,6 +91,7 @@ export async function benchCommand(argv: string[]): Promise<object> {
     forward: rows,
     generation: { tokens: gen.ids.length, seconds: r2(genS), tokensPerSecond: r2(gen.ids.length / genS) },
     alignSecondsFor5ArticlesPerLanguage: alignS === null ? null : r2(alignS),
+    corpus,
     memoryMiB: { rss: r2(mem.rss / 2 ** 20), jsHeap: r2(mem.heapUsed / 2 ** 20), external: r2(mem.external / 2 ** 20) },
   };
 }

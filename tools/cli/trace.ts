@@ -1,13 +1,21 @@
 // `moe-lab trace`: one routing trace (DESIGN.md §3 trace JSON) for a bundle and a text.
 import { readFile } from 'node:fs/promises';
-import { all, checkFlags, has, one, parseArgs, UsageError } from './args';
+import { all, checkFlags, has, intFlag, one, parseArgs, UsageError } from './args';
 import { DEFAULT_MODEL_DIR, openLab } from './nodeBundle';
 import { traceJson } from '../../src/gpu/trace';
 import { parseIntervention, parsePolicySpec } from '../../src/routing/index';
+import type { LayerEvent } from '../../src/routing/run';
+import { appendGeneration } from './traceGeneration';
 
 export async function traceCommand(argv: string[]): Promise<object> {
   const args = parseArgs(argv, ['loss']);
-  checkFlags(args, ['model', 'text', 'text-file', 'router', 'intervene', 'loss', 'top', 'backend'], 'trace');
+  checkFlags(args, ['model', 'text', 'text-file', 'router', 'intervene', 'loss', 'top', 'backend', 'generate', 'temperature', 'top-p', 'seed'], 'trace');
+  const generate = intFlag(args, 'generate', 0, 0);
+  const temperature = Number(one(args, 'temperature') ?? 0);
+  const topP = Number(one(args, 'top-p') ?? 1);
+  const seed = intFlag(args, 'seed', 0, 0);
+  if (!(temperature >= 0)) throw new UsageError(`--temperature must be a number ≥ 0, got "${one(args, 'temperature')}"`);
+  if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got "${one(args, 'top-p')}"`);
   const textFlag = one(args, 'text');
   const file = one(args, 'text-file');
   if ((textFlag === undefined) === (file === undefined)) throw new UsageError('trace: give exactly one of --text "<text>" or --text-file <path>');
@@ -22,5 +30,12 @@ export async function traceCommand(argv: string[]): Promise<object> {
   const { modified } = await lab.run(text, { router, interventions: all(args, 'intervene'), topN: top });
   // Bits per byte count the bytes of the text the model actually saw (after any truncation).
   const seen = lab.tokenizer.decodeText(modified.summary.tokens.map((t) => t.id));
-  return traceJson(lab.manifest, lab.engine.backend, modified, { loss: has(args, 'loss'), bytes: new TextEncoder().encode(seen).byteLength });
+  const out = traceJson(lab.manifest, lab.engine.backend, modified, { loss: has(args, 'loss'), bytes: new TextEncoder().encode(seen).byteLength });
+  if (generate) {
+    // The continuation's routing, apart from the prompt's (loss and next stay the prompt's).
+    const steps: LayerEvent[][] = [];
+    const g = await lab.generate(text, { router, interventions: all(args, 'intervene'), maxTokens: generate, temperature, topP, seed, onToken: (_, events) => steps.push(events) });
+    appendGeneration(out, lab, g.ids, steps);
+  }
+  return out;
 }

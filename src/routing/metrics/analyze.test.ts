@@ -75,9 +75,9 @@ describe('analyzeTraces', () => {
     expect(l0.dropped).toBe(0);
     // HF aux: f = [3/6, 2/6, 1/6, 0], P = [¼, ¼, ¼, ¼] → 4 · ¼ · (3+2+1)/6 = 1
     expect(l0.hfAux).toBeCloseTo(1, 12);
-    // SRP(2) = 20/26 and SCH(2, 1) = 4/6, SCH(2, 2) = 5/6 (worked in consistency.test.ts)
+    // SRP(2) = 20/26 and SCH(2, 1) = 3/6, SCH(2, 2) = 5/6 (worked in consistency.test.ts)
     expect(l0.srp).toEqual({ '2': 20 / 26 });
-    expect(l0.sch!['2']['1']).toBeCloseTo(4 / 6, 12);
+    expect(l0.sch!['2']['1']).toBeCloseTo(3 / 6, 12);
     expect(l0.sch!['2']['2']).toBeCloseTo(5 / 6, 12);
     // Caches on 0,0,1,1,0,2. C = 1: 0 miss, 0 hit, 1 miss, 1 hit, 0 miss, 2 miss → 2/6 for every policy.
     // C = 2: 0 m, 0 h, 1 m, 1 h, 0 h, 2 m → 3/6 for every policy.
@@ -100,7 +100,8 @@ describe('analyzeTraces', () => {
     // SRP(2): windows {1:2}×4 and {1:1} (the dropped token adds nothing): acts 9.
     // τ=1: matches 9, preds 2·5 = 10 → 18/19; τ=2: matches 8, preds 8 → 16/17 < 18/19.
     expect(l1.srp!['2']).toBeCloseTo(18 / 19, 12);
-    // 5 accesses of expert 1: the first at rank 0 (nothing seen yet) hits → SCH 1; caches miss once → 4/5
+    // 5 accesses of expert 1: the first hits (no expert seen yet: the cache is filling), then it is
+    // cached → SCH 1; caches miss once → 4/5
     expect(l1.sch!['2']['1']).toBe(1);
     expect(l1.cache!.lru!['1']).toBeCloseTo(4 / 5, 12);
 
@@ -129,8 +130,9 @@ describe('analyzeTraces', () => {
     expect(l0.srp!['2']).toBeCloseTo((6 * (20 / 26) + 2 * 1) / 8, 12);
     // no trace has 8 tokens: no window → null
     expect(l0.srp!['8']).toBeNull();
-    // SCH(2,1) of the short trace: first access at rank 0 hits, then hits → 1; (6·4/6 + 2·1)/8 = 6/8
-    expect(l0.sch!['2']['1']).toBeCloseTo(6 / 8, 12);
+    // SCH(2,1) of the short trace: the first access hits (cache filling), then cached → 1;
+    // token-weighted (6·3/6 + 2·1)/8 = 5/8
+    expect(l0.sch!['2']['1']).toBeCloseTo(5 / 8, 12);
     expect(l0.hfAux).toBeNull(); // the short trace has no router logits
     expect(r.model.tokens).toBe(8);
   });

@@ -86,52 +86,76 @@ export function srp(selected: number[][], m: number): number {
 }
 
 /**
- * Segment Cache best Hit rate SCH(m, C): an oracle cache of C experts. Before token t, the experts
- * seen in tokens 0..t−1 are ranked by (uses in tokens t..t+m−1, last use) descending, ties by
- * lower id; an access of expert e at t is a hit when its rank < C. A first-ever access counts at
- * rank = number of distinct experts seen in tokens before t (so while fewer than C experts have
- * been seen, first accesses are hits: the cache is still filling). Two first-ever experts of the
- * same token share that rank. Hit rate over all Σ_t k_t accesses (T·k for top-k); 0 when none.
+ * Segment Cache best Hit rate SCH(m, C), as moe-lrc's `calc_fsf` (src/41_sch_calc.py) computes it:
+ * a demand-fetch cache of C experts whose eviction looks m tokens ahead. A token's experts hit
+ * when they were cached as the token started. On a miss with a full cache the cached expert with
+ * the lowest priority is evicted; priority = (uses in the m tokens starting at the current token,
+ * then last access) — an access of e at t first drops that use of t from e's count, and later
+ * experts of the same token count as accessed later. A never-seen expert counts as a hit while
+ * fewer than C distinct experts have been seen before it (the cache is still filling; a second
+ * new expert of a token sees the first). E.g. the trace 0, 1, 0 with m = 2, C = 1 gives 1/3.
+ * Hit rate over all Σ_t k_t accesses (T·k for top-k); 0 when there are none.
  */
 export function sch(selected: number[][], m: number, C: number): number {
+  const curve = schHitsByDepth(selected, m);
+  let hits = 0;
+  for (let d = 0; d < Math.min(C, curve.depths.length); d++) hits += curve.depths[d];
+  return curve.accesses ? hits / curve.accesses : 0;
+}
+
+/**
+ * One pass for every cache size at once (Mattson's stack algorithm, as calc_fsf): the stack holds
+ * every expert seen, and the cache of size C is its first C entries. depths[d] = accesses whose
+ * expert stood at stack depth d as its token started (a never-seen expert: at the number of
+ * distinct experts seen before it), so SCH(m, C) = Σ_{d<C} depths[d] / accesses.
+ * The stack update on an access of x at depth p carries the lowest-priority expert of each level
+ * i < p down to level i + 1 (the expert the size-i cache evicts), x goes on top.
+ */
+export function schHitsByDepth(
+  selected: number[][],
+  m: number,
+): { depths: number[]; accesses: number } {
+  if (!(Number.isInteger(m) && m >= 1))
+    throw new Error(`sch: m must be a positive integer, got ${m}`);
   const T = selected.length;
   let maxId = -1;
   for (const s of selected) for (const e of s) if (e > maxId) maxId = e;
-  const future = new Int32Array(maxId + 1); // uses in tokens t..t+m−1
-  const last = new Int32Array(maxId + 1).fill(-1); // last token that used e, −1 = never seen
-  const seen: number[] = [];
-  const bump = (t: number, d: number) => {
-    if (t < T) for (const e of selected[t]) future[e] += d;
-  };
-  for (let u = 0; u < Math.min(m, T); u++) bump(u, 1);
-  let hits = 0;
-  let total = 0;
+  const future = new Int32Array(maxId + 1); // uses in the window of m tokens starting at the current one
+  const last = new Float64Array(maxId + 1); // access counter of the last access (1-based; 0 = never)
+  const before = (a: number, b: number) =>
+    future[a] > future[b] || (future[a] === future[b] && last[a] > last[b]);
+  const stack: number[] = [];
+  const depths: number[] = [];
+  let accesses = 0;
+  let clock = 0;
+  for (let u = 0; u < Math.min(m, T); u++) for (const e of selected[u]) future[e]++;
+  const depthAtStart = new Map<number, number>();
   for (let t = 0; t < T; t++) {
+    depthAtStart.clear();
+    stack.forEach((e, d) => depthAtStart.set(e, d));
+    let fresh = stack.length;
     for (const e of selected[t]) {
-      total++;
-      if (last[e] < 0) {
-        if (seen.length < C) hits++; // first-ever access: rank = distinct experts seen before t
-        continue;
-      }
-      // rank of e = seen experts ordered before it by (future, last use) descending, then lower id
-      let rank = 0;
-      for (const x of seen) {
-        if (x === e) continue;
-        if (
-          future[x] > future[e] ||
-          (future[x] === future[e] && (last[x] > last[e] || (last[x] === last[e] && x < e)))
-        ) {
-          if (++rank >= C) break;
+      const d = depthAtStart.get(e) ?? fresh++;
+      depths[d] = (depths[d] ?? 0) + 1;
+      accesses++;
+    }
+    for (const x of selected[t]) {
+      const p = stack.indexOf(x);
+      const end = p < 0 ? stack.length : p;
+      if (end > 0) {
+        let carry = stack[0];
+        for (let i = 1; i < end; i++) {
+          // level i keeps the higher-priority one; the other sinks (the size-i cache evicts it)
+          if (!before(stack[i], carry)) [stack[i], carry] = [carry, stack[i]];
         }
-      }
-      if (rank < C) hits++;
+        stack[end] = carry;
+        stack[0] = x;
+      } else if (p < 0) stack.push(x);
+      future[x]--;
+      last[x] = ++clock;
     }
-    for (const e of selected[t]) {
-      if (last[e] < 0) seen.push(e);
-      last[e] = t;
-    }
-    bump(t, -1);
-    bump(t + m, 1);
+    if (t + m < T) for (const e of selected[t + m]) future[e]++;
   }
-  return total ? hits / total : 0;
+  for (let d = 0; d < depths.length; d++) depths[d] ??= 0;
+  return { depths, accesses };
 }

@@ -12,3 +12,6 @@ export * from './stability';
 export * from './coupling';
 export * from './analyze';
 export * from './cacheStats';
+export * from './corpus';
+export * from './compare';
+export * from './ablation';
