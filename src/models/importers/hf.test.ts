@@ -1,7 +1,7 @@
 // HF output_router_logits captures → trace JSON: layer placement from the config, post-softmax
 // values converted back, selections and gates from each family's native routing (hand-checked).
 import { describe, expect, it } from 'vitest';
-import { importHf, moeLayerIndices } from './hf';
+import { importHf, moeLayerIndices, nativeRouterFromConfig } from './hf';
 
 const file = (j: unknown) => ({
   name: 'cap.json',
@@ -80,7 +80,7 @@ describe('importHf', () => {
     expect(tr.notices[0]).toContain('post-softmax');
   });
 
-  it('mixtral renormalises the top-2 of softmax(z); granite softmaxes the top-2 logits (same numbers)', () => {
+  it('mixtral renormalises the top-2 of softmax(z); granite and gpt-oss softmax the top-2 logits (same numbers)', () => {
     const z = [
       [
         [1, 2, 3, 0],
@@ -88,7 +88,7 @@ describe('importHf', () => {
       ],
     ];
     const cfg = { num_hidden_layers: 1, num_local_experts: 4, num_experts_per_tok: 2 };
-    for (const model_type of ['mixtral', 'granitemoe']) {
+    for (const model_type of ['mixtral', 'granitemoe', 'gpt_oss']) {
       const l = importHf(file(capture({ ...cfg, model_type }, 'logits', z))).layers[0];
       expect(l.selected).toEqual([
         [2, 1],
@@ -121,6 +121,29 @@ describe('importHf', () => {
       }),
     ).toEqual([2, 3, 4]);
     expect(moeLayerIndices({ model_type: 'olmoe', num_hidden_layers: 2 })).toEqual([0, 1]);
+    // DeepSeek-V2-Lite: layer 0 dense, every layer after it MoE
+    expect(
+      moeLayerIndices({
+        model_type: 'deepseek_v2',
+        num_hidden_layers: 4,
+        first_k_dense_replace: 1,
+        moe_layer_freq: 1,
+      }),
+    ).toEqual([1, 2, 3]);
+  });
+
+  it('gpt_oss: softmax over the top-k router logits (bias included), experts from num_local_experts', () => {
+    expect(nativeRouterFromConfig({ model_type: 'gpt_oss', num_experts_per_tok: 4 })).toEqual({
+      type: 'topk_softmax',
+      topK: 4,
+    });
+    expect(
+      nativeRouterFromConfig({
+        model_type: 'deepseek_v2',
+        num_experts_per_tok: 6,
+        norm_topk_prob: false,
+      }),
+    ).toEqual({ type: 'softmax_topk', topK: 6, normTopkProb: false });
   });
 
   it('names the problem', () => {

@@ -40,6 +40,8 @@ const EXPERT_KEY: Record<string, string> = {
   qwen3_moe: 'num_experts',
   olmoe: 'num_experts',
   deepseek_v3: 'n_routed_experts',
+  deepseek_v2: 'n_routed_experts',
+  gpt_oss: 'num_local_experts',
 };
 
 /** Which of the model's layers are MoE layers (the ones present in router_logits). */
@@ -54,7 +56,7 @@ export function moeLayerIndices(config: Obj): number[] {
       (i) => !only.includes(i) && int(config.num_experts, 0) > 0 && (i + 1) % step === 0,
     );
   }
-  if (type === 'deepseek_v3') {
+  if (type === 'deepseek_v3' || type === 'deepseek_v2') {
     const first = int(config.first_k_dense_replace, 0);
     const freq = int(config.moe_layer_freq, 1);
     return all.filter((i) => i >= first && i % freq === 0);
@@ -73,7 +75,10 @@ export function nativeRouterFromConfig(config: Obj, bias?: number[]): NativeRout
     case 'olmoe':
       return { type: 'softmax_topk', topK: k, normTopkProb: config.norm_topk_prob === true };
     case 'granitemoe':
+    case 'gpt_oss': // (router_logits include the router's bias)
       return { type: 'topk_softmax', topK: k };
+    case 'deepseek_v2': // greedy top-k of the softmax (the converter refuses group_limited_greedy)
+      return { type: 'softmax_topk', topK: k, normTopkProb: config.norm_topk_prob === true };
     case 'phimoe':
       return {
         type: 'sparsemixer',
@@ -155,7 +160,10 @@ export function importHf(file: InputFile, opts: HfOptions = {}): ImportedTrace {
   });
   const probe = nativeRouterFromConfig(config);
   if (!(Number.isInteger(probe.topK) && probe.topK >= 1 && probe.topK <= E))
-    fail(name, `config.num_experts_per_tok (top-k) must be an integer in 1..${E} (the number of experts), got ${probe.topK}`);
+    fail(
+      name,
+      `config.num_experts_per_tok (top-k) must be an integer in 1..${E} (the number of experts), got ${probe.topK}`,
+    );
   const notices: string[] = [];
   if (kind === 'probs') {
     if (probe.type !== 'softmax_topk' && probe.type !== 'topk_softmax')
@@ -198,7 +206,10 @@ export function importHf(file: InputFile, opts: HfOptions = {}): ImportedTrace {
       (row as unknown[]).forEach((v, e) => {
         // (JSON.parse reads 1e999 as Infinity: refused like any non-number)
         if (!Number.isFinite(v) && v !== null)
-          fail(name, `${at}[${t}][${e}] must be a finite number or null, got ${String(v).slice(0, 40)}`);
+          fail(
+            name,
+            `${at}[${t}][${e}] must be a finite number or null, got ${String(v).slice(0, 40)}`,
+          );
         const x = v === null ? -Infinity : (v as number);
         z[t * E + e] = kind === 'probs' ? (x > 0 ? Math.log(x) : -Infinity) : x;
       });
