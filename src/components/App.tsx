@@ -19,8 +19,18 @@ import { EntropyView } from './EntropyView';
 import { Footer } from './Footer';
 import { DropZone } from './DropZone';
 import { useUrlSync } from '../state/useUrlSync';
+import { useTrain } from '../state/train';
+import { TrainPage } from './train/TrainPage';
+import { Tour } from './Tour';
+import { FirstVisitCaption } from './FirstVisitCaption';
 
+/** The lab, or the training playground (`?mode=train`). */
 export function App() {
+  const mode = useTrain((s) => s.mode);
+  return mode === 'train' ? <TrainPage /> : <LabPage />;
+}
+
+function LabPage() {
   useUrlSync();
   return (
     <div className="lab">
@@ -32,6 +42,7 @@ export function App() {
       <ErrorBanner />
       <Notices />
       <PromptBar />
+      <FirstVisitCaption />
       <main id="main" className="lab-main" tabIndex={-1}>
         <section className="lab-map" aria-label="Routing map">
           <RoutingMap />
@@ -53,6 +64,7 @@ export function App() {
       </main>
       <Footer />
       <DropZone />
+      <Tour />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { SHIPPED_MODELS } from '../models/registry';
 import { useLab } from '../state/store';
 import { closeTrace, openTraceFilesAsync } from '../state/importTrace';
 import { ConvertPicker, ZipPicker } from './ModelFiles';
+import { TourButton } from './Tour';
 
 /** Title, model picker (shipped models, a bundle URL, or a bundle folder from disk) and backend badge. */
 export function Header() {
@@ -72,6 +73,10 @@ export function Header() {
         <TracePicker />
         <DtypeBadge />
         <BackendBadge />
+        <TourButton />
+        <a href="?mode=train" className="mode-link" data-testid="mode-train" title="Training playground: watch a tiny MoE's router learn, with the balancing methods of the papers">
+          Train
+        </a>
       </div>
     </header>
   );

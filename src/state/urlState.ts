@@ -4,6 +4,7 @@
 import { parseIntervention, parsePolicySpec } from '../routing/index';
 import { SHIPPED_MODELS, DEFAULT_MODEL_ID } from '../models/registry';
 import { MAP_COLOURS, parseViews, VIEW_IDS, type MapColour, type ViewId } from './views';
+import { parseTrainSpec } from '../train/config';
 
 export interface UrlState {
   prompt: string;
@@ -29,6 +30,10 @@ export interface UrlState {
   coupling: { layer: number; perturb: boolean } | null;
   /** the steering experiment (needs the alignment): target language, τ, λ */
   steer: { target: string; tau: number; lambda: number } | null;
+  /** the page: the lab, or the training playground (`mode=train`) */
+  mode: 'lab' | 'train';
+  /** the playground's settings that differ from its defaults (src/train/config.ts) */
+  train: string;
 }
 
 export const URL_DEFAULTS: UrlState = {
@@ -48,6 +53,8 @@ export const URL_DEFAULTS: UrlState = {
   attrN: 5,
   coupling: null,
   steer: null,
+  mode: 'lab',
+  train: '',
 };
 
 interface Field<K extends keyof UrlState> {
@@ -154,6 +161,21 @@ const FIELDS: Field<keyof UrlState>[] = [
       const st = v as UrlState['steer'];
       return st ? [`${st.target},${st.tau},${st.lambda}`] : [];
     },
+  },
+  {
+    key: 'mode',
+    param: 'mode',
+    parse: (r) => {
+      if (r[0] !== 'lab' && r[0] !== 'train') throw new Error(`mode must be lab or train, got "${r[0]}"`);
+      return r[0];
+    },
+    format: (v) => [v as string],
+  },
+  {
+    key: 'train',
+    param: 'train',
+    parse: (r, warn) => (parseTrainSpec(r[0], warn), r[0]),
+    format: (v) => [v as string],
   },
 ] as Field<keyof UrlState>[];
 

@@ -8,6 +8,8 @@ import { SHIPPED_MODELS } from '../models/registry';
 import { openTraceUrls } from './importTrace';
 import type { AnalysisRequests, AttributionRequest } from './actions';
 import { runPendingAnalyses } from './pendingAnalyses';
+import { initTrain } from './train';
+import { FIRST_VISIT_PROMPT, firstVisitUrl, startFirstVisit } from './firstVisit';
 
 const PROBE = 'probe:';
 
@@ -35,6 +37,8 @@ function toUrl(s: LabState): UrlState {
     attrN: attr?.articles ?? URL_DEFAULTS.attrN,
     coupling: coupling ?? null,
     steer: steer ?? null,
+    mode: 'lab',
+    train: '',
   };
 }
 
@@ -64,9 +68,15 @@ export function analysisRequests(u: UrlState): AnalysisRequests | null {
  */
 export function initFromUrl(): void {
   const { state, notices } = parseUrlState(location.search);
+  // The training playground needs no model: it starts its own trainer instead.
+  if (state.mode === 'train') {
+    useLab.setState({ pageNotices: notices });
+    initTrain(state.train);
+    return;
+  }
   const shipped = SHIPPED_MODELS.some((m) => m.id === state.model);
   useLab.setState({
-    prompt: state.prompt,
+    prompt: startFirstVisit(location.search) ? FIRST_VISIT_PROMPT : state.prompt,
     router: state.router,
     interventions: state.interventions,
     focus: { token: state.token, layer: state.layer, expert: state.expert },
@@ -93,7 +103,7 @@ export function useUrlSync(): void {
       useLab.subscribe((now, prev) => {
         const a = toUrl(now);
         const b = toUrl(prev);
-        if (JSON.stringify(a) !== JSON.stringify(b)) writeUrl(a);
+        if (JSON.stringify(a) !== JSON.stringify(b)) writeUrl(firstVisitUrl(a));
       }),
     [],
   );
