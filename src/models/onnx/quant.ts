@@ -39,6 +39,15 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/**
+ * roundHalfEven for |x| < 2^31 (every quantised value): Math.round rounds ties up, so a tie is
+ * exactly r − x = 0.5, and an odd r moves down to the even neighbour.
+ */
+function roundHalfEvenSmall(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
+}
+
 /** Scale and zero point of one block: range [min(0, lo), max(0, hi)] over 2^bits − 1 steps. */
 export function blockParams(values: ArrayLike<number>, bits: QuantBits): { scale: number; zeroPoint: number } {
   const qmax = (1 << bits) - 1;
@@ -73,9 +82,11 @@ export function quantizeMatMulWeight(w: Float32Array, K: number, N: number, bits
   const packed = new Uint8Array(N * nBlocks * blobSize);
   const scales = new Float32Array(N * nBlocks);
   const zeroPoints = new Uint8Array(N * zpRow);
-  const block = new Float32Array(blockSize);
+  const qmax = (1 << bits) - 1;
   // Columns are quantised from a transposed chunk of CHUNK columns: reading w down a column
-  // (stride N) missed the cache on every value, and made q4 conversion of a 1B model twice as slow.
+  // (stride N) missed the cache on every value. The per-block maths is blockParams and
+  // quantizeValue written inline (same operations, same bits): a 1B model has ~1.3 G weights, and
+  // the calls and their result objects were most of a q4 conversion's time.
   const CHUNK = 64;
   const cols = new Float32Array(CHUNK * K);
   for (let n = 0; n < N; n++) {
@@ -89,16 +100,29 @@ export function quantizeMatMulWeight(w: Float32Array, K: number, N: number, bits
     }
     const col = c * K;
     for (let b = 0; b < nBlocks; b++) {
-      block.fill(0); // K padding quantises to the zero point, i.e. exactly 0
       const k0 = b * blockSize;
-      for (let j = 0; j < blockSize && k0 + j < K; j++) block[j] = cols[col + k0 + j];
-      const { scale, zeroPoint } = blockParams(block, bits);
+      const len = Math.min(blockSize, K - k0); // K padding quantises to the zero point, i.e. exactly 0
+      let lo = 0;
+      let hi = 0;
+      for (let j = 0; j < len; j++) {
+        const v = cols[col + k0 + j];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      let scale = 1;
+      let zeroPoint = 0;
+      if (hi !== lo) {
+        scale = Math.fround((hi - lo) / qmax);
+        zeroPoint = Math.min(qmax, Math.max(0, roundHalfEvenSmall(-lo / scale)));
+      }
       scales[n * nBlocks + b] = scale;
       if (bits === 8) zeroPoints[n * zpRow + b] = zeroPoint;
       else zeroPoints[n * zpRow + (b >> 1)] |= zeroPoint << (4 * (b & 1));
       const base = (n * nBlocks + b) * blobSize;
       for (let j = 0; j < blockSize; j++) {
-        const q = quantizeValue(block[j], scale, zeroPoint, bits);
+        const x = j < len ? cols[col + k0 + j] : 0;
+        const q0 = roundHalfEvenSmall(x / scale) + zeroPoint;
+        const q = q0 < 0 ? 0 : q0 > qmax ? qmax : q0;
         if (bits === 8) packed[base + j] = q;
         else packed[base + (j >> 1)] |= q << (4 * (j & 1));
       }
