@@ -21,8 +21,8 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
   },
   {
-    // The routing core is pure: no DOM, no rendering, no inference runtime.
-    files: ['src/routing/**/*.ts'],
+    // The routing core and the playground's trainer are pure: no DOM, no rendering, no inference runtime.
+    files: ['src/routing/**/*.ts', 'src/train/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
