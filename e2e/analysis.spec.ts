@@ -23,6 +23,8 @@ test('the cache and parallelism view shows the same numbers as `moe-lab analyze`
   await runPrompt(page, TEXT);
   await page.locator('[data-testid="routing-cell"][data-layer="1"][data-token="0"]').click();
   const layer = a.layers[1];
+  // (the view computes only while on screen: scroll to it as a person would)
+  await page.getByTestId('cache-view').scrollIntoViewIfNeeded();
   await expect(page.getByTestId('srp')).toHaveText(['2', '4', '8'].map((m) => layer.srp[m].toFixed(3)).join(' / '));
   const cells = (name: string) => page.locator(`[data-testid="cache-table"] tr[data-policy="${name}"] td`);
   await expect(cells('Belady')).toHaveText(['Belady', ...['1', '2', '4'].map((C) => `${(layer.cache.belady[C] * 100).toFixed(1)}%`)]);

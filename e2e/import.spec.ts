@@ -102,3 +102,25 @@ test('?trace=<url> opens a trace JSON; with router logits the score bars show bu
   );
   expect(new URL(page.url()).searchParams.getAll('trace')).toEqual(['traces/hf.json']);
 });
+
+test('a bad ?trace= link: the banner names the field, the link’s model and prompt still run, and the notice stays', async ({
+  page,
+}) => {
+  const deep = `{"model":{"id":"m"},"tokens":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  await page.route('**/traces/deep.json', (r) =>
+    r.fulfill({ contentType: 'application/json', body: deep }),
+  );
+  await page.goto('./?backend=wasm&trace=traces/deep.json&q=Hi');
+  const why =
+    'Could not open the trace: deep.json: tokens[0][0][0][0][0][0][0]…[0]: nested deeper than 64 levels of arrays/objects (the JSON depth limit)';
+  await expect(page.getByTestId('page-notice')).toContainText(
+    `ignored URL field trace="traces/deep.json": ${why}`,
+  );
+  await expect(page.getByTestId('imported-trace')).toHaveCount(0);
+  // The model the link names loads after the trace and runs its prompt; the notice outlives that run.
+  await expect(page.getByTestId('backend-badge')).toHaveText('wasm', { timeout: 60_000 });
+  await expect(page.getByTestId('routing-cell').first()).toHaveAttribute('data-experts', /\d/);
+  await expect(page.getByTestId('page-notice')).toContainText(
+    'ignored URL field trace="traces/deep.json"',
+  );
+});

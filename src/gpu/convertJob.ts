@@ -3,6 +3,7 @@
 // Safetensors are read by offset, never whole: a picked File through File.slice + FileReaderSync,
 // a URL through synchronous ranged XHRs (both synchronous, as the converter's reads are; both
 // exist in workers), so a checkpoint bigger than a tab's ArrayBuffer limit still converts.
+import { InputError, readJson } from '../routing/safeJson';
 import { Checkpoint, ConvertCancelled } from '../models/convert/checkpoint';
 import {
   blobSource,
@@ -128,14 +129,9 @@ export async function readCheckpoint(
     await get('model.safetensors.index.json', false);
     const index = files.get('model.safetensors.index.json');
     if (index) {
-      let map: Record<string, string> | undefined;
-      try {
-        map = (
-          JSON.parse(new TextDecoder().decode(index)) as { weight_map?: Record<string, string> }
-        ).weight_map;
-      } catch (e) {
-        throw new Error(`model.safetensors.index.json: not valid JSON (${(e as Error).message})`);
-      }
+      const map = (readJson(index, 'model.safetensors.index.json') as { weight_map?: unknown } | null)?.weight_map;
+      if (map !== undefined && !(typeof map === 'object' && map !== null && Object.values(map).every((v) => typeof v === 'string')))
+        throw new InputError('model.safetensors.index.json: "weight_map" must map tensor names to shard file names');
       for (const shard of new Set(Object.values(map ?? {}))) await get(shard, true);
     } else {
       await get('model.safetensors', true);

@@ -192,6 +192,16 @@ export class Engine {
     this.cache.clear();
   }
 
+  /** One graph run; an onnxruntime failure is named by graph, in our words (ortReason). */
+  private async runGraph(session: Promise<Session>, file: string, feeds: Record<string, Tensor>): Promise<OrtWeb.InferenceSession.ReturnType> {
+    const s = await session;
+    try {
+      return await s.run(feeds);
+    } catch (e) {
+      throw new Error(`${file}: onnxruntime could not run this graph (${ortReason((e as Error).message)})`);
+    }
+  }
+
   private f32(data: Float32Array, dims: number[]): Tensor {
     return new this.ort.Tensor('float32', data, dims);
   }
@@ -206,7 +216,7 @@ export class Engine {
     for (let i = 0; i < ids.length; i++)
       if (!(Number.isInteger(ids[i]) && ids[i] >= 0 && ids[i] < this.V))
         throw new BundleError(this.manifest.tokenizer, `token id ${ids[i]} at position ${i} is outside the embedding's ${this.V} rows (manifest.json vocabSize)`);
-    const out = await (await this.embed).run({ [IO.inputIds]: this.i64(ids, [B, ids.length / B]) });
+    const out = await this.runGraph(this.embed, this.manifest.graphs.embed, { [IO.inputIds]: this.i64(ids, [B, ids.length / B]) });
     return out[IO.hidden].data as Float32Array;
   }
 
@@ -221,7 +231,7 @@ export class Engine {
     // MLA (DeepSeek) caches values narrower than keys
     const vDims = [B, m.numKvHeads, P, m.valueHeadDim ?? m.headDim];
     const pos = Array.from({ length: B * T }, (_, i) => start + (i % T));
-    const out = await (await this.attn[layer]).run({
+    const out = await this.runGraph(this.attn[layer], this.manifest.graphs.attn[layer], {
       [IO.hidden]: this.f32(hidden, [B, T, this.D]),
       [IO.positionIds]: this.i64(pos, [B, T]),
       [IO.pastKey]: this.f32(past?.key ?? new Float32Array(0), kvDims),
@@ -241,10 +251,10 @@ export class Engine {
     const E = this.manifest.layers[layer].numExperts;
     if (this.manifest.layers[layer].kind === 'dense') {
       // A dense layer's graph is the plain MLP: moe_in → moe_out, no gates, no expert norms.
-      const r = await (await this.moe[layer]).run({ [IO.moeIn]: this.f32(moeIn, [B, T, this.D]) });
+      const r = await this.runGraph(this.moe[layer], this.manifest.graphs.moe[layer], { [IO.moeIn]: this.f32(moeIn, [B, T, this.D]) });
       return { out: r[IO.moeOut].data as Float32Array, norms: new Float32Array(0) };
     }
-    const r = await (await this.moe[layer]).run({ [IO.moeIn]: this.f32(moeIn, [B, T, this.D]), [IO.gates]: this.f32(gates, [B, T, E]) });
+    const r = await this.runGraph(this.moe[layer], this.manifest.graphs.moe[layer], { [IO.moeIn]: this.f32(moeIn, [B, T, this.D]), [IO.gates]: this.f32(gates, [B, T, E]) });
     return { out: r[IO.moeOut].data as Float32Array, norms: r[IO.expertNorms].data as Float32Array };
   }
 
@@ -254,7 +264,7 @@ export class Engine {
 
   /** [T × V] logits and, when the head session has them (sessions the engine builds), log-probabilities. */
   async runHeadWithLogProbs(hidden: Float32Array, T: number, B = 1): Promise<{ logits: Float32Array; logProbs?: Float32Array }> {
-    const r = await (await this.head).run({ [IO.hidden]: this.f32(hidden, [B, T, this.D]) });
+    const r = await this.runGraph(this.head, this.manifest.graphs.head, { [IO.hidden]: this.f32(hidden, [B, T, this.D]) });
     return { logits: r[IO.logits].data as Float32Array, logProbs: r[IO.logProbs]?.data as Float32Array | undefined };
   }
 

@@ -14,7 +14,10 @@ function expectedDims(m: Manifest, file: string): Want {
   const hidden = [null, null, D];
   if (file === m.graphs.embed) return { [IO.inputIds]: [null, null], [IO.hidden]: hidden };
   if (file === m.graphs.head)
-    return { [IO.hidden]: hidden, [IO.logits]: [null, null, { n: m.vocabSize, from: 'vocabSize' }] };
+    return {
+      [IO.hidden]: hidden,
+      [IO.logits]: [null, null, { n: m.vocabSize, from: 'vocabSize' }],
+    };
   const a = m.graphs.attn.indexOf(file);
   const l = a >= 0 ? a : m.graphs.moe.indexOf(file);
   if (l < 0) return {};
@@ -27,7 +30,8 @@ function expectedDims(m: Manifest, file: string): Want {
       dim === undefined ? null : { n: dim, from },
     ];
     const key = kv(m.headDim, 'headDim');
-    const value = m.valueHeadDim !== undefined ? kv(m.valueHeadDim, 'valueHeadDim') : kv(m.headDim, 'headDim');
+    const value =
+      m.valueHeadDim !== undefined ? kv(m.valueHeadDim, 'valueHeadDim') : kv(m.headDim, 'headDim');
     return {
       [IO.hidden]: hidden,
       [IO.positionIds]: [null, null],
@@ -46,19 +50,33 @@ function expectedDims(m: Manifest, file: string): Want {
 type Meta = { name: string; isTensor?: boolean; shape?: ReadonlyArray<number | string> };
 
 /** Throw a BundleError naming the graph, the tensor, the dim and the manifest field that disagree. */
-export function checkGraphDims(m: Manifest, file: string, s: Pick<OrtWeb.InferenceSession, 'inputMetadata' | 'outputMetadata'>): void {
+export function checkGraphDims(
+  m: Manifest,
+  file: string,
+  s: Pick<OrtWeb.InferenceSession, 'inputMetadata' | 'outputMetadata'>,
+): void {
   const want = expectedDims(m, file);
   // (older onnxruntime builds have no metadata: the names check in engine.ts still runs)
-  const metas = [...((s.inputMetadata ?? []) as Meta[]).map((x) => ['input', x] as const), ...((s.outputMetadata ?? []) as Meta[]).map((x) => ['output', x] as const)];
+  const metas = [
+    ...((s.inputMetadata ?? []) as Meta[]).map((x) => ['input', x] as const),
+    ...((s.outputMetadata ?? []) as Meta[]).map((x) => ['output', x] as const),
+  ];
   for (const [what, meta] of metas) {
     const dims = want[meta.name];
     if (!dims || !meta.isTensor || !meta.shape) continue;
     const shape = meta.shape;
     const show = `[${shape.join(', ')}]`;
-    if (shape.length !== dims.length) throw new BundleError(file, `${what} "${meta.name}" has ${shape.length} dims ${show}, the engine feeds ${dims.length}`);
+    if (shape.length !== dims.length)
+      throw new BundleError(
+        file,
+        `${what} "${meta.name}" has ${shape.length} dims ${show}, the engine feeds ${dims.length}`,
+      );
     dims.forEach((d, i) => {
       if (d && typeof shape[i] === 'number' && shape[i] !== d.n)
-        throw new BundleError(file, `${what} "${meta.name}" is ${show} but manifest.json gives ${d.from} = ${d.n} (dim ${i})`);
+        throw new BundleError(
+          file,
+          `${what} "${meta.name}" is ${show} but manifest.json gives ${d.from} = ${d.n} (dim ${i})`,
+        );
     });
   }
 }

@@ -1,12 +1,12 @@
 // The lab session: one loaded model with its engine, and the operations the page and the CLI
 // share — text → counterfactual forward passes with diffs, generation, traces. The worker and
 // `moe-lab` both drive this class, so what the page shows is what the CLI prints.
-import { createPolicy, parseIntervention, formatIntervention } from '../routing/index';
+import { createPolicy, parseIntervention, formatIntervention, checkInterventionFits } from '../routing/index';
 import type { Intervention, RouterPolicy } from '../routing/types';
 import { sampleNext, tokenLosses, tokenLossesFromLogProbs, topNext } from '../routing/logits';
 import { createRng } from '../routing/rng';
 import type { LoadedBundle } from '../models/loader';
-import { modelExperts } from '../models/manifest';
+import { BundleError, modelExperts } from '../models/manifest';
 import { LabTokenizer } from '../models/tokenizer';
 import { Cancelled, Engine, type EngineInit, type Ort } from './engine';
 import { LayerRouter } from './layerRouter';
@@ -26,6 +26,9 @@ export interface RunOptions {
 }
 
 export const NATIVE = 'native';
+
+/** Characters of a prompt read per token of context (DESIGN.md §9: size limits). */
+export const PROMPT_CHARS_PER_TOKEN = 64;
 
 export class Lab {
   private policies = new Map<string, RouterPolicy>();
@@ -52,6 +55,9 @@ export class Lab {
     const tokBytes = bundle.files.get(m.tokenizer);
     if (!tokBytes) throw new Error(`${m.tokenizer}: missing from the bundle`);
     const tokenizer = LabTokenizer.fromBytes(tokBytes, m.tokenizerConfig ? bundle.files.get(m.tokenizerConfig) : undefined);
+    // Before any session: every id the tokenizer can produce needs a row of the embedding.
+    const maxId = tokenizer.maxId();
+    if (maxId >= m.vocabSize) throw new BundleError(m.tokenizer, `has token id ${maxId} but manifest.json vocabSize is ${m.vocabSize}: ids ≥ ${m.vocabSize} have no embedding row`);
     const engine = await Engine.create({ ort, manifest: m, files: bundle.files, tokenizer, executionProviders, backend, onProgress, sessions, progressive });
     const probes = m.probes ? [...bundle.files].filter(([p]) => p.startsWith(m.probes!) && p.endsWith('.json')).map(([p, b]) => parseProbeFile(b, p)) : [];
     return new Lab(engine, tokenizer, probes);
@@ -71,14 +77,29 @@ export class Lab {
     return p;
   }
 
+  /** A spec parsed and checked against this model's layers and experts. */
+  intervention(spec: string): Intervention {
+    const iv = parseIntervention(spec);
+    checkInterventionFits(iv, this.manifest.numLayers, (l) => this.manifest.layers[l]?.numExperts ?? 0);
+    return iv;
+  }
+
   resetPolicies(): void {
     for (const p of this.policies.values()) p.reset();
   }
 
   /** Token ids of a text, truncated to the model's context with a notice. */
   encode(text: string): { ids: number[]; notices: string[] } {
-    const ids = this.tokenizer.encode(text);
     const notices: string[] = [];
+    // Any length is accepted, but only what the context can hold is tokenized: a token spans far
+    // fewer than PROMPT_CHARS_PER_TOKEN characters, so the first tokens come out the same.
+    const maxChars = Math.max(65536, this.manifest.maxContext * PROMPT_CHARS_PER_TOKEN);
+    if (text.length > maxChars) {
+      const cut = /[\uD800-\uDBFF]/.test(text[maxChars - 1]) ? maxChars - 1 : maxChars;
+      notices.push(`prompt has ${text.length} characters; only the first ${cut} were tokenized (more than the model's context of ${this.manifest.maxContext} tokens holds)`);
+      text = text.slice(0, cut);
+    }
+    const ids = this.tokenizer.encode(text);
     if (ids.length === 0) throw new Error('the prompt is empty: type some text to route');
     const max = this.manifest.maxContext;
     if (ids.length > max) {
@@ -95,7 +116,7 @@ export class Lab {
   /** One pass over ids with a router and interventions (specs), into a summary. */
   async pass(ids: number[], routerSpec: string, ivSpecs: string[], slot: string, opts: RunOptions, notices: string[] = []): Promise<PassResult> {
     const policy = this.policy(routerSpec);
-    const ivs: Intervention[] = ivSpecs.map(parseIntervention);
+    const ivs: Intervention[] = ivSpecs.map((s) => this.intervention(s));
     const notes = [...notices];
     if (!policy.causal) notes.push(`${policy.name} is non-causal: a token's experts depend on later tokens, so this routing could not run during generation`);
     let extraBias: Float32Array[] | undefined;
@@ -149,7 +170,7 @@ export class Lab {
   ): Promise<{ ids: number[]; text: string }> {
     const { ids } = this.encode(text);
     const policy = this.policy(opts.router ?? NATIVE);
-    const ivs = (opts.interventions ?? []).map(parseIntervention);
+    const ivs = (opts.interventions ?? []).map((s) => this.intervention(s));
     const rng = createRng(opts.seed);
     const first = await this.engine.forward({ ids, router: policy, interventions: ivs, slot: 'generate', signal: opts.signal });
     let past = this.engine.kvOf('generate')!;

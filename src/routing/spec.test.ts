@@ -2,7 +2,7 @@
 // (`kind:layers=…,experts=…,param=…`): canonical forms, round trips and every error message.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatIntervention, interventionsAt, INTERVENTION_KINDS, INTERVENTION_PARAMS, layerInRange, parseIntervention, SpecError, splitSpec } from './spec';
+import { checkInterventionFits, formatIntervention, interventionsAt, INTERVENTION_KINDS, INTERVENTION_PARAMS, layerInRange, parseIntervention, SpecError, splitSpec } from './spec';
 import { createPolicy, parsePolicySpec } from './policies/create';
 import { POLICY_CATALOGUE, POLICY_NAMES } from './policies/catalogue';
 import { MIXTRAL } from './testing';
@@ -216,5 +216,19 @@ describe('layer selection', () => {
     expect(interventionsAt(0, list).map((iv) => iv.kind)).toEqual(['mask', 'temp']);
     expect(interventionsAt(2, list).map((iv) => iv.kind)).toEqual(['bias', 'temp']);
     expect(interventionsAt(3, list).map((iv) => iv.kind)).toEqual(['temp']);
+  });
+});
+
+describe('checkInterventionFits (the model the spec runs on)', () => {
+  // 4 layers: 0 dense, 1–3 with 8 experts
+  const E = (l: number) => (l === 0 ? 0 : 8);
+  const fits = (s: string) => () => checkInterventionFits(parseIntervention(s), 4, E);
+  it('names the layer range, the expert range and dense layers', () => {
+    expect(fits('mask:layers=1-3,experts=7')).not.toThrow();
+    expect(fits('skip:layers=0')).not.toThrow();
+    expect(fits('mask:layers=2-4,experts=1')).toThrow('bad intervention "mask:layers=2-4,experts=1": layer 4 is outside the model\'s layers 0..3');
+    expect(fits('mask:layers=*,experts=8')).toThrow('bad intervention "mask:layers=*,experts=8": expert 8 is outside the experts 0..7 of layers 0-3');
+    expect(fits('steer:layers=0,experts=1,lambda=0.5')).toThrow('bad intervention "steer:layers=0,experts=1,lambda=0.5": layer 0 is dense (no experts to act on)');
+    expect(() => parseIntervention(`mask:layers=1,experts=${Array.from({ length: 2000 }, (_, i) => i).join('+')}`)).toThrow(/is 8\d{3} characters long, over the limit of 4096$/);
   });
 });

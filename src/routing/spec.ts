@@ -2,8 +2,9 @@
 // `<kind>:layers=<i|i-j|*>,experts=<a+b+…>,<param>=<v>` for interventions (DESIGN.md §3).
 // Every error names the spec and the problem.
 import type { Intervention, InterventionKind, LayerRange } from './types';
+import { InputError } from './safeJson';
 
-export class SpecError extends Error {
+export class SpecError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'SpecError';
@@ -15,7 +16,11 @@ export interface ParsedSpec {
   params: Map<string, string>;
 }
 
+/** Longest router or intervention spec accepted (256 expert ids joined by + take ~1 000). */
+export const MAX_SPEC_LENGTH = 4096;
+
 export function splitSpec(spec: string): ParsedSpec {
+  if (spec.length > MAX_SPEC_LENGTH) throw new SpecError(`spec "${spec.slice(0, 40)}…" is ${spec.length} characters long, over the limit of ${MAX_SPEC_LENGTH}`);
   const s = spec.trim();
   if (!s) throw new SpecError('empty spec');
   const colon = s.indexOf(':');
@@ -91,6 +96,25 @@ export function parseIntervention(spec: string): Intervention {
   if (kind === 'repeat' && !(Number.isInteger(out.n) && out.n >= 0 && out.n <= 8)) throw new SpecError(`bad intervention "${spec}": n must be an integer in 0..8`);
   if (kind === 'rewire' && !(Number.isInteger(out.steps) && out.steps >= 1 && out.steps <= 100)) throw new SpecError(`bad intervention "${spec}": steps must be an integer in 1..100`);
   return { kind, layers, experts, params: out };
+}
+
+/**
+ * An intervention against the model it runs on: its layers must exist and its experts must be
+ * experts of those layers (`expertsAt(l)` = E of layer l, 0 for a dense layer).
+ */
+export function checkInterventionFits(iv: Intervention, numLayers: number, expertsAt: (layer: number) => number): void {
+  const spec = formatIntervention(iv);
+  if (iv.layers !== '*' && iv.layers.to >= numLayers)
+    throw new SpecError(`bad intervention "${spec}": layer ${iv.layers.to} is outside the model's layers 0..${numLayers - 1}`);
+  if (iv.experts.length === 0) return;
+  const from = iv.layers === '*' ? 0 : iv.layers.from;
+  const to = iv.layers === '*' ? numLayers - 1 : iv.layers.to;
+  let E = 0;
+  for (let l = from; l <= to; l++) E = Math.max(E, expertsAt(l));
+  const where = from === to ? `layer ${from}` : `layers ${from}-${to}`;
+  if (E === 0) throw new SpecError(`bad intervention "${spec}": ${where} ${from === to ? 'is' : 'are'} dense (no experts to act on)`);
+  const bad = iv.experts.find((e) => e >= E);
+  if (bad !== undefined) throw new SpecError(`bad intervention "${spec}": expert ${bad} is outside the experts 0..${E - 1} of ${where}`);
 }
 
 export function formatIntervention(iv: Intervention): string {

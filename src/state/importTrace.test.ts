@@ -1,9 +1,9 @@
 // Opening a trace in the page's store: engine captures become ordinary layer events; bad files
 // leave the state alone and say why.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { useLab } from './store';
-import { openTraceFiles, traceToPass } from './importTrace';
+import { openTraceFiles, openTraceUrls, traceToPass } from './importTrace';
 import { parseTrace } from '../routing/metrics/trace';
 
 const fixture = (name: string) => ({
@@ -62,9 +62,62 @@ describe('importTrace', () => {
     expect(s.modified.summary!.tokens.map((t) => t.id)).toEqual([101, 102, 103]);
     expect(openTraceFiles([fixture('token_ids.npy')])).toBe(false);
     expect(useLab.getState().error).toBe(
-      'Could not open the trace: token_ids.npy: no trace among the picked files: pick a trace JSON, a vLLM routed_experts .npy, an HF capture JSON, an SGLang JSON or a Megatron .jsonl',
+      'Could not open the trace: token_ids.npy: no trace among the picked files: pick a trace JSON, a vLLM or TensorRT-LLM routed_experts .npy, an HF capture JSON, an SGLang JSON or /generate response, or a Megatron .jsonl',
     );
     expect(useLab.getState().modified).toBe(s.modified);
+  });
+
+  it('hostile traces (deep, non-finite, cut short) leave the open trace in place and name the field', () => {
+    expect(openTraceFiles([fixture('routed_experts_i4.npy'), fixture('token_ids.npy')])).toBe(true);
+    const before = useLab.getState();
+    const text = (name: string, s: string) => ({ name, bytes: new TextEncoder().encode(s) });
+    const head = '{"model":{"id":"m","numLayers":1},"tokens":[{"id":1,"text":"a"}],"layers":';
+    const cases: [ReturnType<typeof text>, string][] = [
+      [
+        text('deep.json', `${head}[{"selected":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}`),
+        'deep.json: layers[0].selected[0][0][0][0][0]…[0]: nested deeper than 64 levels of arrays/objects (the JSON depth limit)',
+      ],
+      [
+        text('inf.json', `${head}[{"selected":[[0]],"routerLogits":[[1e999,0]]}]}`),
+        'inf.json: layers[0].routerLogits[0][0]: must be a finite number or null (masked), got Infinity',
+      ],
+      [
+        text(
+          'short.json',
+          `${head}[{"selected":[[0]]}]}`.replace('"numLayers":1', '"numLayers":4'),
+        ),
+        'short.json: layers: holds 1 layers but model.numLayers is 4',
+      ],
+    ];
+    for (const [f, why] of cases) {
+      expect(openTraceFiles([f])).toBe(false);
+      expect(useLab.getState().error).toBe(`Could not open the trace: ${why}`);
+      expect(useLab.getState().modified).toBe(before.modified);
+      expect(useLab.getState().imported).toBe(before.imported);
+    }
+  });
+
+  it('a bad ?trace= link: the banner, and a page notice that outlives the next run clearing the banner', async () => {
+    vi.stubGlobal('document', { baseURI: 'http://lab.test/' });
+    vi.stubGlobal(
+      'fetch',
+      async () =>
+        new Response(`{"model":{"id":"m"},"tokens":${'['.repeat(1000)}${']'.repeat(1000)}}`),
+    );
+    try {
+      expect(await openTraceUrls(['traces/deep.json'])).toBe(false);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    const why =
+      'Could not open the trace: deep.json: tokens[0][0][0][0][0][0][0]…[0]: nested deeper than 64 levels of arrays/objects (the JSON depth limit)';
+    expect(useLab.getState().error).toBe(why);
+    expect(useLab.getState().pageNotices).toEqual([
+      `ignored URL field trace="traces/deep.json": ${why}`,
+    ]);
+    expect(useLab.getState().imported).toBeNull();
+    useLab.setState({ error: null }); // (what runPrompt does once the link's model has loaded)
+    expect(useLab.getState().pageNotices).toHaveLength(1);
   });
 
   it('a DeepSeek-V3-shaped capture (layers 0–2 dense) opens with the focus on layer 3, the first with a router', async () => {

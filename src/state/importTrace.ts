@@ -114,6 +114,14 @@ export function openTraceFilesAsync(files: InputFile[], urls: string[] = []): Pr
 }
 
 export async function openTraceUrls(urls: string[]): Promise<boolean> {
+  const ok = await fetchAndOpen(urls);
+  // A link's bad trace is also a page notice: the banner clears with the next run (the model the
+  // link names loads after it), the notice stays until dismissed.
+  if (!ok) useLab.getState().notify(`ignored URL field trace=${JSON.stringify(urls.join(','))}: ${useLab.getState().error ?? 'could not open it'}`);
+  return ok;
+}
+
+async function fetchAndOpen(urls: string[]): Promise<boolean> {
   try {
     const files = await Promise.all(
       urls.map(async (u) => {

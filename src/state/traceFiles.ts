@@ -53,6 +53,8 @@ export function traceToPass(trace: Trace): PassTrace {
 /** Files picked together (one trace, plus token ids / a logits sidecar) → the trace JSON and its parse. */
 export function readTraceFiles(files: InputFile[]): { json: Record<string, unknown>; trace: Trace } {
   const d = detectImport(files);
+  // A trace JSON is checked as read: the round trip below would write 1e999 (Infinity) as null (masked).
+  if (d.kind === 'trace') parseTrace(d.json, d.file.name);
   const json = JSON.parse(
     JSON.stringify(d.kind === 'trace' ? d.json : importTrace(d.format, d.file, d.opts)),
   ) as Record<string, unknown>;

@@ -1,11 +1,27 @@
 // `moe-lab trace`: one routing trace (DESIGN.md §3 trace JSON) for a bundle and a text.
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { all, checkFlags, has, intFlag, one, parseArgs, UsageError } from './args';
 import { DEFAULT_MODEL_DIR, openLab } from './nodeBundle';
 import { traceJson } from '../../src/gpu/trace';
 import { parseIntervention, parsePolicySpec } from '../../src/routing/index';
 import type { LayerEvent } from '../../src/routing/run';
 import { appendGeneration } from './traceGeneration';
+
+/** Bytes of a --text-file read: far more than any context holds (Lab.encode reads less still). */
+const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
+
+/** A text file's first MAX_TEXT_FILE_BYTES (a bigger file would pass V8's string limit). */
+async function readTextFile(path: string): Promise<string> {
+  const fh = await open(path);
+  try {
+    const n = Math.min((await fh.stat()).size, MAX_TEXT_FILE_BYTES);
+    const buf = new Uint8Array(n);
+    await fh.read(buf, 0, n, 0);
+    return new TextDecoder().decode(buf);
+  } finally {
+    await fh.close();
+  }
+}
 
 export async function traceCommand(argv: string[]): Promise<object> {
   const args = parseArgs(argv, ['loss']);
@@ -19,9 +35,10 @@ export async function traceCommand(argv: string[]): Promise<object> {
   const textFlag = one(args, 'text');
   const file = one(args, 'text-file');
   if ((textFlag === undefined) === (file === undefined)) throw new UsageError('trace: give exactly one of --text "<text>" or --text-file <path>');
-  const text = textFlag ?? (await readFile(file!, 'utf8'));
+  const text = textFlag ?? (await readTextFile(file!));
   const top = Number(one(args, 'top') ?? 10);
-  if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got "${one(args, 'top')}"`);
+  // (next-token candidates are kept sorted by insertion: a vocabulary-sized --top would hang)
+  if (!Number.isInteger(top) || top < 1 || top > 1000) throw new UsageError(`--top must be an integer in 1..1000, got "${one(args, 'top')}"`);
   // Bad specs fail before any model is loaded.
   const router = one(args, 'router') ?? 'native';
   parsePolicySpec(router);

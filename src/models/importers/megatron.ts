@@ -200,8 +200,17 @@ export function importMegatron(file: InputFile, opts: MegatronOptions = {}): Imp
           );
         const z = bf16(opts.logits!.bytes, r.logitOffset, count);
         width = shape[1];
-        for (let t = 0; t < shape[0]; t++)
-          rows.push(Array.from(z.subarray(t * width, (t + 1) * width)));
+        for (let t = 0; t < shape[0]; t++) {
+          const row = Array.from(z.subarray(t * width, (t + 1) * width));
+          // (−∞ is a masked expert; NaN and +∞ are a corrupt sidecar)
+          const bad = row.findIndex((x) => Number.isNaN(x) || x === Infinity);
+          if (bad >= 0)
+            fail(
+              opts.logits!.name,
+              `layer ${l}, token ${t}, expert ${bad}: logit ${row[bad]} is not a number a router gives`,
+            );
+          rows.push(row);
+        }
       }
       layer.routerLogits = rows;
       // Best first by logit (a routing map gives expert-id order).

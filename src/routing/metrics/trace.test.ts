@@ -47,6 +47,7 @@ describe('parseTrace', () => {
 
   it('accepts engine captures without router logits or gates (expert ids only)', () => {
     const t = base();
+    t.model = { id: 'm' } as never; // (no numLayers: a capture of layer 3 alone)
     t.layers = [{ index: 3, kind: 'moe', selected: [[2, 0], [1, 2]] }];
     const p = parseTrace(t);
     expect(p.layers[0]).toEqual({ index: 3, kind: 'moe', selected: [[2, 0], [1, 2]] });
@@ -106,7 +107,9 @@ describe('parseTrace', () => {
             [0, 1],
           ]),
       ),
-    ).toThrow('x.json: layers[0].routerLogits[0][1]: must be a number or null (masked), got "x"');
+    ).toThrow(
+      'x.json: layers[0].routerLogits[0][1]: must be a finite number or null (masked), got "x"',
+    );
     expect(
       bad((t) => {
         t.model = { id: 'm', numExperts: 2 } as never;

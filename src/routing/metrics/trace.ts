@@ -4,6 +4,7 @@
 //
 // Axis names used across src/routing/metrics: T = tokens of the trace, E = experts of a layer,
 // k_t = experts chosen for token t (variable: 0 for a dropped token), L = layers.
+import { InputError } from '../safeJson';
 
 /** One layer of a trace. */
 export interface TraceLayer {
@@ -67,16 +68,20 @@ const describe = (v: unknown) =>
       ? 'null'
       : typeof v === 'string'
         ? `"${v.length > 20 ? v.slice(0, 20) + '…' : v}"`
-        : typeof v;
+        : typeof v === 'number' || typeof v === 'boolean'
+          ? String(v)
+          : typeof v === 'object'
+            ? 'an object'
+            : typeof v;
 
 /**
  * Validate a parsed trace JSON and return a normalised copy (layer index/kind filled in, router
- * logits' nulls back to −Infinity, dropped flags as 0/1, `numExperts` resolved). Throws an Error
+ * logits' nulls back to −Infinity, dropped flags as 0/1, `numExperts` resolved). Throws an InputError
  * whose message starts with `name: <field path>: `.
  */
 export function parseTrace(json: unknown, name = 'trace'): Trace {
   const fail = (path: string, msg: string): never => {
-    throw new Error(`${name}: ${path}${path ? ': ' : ''}${msg}`);
+    throw new InputError(`${name}: ${path}${path ? ': ' : ''}${msg}`);
   };
   if (!isObj(json)) return fail('', 'must be a JSON object');
   const model = json.model;
@@ -106,10 +111,7 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
     return fail('tokens', `must be an array of {id, text}, got ${describe(json.tokens)}`);
   const tokens: TraceToken[] = json.tokens.map((tok, t) => {
     if (!isObj(tok) || !Number.isInteger(tok.id) || typeof tok.text !== 'string')
-      return fail(
-        `tokens[${t}]`,
-        `must be {id: integer, text: string}, got ${JSON.stringify(tok)?.slice(0, 60)}`,
-      );
+      return fail(`tokens[${t}]`, `must be {id: integer, text: string}, got ${describe(tok)}`);
     return { id: tok.id as number, text: tok.text };
   });
   const T = tokens.length;
@@ -143,7 +145,7 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
         if (!Number.isInteger(e) || (e as number) < 0)
           fail(
             `${at}.selected[${t}][${j}]`,
-            `must be a non-negative integer expert id, got ${JSON.stringify(e)}`,
+            `must be a non-negative integer expert id, got ${describe(e)}`,
           );
         if (s.indexOf(e) !== j) fail(`${at}.selected[${t}]`, `expert ${e} listed twice`);
         maxId = Math.max(maxId, e as number);
@@ -158,8 +160,8 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
         );
       g.forEach(
         (x, j) =>
-          typeof x !== 'number' &&
-          fail(`${at}.gates[${t}][${j}]`, `must be a number, got ${JSON.stringify(x)}`),
+          !Number.isFinite(x) &&
+          fail(`${at}.gates[${t}][${j}]`, `must be a finite number, got ${describe(x)}`),
       );
       return g.slice() as number[];
     });
@@ -194,10 +196,11 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
         }
         return row.map((z, e) => {
           if (z === null) return -Infinity; // JSON's spelling of a masked (−∞) logit
-          if (typeof z !== 'number')
+          // JSON.parse reads 1e999 as Infinity: a logit must be finite (or null for −∞).
+          if (!Number.isFinite(z))
             return fail(
               `${at}.routerLogits[${t}][${e}]`,
-              `must be a number or null (masked), got ${JSON.stringify(z)}`,
+              `must be a finite number or null (masked), got ${describe(z)}`,
             );
           return z;
         });
@@ -208,7 +211,7 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
         fail(`${at}.dropped`, `must list ${T} flags, got ${describe(l.dropped)}`);
       out.dropped = (l.dropped as unknown[]).map((d, t) => {
         if (d !== 0 && d !== 1 && d !== true && d !== false)
-          fail(`${at}.dropped[${t}]`, `must be 0 or 1, got ${JSON.stringify(d)}`);
+          fail(`${at}.dropped[${t}]`, `must be 0 or 1, got ${describe(d)}`);
         return d === 1 || d === true ? 1 : 0;
       });
     }
@@ -224,11 +227,18 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
       );
     (json.loss as unknown[]).forEach(
       (x, t) =>
-        typeof x !== 'number' && fail(`loss[${t}]`, `must be a number, got ${JSON.stringify(x)}`),
+        !Number.isFinite(x) && fail(`loss[${t}]`, `must be a finite number, got ${describe(x)}`),
     );
   }
   if (json.next !== undefined && !Array.isArray(json.next))
     fail('next', `must be an array of {id, text, p}, got ${describe(json.next)}`);
+  (json.next as unknown[] | undefined)?.forEach((n, i) => {
+    if (!isObj(n) || !Number.isInteger(n.id) || typeof n.text !== 'string' || !Number.isFinite(n.p))
+      fail(
+        `next[${i}]`,
+        `must be {id: integer, text: string, p: finite number}, got ${describe(n)}`,
+      );
+  });
 
   const declared = model.numExperts as number | undefined;
   const E = declared ?? (width >= 0 ? width : maxId + 1);
@@ -242,6 +252,27 @@ export function parseTrace(json: unknown, name = 'trace'): Trace {
         if (e >= E) fail(`layers[${i}].selected[${t}]`, `expert ${e} out of range 0..${E - 1}`);
     }),
   );
+  // Declared counts must match what the trace holds (a cut-off file would otherwise pass).
+  if (model.numLayers !== undefined && model.numLayers !== layers.length)
+    fail('layers', `holds ${layers.length} layers but model.numLayers is ${model.numLayers}`);
+  const seen = new Set<number>();
+  layers.forEach((l, i) => {
+    if (model.numLayers !== undefined && l.index >= (model.numLayers as number))
+      fail(
+        `layers[${i}].index`,
+        `${l.index} is outside the model's layers 0..${(model.numLayers as number) - 1}`,
+      );
+    if (seen.has(l.index)) fail(`layers[${i}].index`, `layer ${l.index} is listed twice`);
+    seen.add(l.index);
+  });
+  if (
+    model.topK !== undefined &&
+    !(Number.isInteger(model.topK) && (model.topK as number) >= 0 && (model.topK as number) <= E)
+  )
+    fail(
+      'model.topK',
+      `must be an integer in 0..${E} (the number of experts), got ${describe(model.topK)}`,
+    );
   return {
     ...json,
     model: {

@@ -5,6 +5,7 @@ import { useLab } from '../store';
 import type { WorkerRequest } from '../../gpu/protocol';
 import { MAX_BUNDLE_BYTES, urlFetcher } from '../../models/loader';
 import { validateManifest } from '../../models/manifest';
+import { readJson } from '../../routing/safeJson';
 import { progressLabel } from './progressLabel';
 import { postIfRunning } from './workerBridge';
 
@@ -39,7 +40,7 @@ export async function downloadForWorker(url: string, requestId: number, signal: 
   let files: { path: string; bytes: number }[];
   try {
     // An invalid manifest stops here; the worker's loader reports it (with the same checks).
-    files = validateManifest(JSON.parse(new TextDecoder().decode(manifestBytes))).files;
+    files = validateManifest(readJson(manifestBytes, 'manifest.json')).files;
   } catch {
     return;
   }
