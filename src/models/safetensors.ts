@@ -2,6 +2,7 @@
 // little-endian data). The header comes from the first bytes of a ByteSource and each tensor is
 // read by offset when asked for, so files of any size are read with memory bounded by the largest
 // tensor. Pure: byte sources for Node, browser workers and memory live in convert/streamingSource.
+import { InputError, readJson } from '../routing/safeJson';
 import { memorySource, type ByteSource } from './convert/streamingSource';
 
 export interface TensorInfo {
@@ -33,7 +34,7 @@ export function parseSafetensors(file: ArrayBuffer | Uint8Array | ByteSource, fi
   const source = file instanceof Uint8Array ? memorySource(file, fileName ?? 'model.safetensors') : file instanceof ArrayBuffer ? memorySource(new Uint8Array(file), fileName ?? 'model.safetensors') : file;
   const name = fileName ?? source.name;
   const fail = (msg: string): never => {
-    throw new Error(`${name}: ${msg}`);
+    throw new InputError(`${name}: ${msg}`);
   };
   if (source.size < 8) fail(`too short for a safetensors file (${source.size} bytes)`);
   const lenBytes = new Uint8Array(8);
@@ -45,9 +46,11 @@ export function parseSafetensors(file: ArrayBuffer | Uint8Array | ByteSource, fi
   source.read(8, headBytes);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder().decode(headBytes));
+    // depth-limited: a shape nested 200 000 deep overflowed the stack in the messages below
+    header = readJson(headBytes, `${name} header`) as Record<string, unknown>;
   } catch (e) {
-    return fail(`header is not valid JSON (${(e as Error).message})`);
+    const why = (e as Error).message.slice(`${name} header: `.length);
+    return fail(why.startsWith('not valid JSON') ? `header is ${why}` : `header: ${why}`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
   const dataStart = 8 + headerLen;
