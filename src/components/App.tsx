@@ -15,6 +15,7 @@ import { CoActivationView } from './CoActivationView';
 import { CacheView } from './CacheView';
 import { AttributionView } from './AttributionView';
 import { CouplingView } from './CouplingView';
+import { CorpusView } from './CorpusView';
 import { EntropyView } from './EntropyView';
 import { Footer } from './Footer';
 import { DropZone } from './DropZone';
@@ -51,6 +52,7 @@ function LabPage() {
           <FlowView />
           <CacheView />
           <AttributionView />
+          <CorpusView />
         </section>
         <aside className="lab-side" aria-label="Details">
           <RouterScores />

@@ -3,6 +3,9 @@
 // dropping work per request (ORT's own proxy matches replies FIFO, which rules both out).
 
 import type { Manifest } from '../models/manifest';
+import type { CorpusJob } from './corpusJob';
+import type { AblateJob } from './ablateJob';
+import type { AblationResult, CorpusReport } from '../routing/metrics/corpusRun';
 import type { AlignResult, BackendName, CounterfactualDiff, ForwardSummary, LayerEvent, SteerResult } from '../routing/run';
 
 export type Progress =
@@ -64,6 +67,10 @@ export type WorkerRequest =
   | { type: 'coupling'; requestId: number; layer: number; perturb: boolean; seed: number }
   /** multilingual steering experiment on the probe set (needs a finished alignment) */
   | { type: 'steer'; requestId: number; align: AlignResult; target: string; tau: number; lambda: number }
+  /** corpus-scale expert specialisation (the corpus view; answered 'corpus-report', progress per sequence) */
+  | ({ type: 'corpus'; requestId: number } & CorpusJob)
+  /** `moe-lab ablate` on the corpus (answered 'corpus-ablated', progress per pass) */
+  | ({ type: 'corpus-ablate'; requestId: number } & AblateJob)
   | { type: 'cancel'; requestId: number }
   /**
    * Convert an HF checkpoint (picked files or a URL prefix) in the worker, then open it as the
@@ -130,6 +137,8 @@ export type WorkerReply =
       scoreNormCorrelation: number | null;
     }
   | { type: 'steered'; requestId: number; result: SteerResult }
+  | { type: 'corpus-report'; requestId: number; report: CorpusReport }
+  | { type: 'corpus-ablated'; requestId: number; result: AblationResult }
   | { type: 'bundle-zipped'; requestId: number; fileName: string; data: ArrayBuffer }
   /**
    * `restored`: a load whose later graphs failed after 'loaded' (sessions are built while the

@@ -8,6 +8,8 @@ import { filesFetcher, loadBundle, urlFetcher, type LoadedBundle } from '../mode
 import { Cancelled } from './engine';
 import { createSession, warmUpRuntime } from './ortSessions';
 import { alignProbes } from './align';
+import { runCorpus } from './corpusJob';
+import { runAblation } from './ablateJob';
 import { probeTexts } from './probes';
 import { steeringExperiment } from './steering';
 import type { WorkerReply, WorkerRequest } from './protocol';
@@ -215,6 +217,14 @@ async function handle(req: Exclude<WorkerRequest, { type: 'cancel' | 'crash' | '
     if (req.type === 'steer') {
       const result = await steeringExperiment(lab, req.align, req.target, { tau: req.tau, lambda: req.lambda, signal: flag });
       post({ type: 'steered', requestId: req.requestId, result });
+      return;
+    }
+    if (req.type === 'corpus') {
+      post({ type: 'corpus-report', requestId: req.requestId, report: await runCorpus(lab, req, flag, progress) });
+      return;
+    }
+    if (req.type === 'corpus-ablate') {
+      post({ type: 'corpus-ablated', requestId: req.requestId, result: await runAblation(lab, req, flag, progress) });
       return;
     }
     if (req.type === 'align') {

@@ -31,6 +31,9 @@ function fakeEngine(): EngineCommands {
     convertModel: vi.fn(),
     cancelConvert: vi.fn(),
     convertedBundleZip: vi.fn(),
+    corpus: vi.fn(),
+    corpusAblate: vi.fn(),
+    cancelCorpus: vi.fn(),
     // Text "a…" routes every token to expert 0 in both layers; anything else to expert 3.
     routeTexts: vi.fn(async (texts: string[]) => {
       calls.push(`route ${texts.length}`);

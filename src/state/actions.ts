@@ -7,6 +7,21 @@ import type { BundleSource, ConvertSource } from '../gpu/protocol';
 import type { AlignResult, SteerResult } from '../routing/run';
 import { routingFrequency } from '../routing/metrics/index';
 import type { LabState } from './store';
+import type { CorpusJob } from '../gpu/corpusJob';
+import type { AblateJob } from '../gpu/ablateJob';
+import type { AblationResult, CorpusReport, CorpusTexts } from '../routing/metrics/corpusRun';
+
+/** The corpus view's request: picked texts (sources, sequences) and/or the probe texts. */
+export interface CorpusRequest extends CorpusTexts {
+  probes?: { articles?: number };
+}
+
+/** The corpus view's ablation: mask `source`'s n preferred experts vs n random ones (seeds). */
+export interface AblationRequest {
+  source: string;
+  n: number;
+  seeds: number;
+}
 
 /** What the store needs of the engine client (state/engine/commands.ts implements it). */
 export interface EngineCommands {
@@ -23,6 +38,11 @@ export interface EngineCommands {
   probeTexts(lang: string, articles: number): Promise<string[]>;
   coupling(layer: number, perturb: boolean, seed: number): Promise<{ layer: number; M: number[][]; R: number[][]; scoreNormCorrelation: number | null }>;
   steer(align: AlignResult, target: string, tau: number, lambda: number): Promise<SteerResult>;
+  /** the corpus view's run (null: cancelled) */
+  corpus(job: CorpusJob): Promise<CorpusReport | null>;
+  /** the corpus view's ablation (null: cancelled) */
+  corpusAblate(job: AblateJob): Promise<AblationResult | null>;
+  cancelCorpus(): void;
 }
 
 export interface GenerateOptions {
@@ -73,6 +93,9 @@ export interface Analyses {
   attribution?: { request: AttributionRequest; A: number[][]; B: number[][] };
   coupling?: { request: CouplingRequest; M: number[][]; R: number[][]; corr: number | null };
   steering?: { request: SteeringRequest; result: SteerResult };
+  /** `previous`: the run before it on this model (the compare table) */
+  corpus?: { request: CorpusRequest; report: CorpusReport; previous?: CorpusReport };
+  ablation?: { request: AblationRequest; result: AblationResult };
 }
 
 export type AnalysisKind = keyof Analyses;
@@ -93,6 +116,11 @@ export interface EngineActions {
   rankAttribution(req: AttributionRequest): Promise<void>;
   computeCoupling(req: CouplingRequest): Promise<void>;
   runSteering(req: SteeringRequest): Promise<void>;
+  /** Corpus-scale specialisation of picked texts / the probe texts, with the current router and interventions. */
+  runCorpus(req: CorpusRequest): Promise<void>;
+  /** `moe-lab ablate` on the last corpus run's texts, for one of its sources. */
+  runAblation(req: AblationRequest): Promise<void>;
+  cancelCorpus(): void;
 }
 
 let engine: EngineCommands | null = null;
@@ -165,5 +193,22 @@ export function engineActions(set: Set, get: () => LabState): EngineActions {
         if (!align) throw new Error('steering needs the alignment: run it first');
         return { request, result: await need().steer(align, request.target, request.tau, request.lambda) };
       }),
+    runCorpus: (request) =>
+      analysis('corpus', async () => {
+        const { router, interventions } = get();
+        const report = await need().corpus({ ...request, router, interventions });
+        if (!report) return undefined;
+        const previous = get().analyses.corpus?.report;
+        set((s) => ({ analyses: { ...s.analyses, ablation: undefined } })); // it was of the older texts
+        return { request, report, ...(previous ? { previous } : {}) };
+      }),
+    runAblation: (request) =>
+      analysis('ablation', async () => {
+        const corpus = get().analyses.corpus;
+        if (!corpus) throw new Error('ablation needs a corpus: route one first');
+        const result = await need().corpusAblate({ ...corpus.request, ...request });
+        return result ? { request, result } : undefined;
+      }),
+    cancelCorpus: () => engine?.cancelCorpus(),
   };
 }

@@ -14,6 +14,7 @@ export const VIEW_IDS = [
   'coactivation-view',
   'alignment-view',
   'coupling-view',
+  'corpus-view',
 ] as const;
 
 export type ViewId = (typeof VIEW_IDS)[number];

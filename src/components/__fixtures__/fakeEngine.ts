@@ -28,6 +28,9 @@ export function fakeEngine(overrides: Partial<EngineCommands> = {}): { engine: E
     probeTexts: rec('probeTexts', async () => []),
     coupling: rec('coupling', async (layer: number) => ({ layer, M: [], R: [], scoreNormCorrelation: null })),
     steer: rec('steer', () => Promise.reject(new Error('steer not faked'))),
+    corpus: rec('corpus', () => Promise.reject(new Error('corpus not faked'))),
+    corpusAblate: rec('corpusAblate', () => Promise.reject(new Error('corpusAblate not faked'))),
+    cancelCorpus: rec('cancelCorpus', () => undefined),
   };
   const engine = { ...defaults };
   for (const [name, fn] of Object.entries(overrides) as [keyof EngineCommands, (...a: unknown[]) => unknown][]) {

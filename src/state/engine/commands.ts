@@ -134,6 +134,8 @@ export async function steer(align: AlignResult, target: string, tau: number, lam
   return expect(await askWithProgress({ type: 'steer', align, target, tau, lambda }), 'steered').result;
 }
 
+export { corpus, corpusAblate, cancelCorpus } from './corpusCommands';
+
 let convertFlag: Int32Array | null = null;
 
 /**

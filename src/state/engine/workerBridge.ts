@@ -71,8 +71,9 @@ export function terminateWorker(): void {
 }
 
 /** Send a one-shot request; resolves with its final reply (an 'error' reply rejects with its message). */
-export function ask(req: Req, onProgress?: (p: WorkerReply & { type: 'progress' }) => void): Promise<WorkerReply> {
+export function ask(req: Req, onProgress?: (p: WorkerReply & { type: 'progress' }) => void, onId?: (requestId: number) => void): Promise<WorkerReply> {
   const requestId = newRequestId();
+  onId?.(requestId); // (a caller that cancels names the request)
   return new Promise((ok, fail) => {
     oneShot.set(requestId, { done: (r) => (r.type === 'error' ? fail(new Error(r.message)) : ok(r)), progress: onProgress });
     post({ ...req, requestId } as WorkerRequest);
