@@ -1,6 +1,7 @@
 // `moe-lab corpus`: expert specialisation over datasets (issue 19) — per layer and expert, the load,
 // each source's share, the top tokens and top activating contexts — from texts routed through the
 // engine in batches, or from captured trace JSON (nothing run).
+import { BATCH_TOKENS, batchesOf, corpusWindows, type CorpusWindow } from '../../src/routing/metrics/corpusRun';
 import { rename, writeFile } from 'node:fs/promises';
 import { all, checkFlags, has, intFlag, one, parseArgs, UsageError } from './args';
 import { DEFAULT_MODEL_DIR, openLab, readBundle } from './nodeBundle';
@@ -11,7 +12,6 @@ import { Cancelled } from '../../src/gpu/engine';
 import { LabTokenizer } from '../../src/models/tokenizer';
 import { parseIntervention, parsePolicySpec } from '../../src/routing/index';
 import {
-  contextWindows,
   CorpusAccumulator,
   meanSpecialisation,
   type CorpusLayerSpec,
@@ -33,45 +33,12 @@ export const CORPUS_FLAGS = [
 ];
 
 /** One window of a text to route: its source, the sequence it belongs to, its first position. */
-export interface Window {
-  source: number;
-  sequence: number;
-  offset: number;
-  ids: number[];
-}
+export type Window = CorpusWindow;
 
 /** Texts → windows of the model's context without overlap; notices say how many were split. */
-export function windowsOf(
-  lab: Lab,
-  texts: CorpusInputs['texts'],
-  nSources: number,
-): { windows: Window[]; notices: string[] } {
-  const max = lab.manifest.maxContext;
-  const perSource = new Array<number>(nSources).fill(0);
-  const windows: Window[] = [];
-  let split = 0;
-  let empty = 0;
-  for (const { source, text } of texts) {
-    const ids = lab.tokenizer.encode(text);
-    if (!ids.length) {
-      empty++;
-      continue;
-    }
-    const ws = contextWindows(ids, max);
-    if (ws.length > 1) split++;
-    const sequence = perSource[source]++;
-    ws.forEach((w, i) => windows.push({ source, sequence, offset: i * max, ids: w }));
-  }
-  const notices: string[] = [];
-  if (split)
-    notices.push(
-      `${split} sequence${split > 1 ? 's' : ''} longer than the model's context of ${max} tokens ${split > 1 ? 'were' : 'was'} split into windows of ${max} without overlap`,
-    );
-  if (empty)
-    notices.push(
-      `${empty} line${empty > 1 ? 's' : ''} gave no token and ${empty > 1 ? 'were' : 'was'} skipped`,
-    );
-  return { windows, notices };
+export function windowsOf(lab: Lab, texts: CorpusInputs['texts'], nSources: number): { windows: Window[]; notices: string[] } {
+  const encoded = texts.map(({ source, text }) => ({ source, ids: lab.tokenizer.encode(text) }));
+  return corpusWindows(encoded, nSources, lab.manifest.maxContext);
 }
 
 /** Progress on stderr: a bar on a terminal, a line per tenth otherwise. */
@@ -104,27 +71,7 @@ export function interruptible(): { signal: { aborted: boolean }; done: () => voi
   return { signal, done: () => process.off('SIGINT', onInt) };
 }
 
-/** Padded tokens (B × longest) one batch may hold: B = 32 at a 256-token context, 2 at 4096. */
-export const BATCH_TOKENS = 8192;
-
-/**
- * Indices of `lengths` in batches: sorted by length (so a batch pads little), at most `max`
- * sequences and BATCH_TOKENS padded tokens each (a longer sequence goes alone).
- */
-export function batchesOf(lengths: number[], max: number, budget = BATCH_TOKENS): number[][] {
-  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
-  const out: number[][] = [];
-  let cur: number[] = [];
-  for (const i of order) {
-    if (cur.length && (cur.length >= max || (cur.length + 1) * lengths[i] > budget)) {
-      out.push(cur);
-      cur = [];
-    }
-    cur.push(i);
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
+export { BATCH_TOKENS, batchesOf };
 
 /**
  * Route windows through the engine in batches (batchesOf; results do not depend on the order).
