@@ -250,9 +250,51 @@ export function ExpertLoad() {
               </div>
             ))}
           </dl>
+          <GeneratedLoad layer={layer} E={E} prefill={m} prefillTokens={ev?.T ?? 0} />
           <ExportButtons svg={svgRef} name={`expert-load-L${layer}`} />
         </>
       )}
     </Panel>
+  );
+}
+
+/**
+ * Generated tokens are routed apart from the prompt (decode-time routing can differ from
+ * prefill's): their load in this layer, beside the prompt's bars above.
+ */
+function GeneratedLoad({
+  layer,
+  E,
+  prefill,
+  prefillTokens,
+}: {
+  layer: number;
+  E: number;
+  prefill: ReturnType<typeof loadMetrics>;
+  prefillTokens: number;
+}) {
+  const generation = useLab((s) => s.generation);
+  const gen = useMemo(() => {
+    const sel = (generation?.tokens ?? [])
+      .map((t) => t.experts?.[layer])
+      .filter((x): x is number[] => Array.isArray(x) && x.length > 0);
+    return sel.length ? { ...loadMetrics(sel, E), tokens: sel.length } : null;
+  }, [generation, layer, E]);
+  if (!gen) return null;
+  const top = gen.counts
+    .map((c, e) => [e, c] as const)
+    .filter(([, c]) => c > 0)
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, 8);
+  return (
+    <p
+      className="hint"
+      data-testid="load-generated"
+      title="the generated continuation's routing in this layer, counted apart from the prompt's (prefill) bars above"
+    >
+      Generated {gen.tokens} tokens (apart from the prompt&apos;s {prefillTokens}): busiest{' '}
+      {top.map(([e, c]) => `${e}×${c}`).join(', ')}; MaxVio {gen.maxVio.toFixed(3)} vs prompt{' '}
+      {prefill.maxVio.toFixed(3)}
+    </p>
   );
 }
