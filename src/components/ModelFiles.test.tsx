@@ -51,11 +51,18 @@ describe('ConvertPicker: starting a conversion', () => {
     await waitFor(() => expect(converts()).toHaveLength(1));
     const [, source, opts] = converts()[0];
     // '.bin' and '.md' are not read; the id keeps letters, digits, '.', '_', '-' (runs of others → '-', trimmed)
-    expect(bytesOf(source)).toEqual([
+    // the JSON files as bytes; the weights stay a File, which the worker reads by slices
+    const files = (source as { files: { name: string; data: ArrayBuffer | Blob }[] }).files;
+    expect(files.map((f) => [f.name, f.data instanceof Blob ? 'file' : 'bytes'])).toEqual([
+      ['Qwen1.5 MoE (A2.7B)/config.json', 'bytes'],
+      ['Qwen1.5 MoE (A2.7B)/tokenizer.json', 'bytes'],
+      ['Qwen1.5 MoE (A2.7B)/model.safetensors', 'file'],
+    ]);
+    expect(bytesOf({ files: files.slice(0, 2) })).toEqual([
       ['Qwen1.5 MoE (A2.7B)/config.json', [1]],
       ['Qwen1.5 MoE (A2.7B)/tokenizer.json', [2, 2]],
-      ['Qwen1.5 MoE (A2.7B)/model.safetensors', [3, 3, 3]],
     ]);
+    expect(Array.from(new Uint8Array(await (files[2].data as Blob).arrayBuffer()))).toEqual([3, 3, 3]);
     expect(opts).toEqual({ dtype: 'q4', id: 'Qwen1.5-MoE-A2.7B' });
     expect(menu.open).toBe(false); // the menu closes; progress and Cancel show in the header
   });
