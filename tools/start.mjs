@@ -21,18 +21,22 @@ function newestMtime(path) {
   return m;
 }
 
-const built = existsSync('dist/index.html') ? statSync('dist/index.html').mtimeMs : 0;
+// MOE_LAB_DIST: build and serve another folder (engineers testing two branches of work at once).
+const dist = process.env.MOE_LAB_DIST ?? 'dist';
+const built = existsSync(join(dist, 'index.html')) ? statSync(join(dist, 'index.html')).mtimeMs : 0;
 const sources = Math.max(
   ...['src', 'index.html', 'public/models', 'vite.config.ts', 'package.json'].map(newestMtime),
 );
 if (built < sources || process.env.MOE_LAB_REBUILD) {
   console.log('moe-lab start: building the app …');
-  await build({ logLevel: 'warn' });
+  await build({ logLevel: 'warn', build: { outDir: dist, emptyOutDir: true } });
 }
 try {
-  await serveStatic('dist', { port });
+  await serveStatic(dist, { port });
 } catch (e) {
-  console.error(`moe-lab start: cannot serve on 127.0.0.1:${port} (${e.code === 'EADDRINUSE' ? 'the port is in use; set PORT to another one' : e.message})`);
+  console.error(
+    `moe-lab start: cannot serve on 127.0.0.1:${port} (${e.code === 'EADDRINUSE' ? 'the port is in use; set PORT to another one' : e.message})`,
+  );
   process.exit(1);
 }
 console.log(`MoE Routing Lab is serving the production build at http://127.0.0.1:${port}/`);

@@ -29,6 +29,8 @@ Run with Debian's python3-torch: /usr/bin/python3, torch.set_num_threads(1), OPE
 from __future__ import annotations
 
 import math
+import os
+import sys
 from dataclasses import dataclass, field, asdict
 from typing import Any, Dict, List, Optional
 
@@ -328,3 +330,83 @@ class MixtralForCausalLM(nn.Module):
 def setup_torch(threads: int = 1):
     """Fast settings measured on the 2-core build machine (set OPENBLAS_NUM_THREADS=2 in env)."""
     torch.set_num_threads(threads)
+
+
+# --- DeepSeek-V3 (the second shipped model, deepseek-moe) ---------------------------------------------------------
+# The decoder is the parity reference in families/deepseek_v3.py (HF module names, so its state_dict is the
+# checkpoint); this adds what training needs: a fresh-model init, the loss, the expert-count helpers and the
+# auxiliary-loss-free bias update of DeepSeek-V3 (Wang et al. 2024, "Auxiliary-Loss-Free Load Balancing").
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "families"))
+from deepseek_v3 import DeepseekCausalLM  # noqa: E402
+
+
+def deepseek_v3_config(vocab_size: int, hidden: int = 192, layers: int = 6, heads: int = 6, dense_inter: int = 384,
+                       moe_inter: int = 80, experts: int = 32, topk: int = 4, shared: int = 1, ctx: int = 256,
+                       kv_lora_rank: int = 48, qk_nope: int = 16, qk_rope: int = 16, v_head: int = 32) -> Dict[str, Any]:
+    """HF `DeepseekV3Config` fields of deepseek-moe: layer 0 dense, then routed + shared experts, sigmoid router
+    with e_score_correction_bias, no group limit (n_group 1: one device has nothing to limit), gates renormalised."""
+    return {
+        "architectures": ["DeepseekV3ForCausalLM"], "model_type": "deepseek_v3", "vocab_size": vocab_size,
+        "hidden_size": hidden, "intermediate_size": dense_inter, "moe_intermediate_size": moe_inter,
+        "num_hidden_layers": layers, "num_attention_heads": heads, "num_key_value_heads": heads,
+        "n_shared_experts": shared, "n_routed_experts": experts, "num_experts_per_tok": topk,
+        "routed_scaling_factor": 1.0, "norm_topk_prob": True, "n_group": 1, "topk_group": 1,
+        "topk_method": "noaux_tc", "scoring_func": "sigmoid", "first_k_dense_replace": 1, "moe_layer_freq": 1,
+        "kv_lora_rank": kv_lora_rank, "q_lora_rank": None, "qk_nope_head_dim": qk_nope, "qk_rope_head_dim": qk_rope,
+        "v_head_dim": v_head, "head_dim": qk_rope, "rope_interleave": True, "rope_theta": 10000.0,
+        "rope_scaling": None, "max_position_embeddings": ctx, "rms_norm_eps": 1e-5, "hidden_act": "silu",
+        "attention_bias": False, "attention_dropout": 0.0, "tie_word_embeddings": False, "bos_token_id": 1,
+        "eos_token_id": 2, "pad_token_id": None, "initializer_range": 0.02, "torch_dtype": "float32",
+        "use_cache": True,
+    }
+
+
+@torch.no_grad()
+def deepseek_init(model: "DeepseekCausalLM", std: float, generator: torch.Generator) -> None:
+    """HF init (matrices ~ N(0, std), norms 1, bias 0) with residual-branch outputs shrunk by 1/sqrt(2L),
+    as babel-moe's trainer does."""
+    L = model.config["num_hidden_layers"]
+    for name, p in model.named_parameters():
+        if p.dim() == 1:
+            p.fill_(1.0)
+        else:
+            p.normal_(0.0, std, generator=generator)
+            if name.endswith("o_proj.weight") or name.endswith("down_proj.weight"):
+                p.mul_(1 / math.sqrt(2 * L))
+    for layer in model.model.layers:
+        if layer.sparse:
+            layer.mlp.gate.e_score_correction_bias.zero_()
+
+
+def deepseek_loss(model: "DeepseekCausalLM", ids: torch.Tensor, labels: torch.Tensor) -> Dict[str, Any]:
+    out = model(ids)
+    logits = out["logits"]
+    out["ce"] = cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+    out["loss"] = out["ce"]
+    return out
+
+
+def expert_counts(selected: List[Optional[torch.Tensor]], num_experts: int) -> torch.Tensor:
+    """[MoE layers, E] selection counts from a forward's per-layer `selected` (None for dense layers)."""
+    return torch.stack([torch.bincount(s.reshape(-1), minlength=num_experts) for s in selected if s is not None]).float()
+
+
+@torch.no_grad()
+def loss_free_update(model: "DeepseekCausalLM", selected: List[Optional[torch.Tensor]], rate: float) -> torch.Tensor:
+    """b_i += u · sign(mean load − load_i) per MoE layer, from this batch's selections (DeepSeek-V3 §2.1.2).
+    Returns the batch's counts [MoE layers, E]."""
+    counts = expert_counts(selected, model.config["n_routed_experts"])
+    gates = [layer.mlp.gate for layer in model.model.layers if layer.sparse]
+    for gate, c in zip(gates, counts):
+        gate.e_score_correction_bias.add_(rate * torch.sign(c.mean() - c))
+    return counts
+
+
+def deepseek_num_params(model: "DeepseekCausalLM") -> Dict[str, int]:
+    c = model.config
+    total = sum(p.numel() for p in model.parameters())
+    per_expert = 3 * c["hidden_size"] * c["moe_intermediate_size"]
+    sparse = sum(1 for layer in model.model.layers if layer.sparse)
+    inactive = (c["n_routed_experts"] - c["num_experts_per_tok"]) * per_expert * sparse
+    emb = model.model.embed_tokens.weight.numel()
+    return {"total": total, "active": total - inactive, "active_no_embed": total - inactive - emb, "embedding": emb}

@@ -262,5 +262,56 @@ class TestBPE(unittest.TestCase):
         self.assertLess(len(tok.encode("the cat")), len("the cat".encode()))
 
 
+class TestDeepseekTraining(unittest.TestCase):
+    """deepseek-moe's training pieces: the loss-free bias rule by hand, and that a few steps learn."""
+
+    def small(self):
+        from model import DeepseekCausalLM, deepseek_init, deepseek_v3_config
+        c = deepseek_v3_config(64, hidden=16, layers=2, heads=2, dense_inter=24, moe_inter=8, experts=4, topk=2,
+                               ctx=16, kv_lora_rank=8, qk_nope=4, qk_rope=4, v_head=4)
+        m = DeepseekCausalLM(c)
+        deepseek_init(m, 0.02, torch.Generator().manual_seed(0))
+        return m
+
+    def test_loss_free_update_by_hand(self):
+        from model import loss_free_update
+        m = self.small()
+        # one MoE layer (layer 1), 4 experts, 3 tokens × top-2: loads 3, 2, 1, 0 → mean 1.5
+        sel = [None, torch.tensor([[[0, 1], [0, 2], [0, 1]]])]
+        counts = loss_free_update(m, sel, 0.01)
+        self.assertEqual(counts.tolist(), [[3.0, 2.0, 1.0, 0.0]])
+        b = m.model.layers[1].mlp.gate.e_score_correction_bias
+        self.assertEqual([round(x, 6) for x in b.tolist()], [-0.01, -0.01, 0.01, 0.01])
+
+    def test_bias_changes_selection_not_gates(self):
+        m = self.small()
+        m.eval()
+        x = torch.randint(3, 64, (1, 10), generator=torch.Generator().manual_seed(1))
+        with torch.no_grad():
+            m.model.layers[1].mlp.gate.e_score_correction_bias.copy_(torch.tensor([0.0, 0.0, 0.0, 5.0]))
+            out = m(x)
+        sel, gates, logits = out["selected"][1][0], out["gates"][1][0], out["router_logits"][1][0]
+        self.assertTrue(all(3 in row.tolist() for row in sel))  # the +5 bias puts expert 3 in every top-2
+        s = torch.sigmoid(logits).gather(1, sel)
+        self.assertTrue(torch.allclose(gates, s / s.sum(1, keepdim=True), atol=1e-6))  # gates: unbiased scores
+
+    def test_a_few_steps_learn(self):
+        from model import deepseek_loss, loss_free_update
+        torch.manual_seed(0)
+        m = self.small()
+        opt = torch.optim.AdamW(m.parameters(), lr=1e-2)
+        x = torch.randint(3, 64, (4, 16), generator=torch.Generator().manual_seed(2))
+        y = torch.cat([x[:, 1:], torch.full((4, 1), -100)], 1)
+        first = None
+        for _ in range(30):
+            out = deepseek_loss(m, x, y)
+            opt.zero_grad()
+            out["loss"].backward()
+            opt.step()
+            loss_free_update(m, out["selected"], 1e-3)
+            first = first if first is not None else out["ce"].item()
+        self.assertLess(out["ce"].item(), first - 1.0)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -38,15 +38,8 @@ def read_docs(split, lang):
         return [d for d in f.read().split("\n\f\n") if d.strip()]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--vocab", type=int, default=8192)
-    ap.add_argument("--per-lang-bytes", type=int, default=1_200_000)
-    ap.add_argument("--ctx", type=int, default=256)
-    args = ap.parse_args()
-    os.makedirs(TOK, exist_ok=True)
-    os.makedirs(DATA, exist_ok=True)
-
+def train_tokenizer(args) -> ByteBPE:
+    """Byte-level BPE on the first --per-lang-bytes of every language's training split."""
     t0 = time.time()
     counts = None
     for lang in LANGS:
@@ -60,12 +53,29 @@ def main():
         counts = word_counts(take, counts=counts)
         print(f"tokenizer text {lang}: {n/1e6:.2f} MB", flush=True)
     print(f"{len(counts)} distinct pre-tokens; training BPE to {args.vocab}", flush=True)
-    merges = train_bpe(counts, args.vocab, min_count=2, log_every=1000)
-    tok = ByteBPE(merges)
+    tok = ByteBPE(train_bpe(counts, args.vocab, min_count=2, log_every=1000))
+    print(f"BPE trained: vocab {tok.vocab_size} in {time.time()-t0:.0f}s", flush=True)
+    return tok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vocab", type=int, default=8192)
+    ap.add_argument("--per-lang-bytes", type=int, default=1_200_000)
+    ap.add_argument("--ctx", type=int, default=256)
+    ap.add_argument("--tokenizer", default=None,
+                    help="use this tokenizer.json instead of training one (e.g. public/models/babel-moe/tokenizer.json)")
+    args = ap.parse_args()
+    os.makedirs(TOK, exist_ok=True)
+    os.makedirs(DATA, exist_ok=True)
+
+    t0 = time.time()
+    tok = ByteBPE.load(args.tokenizer) if args.tokenizer else train_tokenizer(args)
+    if args.tokenizer:
+        print(f"tokenizer: {args.tokenizer} (vocab {tok.vocab_size})", flush=True)
     tok.save(os.path.join(TOK, "tokenizer.json"))
     with open(os.path.join(TOK, "tokenizer_config.json"), "w") as f:
         json.dump(ByteBPE.tokenizer_config(args.ctx), f, indent=2)
-    print(f"BPE trained: vocab {tok.vocab_size} in {time.time()-t0:.0f}s", flush=True)
 
     meta = {"langs": LANGS, "vocab_size": tok.vocab_size, "eos_id": 2, "bos_id": 1, "tokens": {}, "bytes": {}}
     meta["newline_token_ids"] = [i for i in range(3, tok.vocab_size) if tok.token_bytes(i).endswith(b"\n")]

@@ -30,7 +30,8 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from model import MixtralConfig, MixtralForCausalLM  # noqa: E402
+from model import (MixtralConfig, MixtralForCausalLM, DeepseekCausalLM, deepseek_init, deepseek_loss,  # noqa: E402
+                   deepseek_num_params, deepseek_v3_config, expert_counts, loss_free_update)
 
 DATA = os.path.join(HERE, "work", "data")
 
@@ -82,16 +83,48 @@ def lr_at(step, args):
     return args.lr * (args.min_lr_frac + (1 - args.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * p)))
 
 
+class Arch:
+    """What differs between the two shipped designs: building, the loss, the expert count, the config dump."""
+
+    def __init__(self, args, vocab_size: int):
+        self.deepseek = args.arch == "deepseek_v3"
+        g = torch.Generator().manual_seed(args.seed)
+        if self.deepseek:
+            c = deepseek_v3_config(vocab_size, hidden=args.hidden, layers=args.layers, heads=args.heads,
+                                   dense_inter=args.dense_inter, moe_inter=args.inter, experts=args.experts,
+                                   topk=args.topk, shared=args.shared, ctx=args.ctx)
+            self.model = DeepseekCausalLM(c)
+            deepseek_init(self.model, c["initializer_range"], g)
+            self.num_experts, self.hf_config = c["n_routed_experts"], c
+        else:
+            cfg = model_config(vocab_size, args)
+            self.model = MixtralForCausalLM(cfg)
+            self.model.init_weights(cfg.initializer_range, generator=g)
+            with torch.no_grad():  # GPT-2 style: shrink residual-branch output projections by 1/sqrt(2L)
+                for L in self.model.layers:
+                    L.self_attn.o_proj.weight.mul_(1 / math.sqrt(2 * cfg.num_hidden_layers))
+                    L.block_sparse_moe.w2.mul_(1 / math.sqrt(2 * cfg.num_hidden_layers))
+            self.num_experts, self.hf_config = cfg.num_local_experts, cfg.to_hf_dict()
+
+    def loss(self, x, y, args):
+        if self.deepseek:
+            return deepseek_loss(self.model, x, y)
+        return self.model(x, labels=y, aux_per_layer=args.aux_mode == "per_layer")
+
+    def num_params(self):
+        return deepseek_num_params(self.model) if self.deepseek else self.model.num_params()
+
+
 @torch.no_grad()
-def evaluate(model, val_batches):
+def evaluate(arch, val_batches):
+    model = arch.model
     model.eval()
     res = {}
     loads = None
     for lang, (x, y) in val_batches.items():
-        out = model(x, labels=y)
+        out = arch.loss(x, y, None) if arch.deepseek else model(x, labels=y)
         res[lang] = out["ce"].item()
-        cnt = torch.stack([torch.bincount(s.reshape(-1), minlength=model.config.num_local_experts)
-                           for s in out["selected"]]).float()
+        cnt = expert_counts(out["selected"], arch.num_experts)
         loads = cnt if loads is None else loads + cnt
     model.train()
     frac = (loads / loads.sum(1, keepdim=True)).tolist()
@@ -101,6 +134,13 @@ def evaluate(model, val_batches):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run-id", default="babel-moe-v1")
+    ap.add_argument("--arch", choices=["mixtral", "deepseek_v3"], default="mixtral",
+                    help="mixtral: babel-moe (softmax top-k, aux loss); deepseek_v3: deepseek-moe (MLA, dense layer 0, "
+                         "shared expert, sigmoid router balanced by the loss-free bias)")
+    ap.add_argument("--dense-inter", type=int, default=384, help="deepseek_v3: the dense first layer's MLP width")
+    ap.add_argument("--shared", type=int, default=1, help="deepseek_v3: shared experts")
+    ap.add_argument("--bias-rate", type=float, default=1e-3,
+                    help="deepseek_v3: loss-free balancing update rate u (b_i += u·sign(mean load − load_i) per step)")
     ap.add_argument("--steps", type=int, default=2400)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--ctx", type=int, default=256)
@@ -136,14 +176,8 @@ def main():
     V = meta["vocab_size"]
     nl_mask = np.zeros(V, dtype=bool)
     nl_mask[meta["newline_token_ids"]] = True
-    cfg = model_config(V, args)
-    model = MixtralForCausalLM(cfg)
-    g = torch.Generator().manual_seed(args.seed)
-    model.init_weights(cfg.initializer_range, generator=g)
-    with torch.no_grad():  # GPT-2 style: shrink residual-branch output projections by 1/sqrt(2L)
-        for L in model.layers:
-            L.self_attn.o_proj.weight.mul_(1 / math.sqrt(2 * cfg.num_hidden_layers))
-            L.block_sparse_moe.w2.mul_(1 / math.sqrt(2 * cfg.num_hidden_layers))
+    arch = Arch(args, V)
+    model = arch.model
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0.0}],
@@ -161,7 +195,7 @@ def main():
         os.makedirs(run_dir, exist_ok=True)
         os.makedirs(work_dir, exist_ok=True)
         with open(os.path.join(run_dir, "config.json"), "w") as f:
-            json.dump({"args": vars(args), "model": cfg.to_hf_dict(), "params": model.num_params(),
+            json.dump({"args": vars(args), "model": arch.hf_config, "params": arch.num_params(),
                        "langs": langs, "data": meta.get("tokens"), "torch": torch.__version__,
                        "threads": {"torch": 1, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")}},
                       f, indent=2)
@@ -187,11 +221,11 @@ def main():
         tmp = path + ".tmp"
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "np_rng": train.rng.bit_generator.state,
                     "torch_rng": torch.get_rng_state(), "step": step, "elapsed": elapsed,
-                    "config": cfg.to_hf_dict()}, tmp)
+                    "config": arch.hf_config}, tmp)
         os.replace(tmp, path)
 
     if step0 == 0 and not args.probe:
-        log({"event": "start", "params": model.num_params(), "langs": langs, "steps": args.steps,
+        log({"event": "start", "params": arch.num_params(), "langs": langs, "steps": args.steps,
              "tokens_per_step": args.batch * args.ctx})
     model.train()
     t_start = time.time() - elapsed0
@@ -202,27 +236,32 @@ def main():
         for gr in opt.param_groups:
             gr["lr"] = lr_at(step, args)
         x, y = train.batch(args.batch)
-        out = model(x, labels=y, aux_per_layer=args.aux_mode == "per_layer")
+        out = arch.loss(x, y, args)
         opt.zero_grad(set_to_none=True)
         out["loss"].backward()
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        if arch.deepseek:  # the bias moves after the gradient step, from this batch's loads
+            cnt = loss_free_update(model, out["selected"], args.bias_rate)
+            # MaxVio of the batch (max load / mean load − 1), averaged over MoE layers, logged in the aux column
+            out["aux"] = (cnt.max(1).values / cnt.mean(1) - 1).mean()
         step += 1
         acc["loss"] += out["loss"].item()
         acc["ce"] += out["ce"].item()
-        acc["aux"] += out["aux"].item()
+        acc["aux"] += float(out["aux"])
         acc["n"] += 1
         el = time.time() - t_start
         if step % args.log_every == 0 or step == args.steps:
             n = acc["n"]
-            log({"step": step, "loss": acc["loss"] / n, "ce": acc["ce"] / n, "aux": acc["aux"] / n,
+            log({"step": step, "loss": acc["loss"] / n, "ce": acc["ce"] / n,
+                 ("maxvio_batch" if arch.deepseek else "aux"): acc["aux"] / n,
                  "lr": lr_at(step - 1, args), "grad_norm": float(gn), "elapsed_s": round(el, 1),
                  "tokens": step * args.batch * args.ctx, "steps_per_s": round((step - step0) / max(el - elapsed0, 1e-9), 4)})
             acc = {"loss": 0.0, "ce": 0.0, "aux": 0.0, "n": 0}
         if args.probe:
             continue
         if step % args.eval_every == 0 or step == args.steps:
-            v, load = evaluate(model, val_batches)
+            v, load = evaluate(arch, val_batches)
             log({"event": "val", "step": step, "val_ce": v, "val_ce_mean": sum(v.values()) / len(v),
                  "expert_load": [[round(f, 4) for f in row] for row in load],
                  "min_load": round(min(min(r) for r in load), 4), "elapsed_s": round(el, 1)})
@@ -238,7 +277,7 @@ def main():
             log({"event": "time_limit", "step": step, "elapsed_s": round(el, 1)})
             break
     if not args.probe:
-        torch.save({"model": model.state_dict(), "config": cfg.to_hf_dict(), "step": step}, os.path.join(work_dir, "final.pt"))
+        torch.save({"model": model.state_dict(), "config": arch.hf_config, "step": step}, os.path.join(work_dir, "final.pt"))
         log({"event": "done", "step": step, "elapsed_s": round(time.time() - t_start, 1)})
 
 

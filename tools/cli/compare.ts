@@ -1,25 +1,23 @@
 // `moe-lab compare a.json b.json`: two traces of the same text (two checkpoints, fp32 vs q4, two
 // routers or bundles) → per layer the share of tokens whose top-k set is unchanged, the mean
-// Jaccard of the expert sets, the load drift and the tokens that flipped.
+// Jaccard of the expert sets, the load drift and the tokens that flipped. Two `moe-lab corpus`
+// reports (two models over the same corpus) → per source, each model's specialisation and how many
+// experts the source uses.
 import { readFile } from 'node:fs/promises';
 import { checkFlags, intFlag, parseArgs, UsageError } from './args';
-import { parseTrace, type Trace } from '../../src/routing/metrics/trace';
+import { parseTrace } from '../../src/routing/metrics/trace';
 import { compareRouting } from '../../src/routing/metrics/compare';
+import { compareCorpusModels, isCorpusReport } from '../../src/routing/metrics/corpusModels';
+import { readJson } from '../../src/routing/safeJson';
 
-async function load(path: string): Promise<Trace> {
+async function loadJson(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
     throw new UsageError(`${path}: no such file`);
   }
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseTrace(j, path);
+  return readJson(text, path);
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -33,7 +31,19 @@ export async function compareCommand(argv: string[]): Promise<object> {
     );
   const top = intFlag(args, 'top', Number.MAX_SAFE_INTEGER, 0);
   const [fa, fb] = args.positional;
-  const [a, b] = [await load(fa), await load(fb)];
+  const [ja, jb] = [await loadJson(fa), await loadJson(fb)];
+  if (isCorpusReport(ja) !== isCorpusReport(jb))
+    throw new UsageError(
+      `compare: ${isCorpusReport(ja) ? fa : fb} is a corpus report and ${isCorpusReport(ja) ? fb : fa} is not (give two traces or two corpus reports)`,
+    );
+  if (isCorpusReport(ja) && isCorpusReport(jb))
+    return {
+      kind: 'corpus-models',
+      a: { file: fa },
+      b: { file: fb },
+      ...compareCorpusModels(ja, jb),
+    };
+  const [a, b] = [parseTrace(ja, fa), parseTrace(jb, fb)];
   if (a.tokens.length !== b.tokens.length)
     throw new UsageError(
       `compare: ${fa} has ${a.tokens.length} tokens, ${fb} ${b.tokens.length} (compare two runs over the same text)`,

@@ -2,7 +2,8 @@
 // for the chosen backend (onnxruntime-node's CPU provider, or onnxruntime-web's WASM in Node).
 import { readFile } from 'node:fs/promises';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadBundle, urlFetcher, type LoadedBundle } from '../../src/models/loader';
 import { Lab } from '../../src/gpu/lab';
 import type { Ort } from '../../src/gpu/engine';
@@ -11,11 +12,26 @@ import { UsageError } from './args';
 
 export const DEFAULT_MODEL_DIR = 'public/models/babel-moe';
 
+/** The repository's public/models, where the shipped bundles live. */
+export const SHIPPED_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/models');
+
+/** A bare shipped id (`deepseek-moe`) names public/models/<id> unless a folder of that name is here. */
+export function modelDir(model: string): string {
+  const here = resolve(model);
+  if (existsSync(here) || !/^[a-z0-9][a-z0-9._-]*$/i.test(model)) return here;
+  const shipped = join(SHIPPED_DIR, model);
+  return existsSync(join(shipped, 'manifest.json')) ? shipped : here;
+}
+
 export async function readBundle(model: string): Promise<LoadedBundle> {
   if (/^https?:\/\//.test(model)) return loadBundle(urlFetcher(model));
-  const dir = resolve(model);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--model ${model}: not a bundle folder (no such directory)`);
-  if (!existsSync(join(dir, 'manifest.json'))) throw new UsageError(`--model ${model}: no manifest.json in that folder (is it a bundle? convert a checkpoint with \`moe-lab convert\`)`);
+  const dir = modelDir(model);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`--model ${model}: not a bundle folder (no such directory)`);
+  if (!existsSync(join(dir, 'manifest.json')))
+    throw new UsageError(
+      `--model ${model}: no manifest.json in that folder (is it a bundle? convert a checkpoint with \`moe-lab convert\`)`,
+    );
   // No total limit in Node (a 1B model's fp32 bundle is ~5 GB): only each file must fit in memory.
   return loadBundle((p) => readWhole(join(dir, p)), undefined, undefined, Infinity);
 }
@@ -27,14 +43,16 @@ async function readWhole(path: string): Promise<Uint8Array> {
   const out = new Uint8Array(size);
   const fd = openSync(path, 'r');
   try {
-    for (let at = 0; at < size; ) at += readSync(fd, out, at, Math.min(2 ** 30, size - at), at);
+    for (let at = 0; at < size;) at += readSync(fd, out, at, Math.min(2 ** 30, size - at), at);
   } finally {
     closeSync(fd);
   }
   return out;
 }
 
-export async function ortFor(backend: string): Promise<{ ort: Ort; eps: string[]; name: BackendName }> {
+export async function ortFor(
+  backend: string,
+): Promise<{ ort: Ort; eps: string[]; name: BackendName }> {
   if (backend === 'node') {
     const mod = (await import('onnxruntime-node')) as unknown as { default?: Ort } & Ort;
     const ort = mod.default ?? mod;
