@@ -86,7 +86,7 @@ def main():
     w("## Training\n")
     w("| | |\n|---|---|")
     w(f"| steps | {nstep} × {a['batch']} sequences × {a['ctx']} tokens = {nstep * a['batch'] * a['ctx'] / 1e6:.2f} M "
-      f"tokens, the same as babel-moe (whose run its 58-minute limit stopped at step {bdone['step']}); LR schedule "
+      f"tokens, the same as babel-moe (whose run was stopped by its 58-minute limit at step {bdone['step']}); LR schedule "
       f"planned for {a['steps']} steps, as babel-moe's |")
     w(f"| optimiser | AdamW (β 0.9/0.95, wd {a['wd']}), peak LR {a['lr']}, {a['warmup']} warm-up steps, cosine to "
       f"{a['min_lr_frac']}×, grad clip 1.0 (babel-moe's settings) |")
@@ -125,7 +125,8 @@ def main():
     md = sum(ev["bitsPerByte"][g]["bitsPerByte"] for g in LANGS) / len(LANGS)
     mb = sum(bev["bitsPerByte"][g]["bitsPerByte"] for g in LANGS) / len(LANGS)
     w(f"| **mean** | **{md:.3f}** | **{mb:.3f}** | **{(md / mb - 1) * 100:+.1f} %** |\n")
-    w(f"Worst language: {max(deltas) * 100:+.1f} %.\n")
+    w(f"Every language is better than on babel-moe: the changes run from {max(deltas) * 100:+.1f} % to "
+      f"{min(deltas) * 100:+.1f} %.\n")
     w("Expert load on the same probe traces (`npx moe-lab analyze`). MaxVio = max load ÷ mean load − 1 (0 = perfectly "
       "even); smallest share is the least-used routed expert's share of the layer's selections (uniform: 1/32 = "
       "3.1 % here, 1/8 = 12.5 % for babel-moe).\n")
@@ -140,6 +141,29 @@ def main():
             return f"{maxvio(x['counts']):.3f} | {min(x['counts']) / sum(x['counts']) * 100:.2f} %"
         w(f"| {i} | {cell(dl.get(i))} | {cell(bl.get(i))} |")
     w("")
+    if vals:
+        v = vals[-1]
+        bv = [r for r in blog if r.get("event") == "val"][-1]
+        w(f"The same measures on held-out validation text of the training distribution (the trainer's last evaluation, "
+          f"step {v['step']}: 4 sequences × 256 tokens per language), which is what the bias balances:\n")
+        w("| layer | deepseek-moe MaxVio | smallest share | babel-moe MaxVio | smallest share |")
+        w("|---|---|---|---|---|")
+        for i in range(m["num_hidden_layers"]):
+            bl_ = bv["expert_load"][i]
+            bcell = f"{max(bl_) / (sum(bl_) / len(bl_)) - 1:.3f} | {min(bl_) * 100:.2f} %"
+            if i < m["first_k_dense_replace"]:
+                w(f"| {i} | dense | – | {bcell} |")
+                continue
+            dl_ = v["expert_load"][i - m["first_k_dense_replace"]]
+            w(f"| {i} | {max(dl_) / (sum(dl_) / len(dl_)) - 1:.3f} | {min(dl_) * 100:.2f} % | {bcell} |")
+        w("")
+        w("So the bias does its job on the text it was trained on (no routed expert under "
+          f"{min(min(r) for r in v['expert_load']) * 100:.1f} % of a layer's selections, against a uniform 3.1 %), "
+          "but the UDHR is a different register (legal prose, no commands or code), and there the fine-grained experts' "
+          "load is less even: in layers 3–5 a few experts get under 1 % of the probe selections (layer 5: 0.25 %), "
+          "and MaxVio is about twice babel-moe's. None is dead: every routed expert is "
+          "chosen on the probes. The issue's bar (≥ 1 % in every MoE layer) holds on the validation text and not on "
+          "the UDHR probes.\n")
     w("## Rebuild\n")
     w("```sh\nbash training/build_deepseek.sh   # corpus, babel-moe's tokenizer, training, export, reference (2-core machine)\n"
       "npx moe-lab convert training/work/deepseek-moe-hf public/models/deepseek-moe --dtype fp16 --id deepseek-moe --probes training/work/deepseek-moe-hf/probes \\\n"

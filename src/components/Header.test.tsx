@@ -31,9 +31,10 @@ const bytesOf = (src: unknown) => (src as { files: { name: string; data: ArrayBu
 describe('Header: model picker', () => {
   it('lists the shipped models; choosing one sets modelId and loads its source', () => {
     render(<Header />);
-    expect(SHIPPED_MODELS.map((m) => m.id)).toEqual(['babel-moe', 'tiny-mixtral']);
+    expect(SHIPPED_MODELS.map((m) => m.id)).toEqual(['babel-moe', 'deepseek-moe', 'tiny-mixtral']);
     expect(options()).toEqual([
       ['babel-moe', 'babel-moe (12 languages, 8 experts, top-2)'],
+      ['deepseek-moe', 'deepseek-moe (12 languages, 32 experts top-4 + 1 shared, sigmoid + bias)'],
       ['tiny-mixtral', 'tiny-mixtral (test fixture, random weights)'],
     ]);
     expect(select().value).toBe(DEFAULT_MODEL_ID);
@@ -67,7 +68,7 @@ describe('Header: model picker', () => {
     fireEvent.change(select(), { target: { value: 'babel-moe' } });
     expect(useLab.getState()).toMatchObject({ modelId: 'babel-moe', modelUrl: null, localFolder: null });
     expect(loaded()[1]).toEqual({ kind: 'url', url: 'models/babel-moe/' });
-    expect(options().map((o) => o[0])).toEqual(['babel-moe', 'tiny-mixtral']);
+    expect(options().map((o) => o[0])).toEqual(['babel-moe', 'deepseek-moe', 'tiny-mixtral']);
   });
 
   it('opens a bundle folder from disk: every file with its path and bytes, the folder named in the select', async () => {
@@ -111,6 +112,7 @@ describe('Header: model picker', () => {
     expect(options()).toEqual([
       ['', 'hf (mixtral, fp32)'],
       ['babel-moe', 'babel-moe (12 languages, 8 experts, top-2)'],
+      ['deepseek-moe', 'deepseek-moe (12 languages, 32 experts top-4 + 1 shared, sigmoid + bias)'],
       ['tiny-mixtral', 'tiny-mixtral (test fixture, random weights)'],
     ]);
     expect(screen.getByTestId('save-bundle').textContent).toBe('Save bundle');

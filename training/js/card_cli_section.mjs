@@ -24,6 +24,10 @@ if (ev.load?.layers) {
   L.push('| layer | smallest expert share | largest | CV | MaxVio | load entropy | SRP m=4 | SCH m=4 C=2 | LRU C=2 | Belady C=2 |');
   L.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const l of ev.load.layers) {
+    if (l.kind === 'dense' || !l.counts) {
+      L.push(`| ${l.index} | dense (no router) | | | | | | | | |`);
+      continue;
+    }
     const total = l.counts.reduce((a, b) => a + b, 0);
     L.push(`| ${l.index} | ${((100 * Math.min(...l.counts)) / total).toFixed(1)}% | ${((100 * Math.max(...l.counts)) / total).toFixed(1)}% | ${f3(l.cv)} | ${f3(l.maxVio)} | ${f3(l.loadEntropy)} | ${f3(l.srp?.['4'])} | ${f3(l.sch?.['4']?.['2'])} | ${f3(l.cache?.lru?.['2'])} | ${f3(l.cache?.belady?.['2'])} |`);
   }
@@ -37,7 +41,7 @@ if (ev.align?.layers) {
   const langs = Object.keys(ev.align.languages).filter((l) => l !== ev.align.ref);
   L.push(`| layer | ${langs.join(' | ')} |`);
   L.push(`|---|${langs.map(() => '---').join('|')}|`);
-  for (const l of ev.align.layers) L.push(`| ${l.index} | ${langs.map((g) => f3(l.jsd[g])).join(' | ')} |`);
+  for (const l of ev.align.layers) L.push(`| ${l.index} | ${langs.map((g) => (l.jsd ? f3(l.jsd[g]) : 'dense')).join(' | ')} |`);
   L.push('');
 }
 const card = readFileSync(cardPath, 'utf8');
