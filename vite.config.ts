@@ -17,8 +17,9 @@ const isolationHeaders = {
 const WORKER_FILE = 'assets/worker.js';
 function bootWorker(): Plugin {
   // ?threads=N is read as in urlState.ts engineOptionsFromUrl. A worker that fails before the app adopts
-  // it is dropped, and the app starts its own.
-  const script = `(function(){try{var t=Number(new URLSearchParams(location.search).get('threads'));var w=new Worker('./${WORKER_FILE}',{type:'module'});w.onerror=function(){window.__moeBootWorker=undefined};w.postMessage({type:'init',requestId:0,ortBase:new URL('ort/',document.baseURI).href,threads:Number.isInteger(t)&&t>=1&&t<=16?t:undefined});window.__moeBootWorker=w}catch(e){}})();`;
+  // it is dropped, and the app starts its own. The training playground (?mode=train) starts none
+  // (as src/state/boot.ts startsEngine decides for the app).
+  const script = `(function(){try{var q=new URLSearchParams(location.search);if(q.get('mode')==='train')return;var t=Number(q.get('threads'));var w=new Worker('./${WORKER_FILE}',{type:'module'});w.onerror=function(){window.__moeBootWorker=undefined};w.postMessage({type:'init',requestId:0,ortBase:new URL('ort/',document.baseURI).href,threads:Number.isInteger(t)&&t>=1&&t<=16?t:undefined});window.__moeBootWorker=w}catch(e){}})();`;
   return {
     name: 'moe-boot-worker',
     apply: 'build',

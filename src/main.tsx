@@ -6,13 +6,15 @@ import './components/app.css';
 import { commands, crashWorkerForTest, startEngine } from './state/engine/index';
 import { connectEngine } from './state/actions';
 import { initFromUrl } from './state/useUrlSync';
+import { startsEngine } from './state/boot';
 
 // Test-only API, present only on the e2e route (?e2e=1).
 if (new URLSearchParams(location.search).has('e2e')) Object.assign(window, { __moeLabTest: { crashWorker: crashWorkerForTest } });
 
-// The engine's runtime (ORT's WebAssembly) and the URL's model load while the page renders.
+// The engine's runtime (ORT's WebAssembly) and the URL's model load while the page renders; the
+// training playground starts neither (initFromUrl starts its trainer instead).
 connectEngine(commands);
-startEngine();
+if (startsEngine(location.search)) startEngine();
 initFromUrl();
 
 const queryClient = new QueryClient({

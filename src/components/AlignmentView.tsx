@@ -6,6 +6,7 @@ import { promptPairDivergence } from '../routing/metrics/index';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
+import { explain } from './explain';
 
 const W = 320;
 const ROW = 16;
@@ -86,13 +87,13 @@ export function AlignmentView() {
         <p className="placeholder">This model ships no parallel probe texts (probes/), so there is nothing to align.</p>
       ) : (
         <>
-          <p className="hint" title="Jensen–Shannon divergence in bits between mean softmax routing vectors of parallel UDHR articles (0 = same experts as English, 1 = disjoint); Multilingual Routing in MoE (Bandarkar et al. 2025)">
+          <p className="hint" {...explain('align-jsd')}>
             JS divergence of each language’s routing to {result?.ref ?? 'en'}’s on parallel held-out UDHR articles, per layer. Darker = more different from {result?.ref ?? 'en'}.
           </p>
           <label className="hint">
-            articles <input type="number" data-testid="align-articles" min={1} max={100} value={articles} onChange={(e) => setArticles(Math.min(100, Math.max(1, Math.floor(Number(e.target.value)) || 1)))} />{' '}
+            articles <input type="number" data-testid="align-articles" {...explain('align-articles')} min={1} max={100} value={articles} onChange={(e) => setArticles(Math.min(100, Math.max(1, Math.floor(Number(e.target.value)) || 1)))} />{' '}
           </label>
-          <button type="button" data-testid="run-align" disabled={aligning} onClick={() => useLab.getState().align(articles)}>
+          <button type="button" data-testid="run-align" {...explain('align-run')} disabled={aligning} onClick={() => useLab.getState().align(articles)}>
             {aligning ? 'Aligning…' : result ? 'Re-run alignment' : `Run on ${manifest.languages?.length ?? '?'} languages`}
           </button>
           {result && (
@@ -107,8 +108,8 @@ export function AlignmentView() {
                 <thead>
                   <tr>
                     <th>lang</th>
-                    <th>mean JSD</th>
-                    <th>min layer</th>
+                    <th {...explain('align-jsd')}>mean JSD</th>
+                    <th {...explain('align-min-layer')}>min layer</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -165,23 +166,23 @@ function SteeringControls({ langs }: { langs: string[] }) {
   const fmt = (d: number) => `${d >= 0 ? '+' : ''}${d.toFixed(4)}`;
   return (
     <fieldset className="gen" data-testid="steering">
-      <legend title="Bandarkar et al. 2025: steering middle-layer experts toward English's improves other languages; outside the middle layers it should not">Steer towards English</legend>
-      <select aria-label="target language" value={target} onChange={(e) => setTarget(e.target.value)}>
+      <legend {...explain('align-steer')}>Steer towards English</legend>
+      <select aria-label="target language" {...explain('steer-target')} value={target} onChange={(e) => setTarget(e.target.value)}>
         {langs.map((l) => (
           <option key={l}>{l}</option>
         ))}
       </select>
       <label>
-        τ <input type="number" step={0.01} value={tau} onChange={(e) => setTau(Number(e.target.value))} />
+        τ <input type="number" {...explain('steer-tau')} step={0.01} value={tau} onChange={(e) => setTau(Number(e.target.value))} />
       </label>
       <label>
-        λ <input type="number" step={0.1} value={lambda} onChange={(e) => setLambda(Number(e.target.value))} />
+        λ <input type="number" {...explain('steer-lambda')} step={0.1} value={lambda} onChange={(e) => setLambda(Number(e.target.value))} />
       </label>
-      <button type="button" data-testid="steer-run" disabled={busy || !target} onClick={run}>
+      <button type="button" data-testid="steer-run" {...explain('steer-run')} disabled={busy || !target} onClick={run}>
         {busy ? 'Running…' : 'Run'}
       </button>
       {steer && (
-        <p className="stat" data-testid="steer-result">
+        <p className="stat" data-testid="steer-result" {...explain('steer-result')}>
           {steer.target} probe loss: middle layers {steer.middle.layers.join(',')} <strong>{fmt(steer.middle.delta)}</strong> nats/token ({steer.middle.interventions.length} steer specs); outside{' '}
           {steer.outside.layers.join(',')} <strong>{fmt(steer.outside.delta)}</strong>
         </p>
@@ -206,7 +207,7 @@ function PromptPair() {
   const short = (t: string) => (t.length > 40 ? `${t.slice(0, 39)}…` : t);
   return (
     <div className="prompt-pair" data-testid="prompt-pair">
-      <p className="hint" title="Jensen–Shannon divergence in bits between the two prompts' mean softmax routing vectors per layer, the model's own router (0 = the same experts, 1 = disjoint)">
+      <p className="hint" {...explain('pair-jsd')}>
         Your last two prompts, “{short(pair.prev.text)}” and “{short(pair.cur.text)}”: JS divergence of their routing per layer (lower = the layers line up).
       </p>
       <table className="align-table">

@@ -24,11 +24,17 @@ import { useTrain } from '../state/train';
 import { TrainPage } from './train/TrainPage';
 import { Tour } from './Tour';
 import { FirstVisitCaption } from './FirstVisitCaption';
+import { ExplainTip } from './explain';
 
 /** The lab, or the training playground (`?mode=train`). */
 export function App() {
   const mode = useTrain((s) => s.mode);
-  return mode === 'train' ? <TrainPage /> : <LabPage />;
+  return (
+    <>
+      {mode === 'train' ? <TrainPage /> : <LabPage />}
+      <ExplainTip />
+    </>
+  );
 }
 
 function LabPage() {

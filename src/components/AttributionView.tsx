@@ -4,6 +4,7 @@ import { contrastiveRanking, steeringSpecs } from '../routing/metrics/index';
 import { probeLanguages } from '../models/manifest';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
+import { explain } from './explain';
 
 /**
  * Contrastive expert attribution: route two text sets (typed, one text per line, or a language of
@@ -66,7 +67,7 @@ export function AttributionView() {
         ).map(([id, label, text, setText, probe, setProbe]) => (
           <div key={id} className="attr-set">
             {langs.length > 0 && (
-              <select data-testid={`attr-${id}-probe`} aria-label={`${label}: typed texts or a probe language`} value={probe} onChange={(e) => setProbe(e.target.value)}>
+              <select data-testid={`attr-${id}-probe`} {...explain('attr-probe')} aria-label={`${label}: typed texts or a probe language`} value={probe} onChange={(e) => setProbe(e.target.value)}>
                 <option value="">typed texts</option>
                 {langs.map((l) => (
                   <option key={l} value={l}>
@@ -77,17 +78,17 @@ export function AttributionView() {
             )}
             <label>
               {label} {probe ? `(probe ${probe}: first ${articles} articles, one text each)` : '(one text per line)'}
-              <textarea data-testid={`attr-${id}`} rows={2} value={text} disabled={probe !== ''} onChange={(e) => setText(e.target.value)} />
+              <textarea data-testid={`attr-${id}`} {...explain('attr-text')} rows={2} value={text} disabled={probe !== ''} onChange={(e) => setText(e.target.value)} />
             </label>
           </div>
         ))}
         {(probeA || probeB) && (
-          <label title="the first N articles of each picked probe language (moe-lab attribute --articles N)">
-            articles <input type="number" data-testid="attr-articles" min={1} max={100} value={articles} onChange={(e) => setArticles(Math.max(1, Math.floor(Number(e.target.value)) || 1))} />
+          <label>
+            articles <input type="number" data-testid="attr-articles" {...explain('attr-articles')} min={1} max={100} value={articles} onChange={(e) => setArticles(Math.max(1, Math.floor(Number(e.target.value)) || 1))} />
           </label>
         )}
       </div>
-      <button type="button" data-testid="attr-run" disabled={!manifest || busy} onClick={run}>
+      <button type="button" data-testid="attr-run" {...explain('attr-run')} disabled={!manifest || busy} onClick={run}>
         {busy ? 'Routing…' : 'Rank experts by A − B'}
       </button>
       {ranking && (
@@ -96,8 +97,8 @@ export function AttributionView() {
             <thead>
               <tr>
                 <th>layer</th>
-                <th title="experts used more by A (Δ = freq A − freq B)">top for A</th>
-                <th title="experts used more by B">top for B</th>
+                <th {...explain('attr-top-a')}>top for A</th>
+                <th {...explain('attr-top-b')}>top for B</th>
               </tr>
             </thead>
             <tbody>
@@ -121,15 +122,15 @@ export function AttributionView() {
           </table>
           <div className="attr-apply">
             <label>
-              τ <input type="number" step={0.05} value={tau} onChange={(e) => setTau(Number(e.target.value))} />
+              τ <input type="number" {...explain('attr-tau')} step={0.05} value={tau} onChange={(e) => setTau(Number(e.target.value))} />
             </label>
             <label>
-              λ <input type="number" step={0.1} value={lambda} onChange={(e) => setLambda(Number(e.target.value))} />
+              λ <input type="number" {...explain('attr-lambda')} step={0.1} value={lambda} onChange={(e) => setLambda(Number(e.target.value))} />
             </label>
-            <button type="button" data-testid="attr-towards-a" onClick={() => apply('towardsA')} title="soft-steer (+λ·std) the experts A uses more than B">
+            <button type="button" data-testid="attr-towards-a" onClick={() => apply('towardsA')} {...explain('attr-towards-a')}>
               Steer towards A
             </button>
-            <button type="button" data-testid="attr-suppress-b" onClick={() => apply('suppressB')} title="soft-steer (−λ·std) the experts B uses more than A">
+            <button type="button" data-testid="attr-suppress-b" onClick={() => apply('suppressB')} {...explain('attr-suppress-b')}>
               Suppress B
             </button>
           </div>

@@ -5,6 +5,7 @@ import { useOffThread } from '../state/offThread';
 import { Panel } from './Panel';
 import { DenseNote, useLayerKind } from './DenseNote';
 import { useInView } from './useInView';
+import { explain } from './explain';
 
 /**
  * Engineering view of the focused layer: local routing consistency (moe-lrc SRP/SCH), expert-cache
@@ -48,17 +49,14 @@ export function CacheView() {
           </p>
         ) : (
           <>
-            <p
-              className="hint"
-              title="Segment Routing best Performance: F1 of predicting a window's experts from the window itself (moe-lrc, Liang et al. 2025)"
-            >
+            <p className="hint" {...explain('cache-srp')}>
               SRP m=2/4/8:{' '}
               <span data-testid="srp">{stats.srp.map((x) => x.toFixed(3)).join(' / ')}</span>
             </p>
             <table className="align-table" data-testid="cache-table">
               <thead>
                 <tr>
-                  <th>cache size</th>
+                  <th {...explain('cache-size')}>cache size</th>
                   {SIZES.map((C) => (
                     <th key={C}>{C}</th>
                   ))}
@@ -67,31 +65,17 @@ export function CacheView() {
               <tbody>
                 {(
                   [
-                    [
-                      'SCH (m=4)',
-                      stats.sch,
-                      'oracle cache ranking experts by their uses in the next 4 tokens (moe-lrc)',
-                    ],
-                    ['LRU', stats.lru, 'evict the least recently used expert'],
-                    ['LFU', stats.lfu, 'evict the least frequently used expert'],
-                    [
-                      'Belady',
-                      stats.belady,
-                      'optimal offline eviction: the expert used furthest in the future',
-                    ],
+                    ['SCH (m=4)', stats.sch, 'cache-sch'],
+                    ['LRU', stats.lru, 'cache-lru'],
+                    ['LFU', stats.lfu, 'cache-lfu'],
+                    ['Belady', stats.belady, 'cache-belady'],
                     ...(stats.prefetch
-                      ? [
-                          [
-                            'prefetch',
-                            stats.prefetch,
-                            'LRU plus prefetching experts predicted from the previous layer’s routing',
-                          ] as const,
-                        ]
+                      ? [['prefetch', stats.prefetch, 'cache-prefetch'] as const]
                       : []),
                   ] as const
-                ).map(([name, xs, help]) => (
-                  <tr key={name} title={help} data-policy={name}>
-                    <td>{name}</td>
+                ).map(([name, xs, term]) => (
+                  <tr key={name} data-policy={name}>
+                    <td {...explain(term)}>{name}</td>
                     {xs.map((x, i) => (
                       <td key={i}>{pct(x)}</td>
                     ))}
@@ -104,16 +88,14 @@ export function CacheView() {
                 devices{' '}
                 <input
                   type="number"
+                  {...explain('cache-devices')}
                   min={1}
                   max={ev!.E}
                   value={devices}
                   onChange={(e) => setDevices(Math.max(1, Number(e.target.value)))}
                 />
               </label>
-              <p
-                className="hint"
-                title="Experts placed contiguously on devices; LLEP (least-loaded EP) spills load over 1.1× mean to the least-loaded device when max/mean ≥ 1.3"
-              >
+              <p className="hint" {...explain('cache-llep')}>
                 EP max/mean{' '}
                 <strong data-testid="ep-ratio">{stats.ep.maxOverMean.toFixed(2)}</strong> (loads{' '}
                 {stats.ep.loads.join(', ')}) → LLEP{' '}

@@ -42,6 +42,7 @@ import {
 } from './chartLayout';
 import { paintMatrix, pixelsToImage } from './matrixPaint';
 import { ChartTip, type Tip } from './ChartTip';
+import { explain } from './explain';
 
 /** Up to this many experts the matrix is SVG (one rect per cell, exportable as SVG); above, one canvas. */
 export const SVG_MAX_EXPERTS = 16;
@@ -248,6 +249,7 @@ export function CoActivationView() {
   };
   const figureProps = {
     tabIndex: 0,
+    ...explain('coact-matrix'),
     onMouseMove: onMove,
     onMouseLeave: () => setTip(null),
     onClick,
@@ -274,6 +276,7 @@ export function CoActivationView() {
               order{' '}
               <select
                 data-testid="coact-sort"
+                {...explain('coact-sort')}
                 value={sort}
                 onChange={(e) => setSort(e.target.value as ExpertSort)}
               >
@@ -286,6 +289,7 @@ export function CoActivationView() {
               colour{' '}
               <select
                 data-testid="coact-colour"
+                {...explain('coact-colour')}
                 value={colouring}
                 onChange={(e) => setColouring(e.target.value as Colouring)}
               >
@@ -317,10 +321,7 @@ export function CoActivationView() {
             )}
             <ChartTip tip={tip} />
           </div>
-          <p
-            className="hint"
-            title="Counts of tokens whose selected set holds both experts; the diagonal (grey) is each expert's load. The cluster order chains experts that fire together (greedy nearest neighbour on count / √(load·load))."
-          >
+          <p className="hint" {...explain('coact-matrix')}>
             Tokens that chose both experts (diagonal: load)
             {colouring === 'focus' ? '; red: the focused expert’s row and column' : ''}. Hover names
             the pair, a click focuses the row’s expert.

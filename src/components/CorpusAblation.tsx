@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import { useLab } from '../state/store';
 import type { Spread } from '../routing/metrics/ablation';
+import { explain } from './explain';
 
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 const pm = (s: Spread) => `${signed(s.mean)} ± ${s.std.toFixed(3)}`;
@@ -28,6 +29,7 @@ export function CorpusAblation({ sources, maxN }: { sources: string[]; maxN: num
           value={src}
           onChange={(e) => setSource(e.currentTarget.value)}
           data-testid="ablate-source"
+          {...explain('ablate-source')}
         >
           {sources.map((s) => (
             <option key={s}>{s}</option>
@@ -46,6 +48,7 @@ export function CorpusAblation({ sources, maxN }: { sources: string[]; maxN: num
           }
           style={{ width: '3.5em' }}
           data-testid="ablate-n"
+          {...explain('ablate-n')}
         />
       </label>{' '}
       <label>
@@ -60,6 +63,7 @@ export function CorpusAblation({ sources, maxN }: { sources: string[]; maxN: num
           }
           style={{ width: '3.5em' }}
           data-testid="ablate-seeds"
+          {...explain('ablate-seeds')}
         />
       </label>{' '}
       <button
@@ -67,12 +71,18 @@ export function CorpusAblation({ sources, maxN }: { sources: string[]; maxN: num
         disabled={busy || corpusBusy || sources.length < 2}
         onClick={() => void runAblation({ source: src, n, seeds })}
         data-testid="ablate-run"
+        {...explain('ablate-run')}
         title={sources.length < 2 ? 'needs at least two sources' : undefined}
       >
         Ablate
       </button>{' '}
       {busy && (
-        <button type="button" onClick={cancelCorpus}>
+        <button
+          type="button"
+          onClick={cancelCorpus}
+          data-testid="ablate-cancel"
+          {...explain('ablate-cancel')}
+        >
           Cancel
         </button>
       )}
@@ -93,17 +103,17 @@ export function CorpusAblation({ sources, maxN }: { sources: string[]; maxN: num
           </thead>
           <tbody>
             <tr>
-              <td>baseline loss</td>
+              <td {...explain('ablate-baseline')}>baseline loss</td>
               <td>{r.baseline.target.toFixed(3)}</td>
               <td>{r.baseline.others.toFixed(3)}</td>
             </tr>
             <tr>
-              <td>preferred masked</td>
+              <td {...explain('ablate-preferred')}>preferred masked</td>
               <td data-testid="ablate-preferred-target">{signed(r.preferred.deltaLoss.target)}</td>
               <td>{signed(r.preferred.deltaLoss.others)}</td>
             </tr>
             <tr>
-              <td>random masked</td>
+              <td {...explain('ablate-random')}>random masked</td>
               <td data-testid="ablate-random-target">{pm(r.random.target)}</td>
               <td>{pm(r.random.others)}</td>
             </tr>

@@ -2,6 +2,7 @@
 // tokens whose expert set is unchanged, mean Jaccard, load drift (`moe-lab compare`'s measures);
 // and against the previous corpus run on this model: load drift and the largest share change.
 import type { CorpusCompareLayer, ReportDrift } from '../routing/metrics/corpusRun';
+import { explain } from './explain';
 
 export function CorpusCompare({ rows }: { rows: CorpusCompareLayer[] }) {
   return (
@@ -11,10 +12,10 @@ export function CorpusCompare({ rows }: { rows: CorpusCompareLayer[] }) {
         <thead>
           <tr>
             <th>layer</th>
-            <th title="tokens whose expert set is the baseline's">unchanged</th>
-            <th title="mean |A∩B| / |A∪B| of the expert sets">Jaccard</th>
-            <th title="total variation distance of the expert loads">load drift</th>
-            <th>tokens flipped</th>
+            <th {...explain('corpus-unchanged')}>unchanged</th>
+            <th {...explain('corpus-jaccard')}>Jaccard</th>
+            <th {...explain('corpus-load-drift')}>load drift</th>
+            <th {...explain('corpus-flipped')}>tokens flipped</th>
           </tr>
         </thead>
         <tbody>
@@ -43,10 +44,8 @@ export function CorpusDrift({ rows, previous }: { rows: ReportDrift[]; previous:
         <thead>
           <tr>
             <th>layer</th>
-            <th title="total variation distance of the expert loads">load drift</th>
-            <th title="the largest change of a source's share on an expert (now − before)">
-              largest share change
-            </th>
+            <th {...explain('corpus-load-drift')}>load drift</th>
+            <th {...explain('corpus-share-change')}>largest share change</th>
           </tr>
         </thead>
         <tbody>

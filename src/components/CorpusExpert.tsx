@@ -2,6 +2,7 @@
 // specialisation) and top activating contexts. Token text is rendered as text, never HTML.
 import type { CorpusExpert as Expert } from '../routing/metrics/corpus';
 import { visibleToken } from './tokenText';
+import { explain } from './explain';
 
 export function CorpusExpert({
   layer,
@@ -18,7 +19,7 @@ export function CorpusExpert({
     <div className="corpus-expert" data-testid="corpus-expert">
       <h3>
         Layer {layer} · expert {expert.id}{' '}
-        <span className="placeholder">
+        <span className="placeholder" {...explain('corpus-load')}>
           load {(100 * expert.load).toFixed(1)}% of the layer's selections
         </span>
       </h3>
@@ -26,8 +27,8 @@ export function CorpusExpert({
         <thead>
           <tr>
             <th>source</th>
-            <th title="tokens of the source routed to this expert ÷ tokens of the source">share</th>
-            <th>× uniform</th>
+            <th {...explain('corpus-share')}>share</th>
+            <th {...explain('corpus-uniform')}>× uniform</th>
           </tr>
         </thead>
         <tbody>
@@ -40,7 +41,7 @@ export function CorpusExpert({
           ))}
         </tbody>
       </table>
-      <h4>Top tokens</h4>
+      <h4 {...explain('corpus-top-tokens')}>Top tokens</h4>
       {expert.topTokens.length ? (
         <ol className="corpus-tokens" data-testid="corpus-top-tokens">
           {expert.topTokens.map((t) => (
@@ -57,7 +58,7 @@ export function CorpusExpert({
           No token occurs often enough in the corpus (see the minimum count).
         </p>
       )}
-      <h4>Top contexts</h4>
+      <h4 {...explain('corpus-contexts')}>Top contexts</h4>
       {expert.contexts.length ? (
         <ul className="corpus-contexts" data-testid="corpus-contexts">
           {expert.contexts.map((c, i) => (

@@ -5,6 +5,7 @@ import { useMemo } from 'react';
 import type { CorpusLayer } from '../routing/metrics/corpus';
 import { labelGap, thinTicks } from './chartLayout';
 import { FOCUS_COLOR, quantityColor } from './colors';
+import { explain } from './explain';
 
 const W = 640;
 const LEFT = 80;
@@ -51,6 +52,7 @@ export function CorpusHeatmap({
         role="img"
         aria-label={`Layer ${layer.index}: share of each source's tokens per expert`}
         data-testid="corpus-heatmap"
+        {...explain('corpus-heatmap')}
       >
         {ticks.map((e) => (
           <text

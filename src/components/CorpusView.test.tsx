@@ -15,6 +15,7 @@ import type { EngineCommands } from '../state/actions';
 type CorpusJob = Parameters<EngineCommands['corpus']>[0];
 import type { Manifest } from '../models/manifest';
 import { spread } from '../routing/metrics/ablation';
+import { explanationText } from './glossary';
 
 const manifest = {
   id: 'mock',
@@ -292,6 +293,164 @@ describe('CorpusView', () => {
     expect(screen.getByTestId('ablate-random-target').textContent).toBe('+0.200 ± 0.141');
     expect(screen.getByTestId('ablate-table').querySelector('caption')!.textContent).toContain(
       "b's 1 preferred experts in layers 1 (L1: 3) vs 1 random experts (2 seeds, mean ± std)",
+    );
+    // each row's label carries its glossary line (the browser walk never waits for a whole ablation)
+    const labels = [...screen.getByTestId('ablate-table').querySelectorAll('tbody td:first-child')];
+    expect(labels.map((td) => [td.textContent, td.getAttribute('data-explain')])).toEqual([
+      ['baseline loss', 'ablate-baseline'],
+      ['preferred masked', 'ablate-preferred'],
+      ['random masked', 'ablate-random'],
+    ]);
+    expect(labels[2].getAttribute('aria-description')).toBe(explanationText('ablate-random'));
+  });
+  it('reads .jsonl and trace .json like the CLI; a bad file is refused by name and line, the rest stays', async () => {
+    useLab.setState({ router: 'native', interventions: [] });
+    render(<CorpusView />);
+    const trace = {
+      model: { id: 'mock', numLayers: 2, numExperts: 4 },
+      tokens: [{ id: 2, text: 'Hello' }],
+      layers: [
+        { kind: 'dense', selected: [[]] },
+        { kind: 'moe', selected: [[3, 1]] },
+      ],
+    };
+    fireEvent.change(screen.getByTestId('corpus-files'), {
+      target: {
+        files: [
+          file(
+            'mixed.jsonl',
+            `${JSON.stringify({ text: 'Hallo', source: 'de' })}\n${JSON.stringify({ text: 'Hi' })}\n`,
+          ),
+          file('cap.json', JSON.stringify(trace)),
+        ],
+      },
+    });
+    await waitFor(() =>
+      expect(screen.getByTestId('corpus-file-list').textContent).toContain('mixed.jsonl, cap.json'),
+    );
+    // a bad line, a bad trace field and a wrong type: each named; the files picked before stay
+    fireEvent.change(screen.getByTestId('corpus-files'), {
+      target: {
+        files: [
+          file('bad.jsonl', `${JSON.stringify({ text: 'ok' })}\n${JSON.stringify({ text: 5 })}\n`),
+          file('t.json', JSON.stringify({ ...trace, tokens: 3 })),
+          file('notes.csv', 'a,b'),
+        ],
+      },
+    });
+    await waitFor(() => expect(screen.getAllByTestId('corpus-file-error')).toHaveLength(3));
+    expect(screen.getAllByTestId('corpus-file-error').map((p) => p.textContent)).toEqual([
+      'bad.jsonl:2: "text" must be a string, got 5',
+      't.json: tokens: must be an array of {id, text}, got 3',
+      'notes.csv: not a .txt, .jsonl or trace .json file',
+    ]);
+    expect(screen.getByTestId('corpus-file-list').textContent).toContain('mixed.jsonl, cap.json');
+    expect(screen.getByTestId('corpus-file-list').textContent).not.toContain('bad.jsonl');
+    fireEvent.click(screen.getByTestId('corpus-run'));
+    await screen.findByTestId('corpus-heatmap');
+    const job = calls.find((c) => c[0] === 'corpus')![1] as CorpusJob;
+    expect(job.sources).toEqual(['de', 'mixed', 'cap']);
+    expect(job.texts).toEqual([
+      { source: 0, text: 'Hallo' },
+      { source: 1, text: 'Hi' },
+    ]);
+    expect(job.traces).toHaveLength(1);
+    expect(job.traces![0]).toMatchObject({ source: 2, file: 'cap.json' });
+    expect(job.traces![0].trace.layers[1].selected).toEqual([[3, 1]]);
+  });
+  it('keeps its probe corpus and layer in the store (the shared URL), both ways', async () => {
+    useLab.setState({
+      manifest: { ...manifest, probes: 'probes/' } as Manifest,
+      router: 'native',
+      interventions: [],
+      corpusView: { probes: true, articles: 3, layer: null },
+    });
+    calls = connectFakeEngine({
+      corpus: async (job: CorpusJob) => report({ ...job, sources: ['en', 'de'] }),
+    });
+    render(<CorpusView />);
+    expect((screen.getByTestId('corpus-probes') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText('Probe articles per language') as HTMLInputElement).value).toBe(
+      '3',
+    );
+    fireEvent.change(screen.getByLabelText('Probe articles per language'), {
+      target: { value: '4' },
+    });
+    fireEvent.click(screen.getByTestId('corpus-run'));
+    expect(calls[0]).toEqual([
+      'corpus',
+      { sources: [], texts: [], probes: { articles: 4 }, router: 'native', interventions: [] },
+    ]);
+    await screen.findByTestId('corpus-heatmap');
+    fireEvent.change(screen.getByTestId('corpus-layer'), { target: { value: '1' } });
+    expect(useLab.getState().corpusView).toEqual({ probes: true, articles: 4, layer: 1 });
+    fireEvent.click(screen.getByTestId('corpus-probes'));
+    expect(useLab.getState().corpusView.probes).toBe(false);
+  });
+
+  it('after a model switch, a corpus run compares the two models per source (experts used, specialisation)', async () => {
+    // the last run on the model before ("other", from the store as replies.ts leaves it on a load):
+    // source a uses experts 0 and 1 evenly (shares 1, 1, 0, 0), source b all four evenly (0.5 each)
+    const expert = (id: number, a: number, b: number) => ({
+      id,
+      load: 0.25,
+      sources: { a, b },
+      topTokens: [],
+      contexts: [],
+    });
+    const other: CorpusReport = {
+      ...report({ sources: ['a', 'b'], texts: [], router: 'topk:1', interventions: [] }),
+      model: 'other',
+      layers: [
+        { index: 0, kind: 'dense' },
+        {
+          index: 1,
+          kind: 'moe',
+          numExperts: 4,
+          topK: 2,
+          experts: [expert(0, 1, 0.5), expert(1, 1, 0.5), expert(2, 0, 0.5), expert(3, 0, 0.5)],
+          specialisation: {},
+        },
+      ],
+    };
+    useLab.setState({ otherModelCorpus: other, router: 'native', interventions: [] });
+    render(<CorpusView />);
+    fireEvent.change(screen.getByTestId('corpus-files'), {
+      target: { files: [file('a.txt', 'x'), file('b.txt', 'y')] },
+    });
+    await waitFor(() =>
+      expect(screen.getByTestId('corpus-file-list').textContent).toContain('a.txt, b.txt'),
+    );
+    fireEvent.click(screen.getByTestId('corpus-run'));
+    const table = await screen.findByTestId('corpus-models');
+    expect(table.previousElementSibling!.textContent).toBe(
+      'Two models on this corpus (other, then mock)',
+    );
+    const rows = [...table.querySelectorAll('tbody tr')].map((r) =>
+      [...r.querySelectorAll('td')].map((td) => td.textContent),
+    );
+    // other: a → 2 experts (50 %), 90 % in 2, specialisation 1 / 0.5 = 2; b → 4 experts (100 %), 90 % in 4, 1.00
+    expect(rows.map((r) => [r[0], r[1], r[3], r[5]])).toEqual([
+      ['a', '2.00', '2.0 (50%)', '2.0'],
+      ['b', '1.00', '4.0 (100%)', '4.0'],
+    ]);
+    // b on mock: shares e0 1/2, e1 0, e2 1/2, e3 1 → p = .25 0 .25 .5 → exp(H) = exp(1.0397) = 2.83; 90 % needs 3
+    expect([rows[1][4], rows[1][6], rows[1][2]]).toEqual(['2.8 (71%)', '3.0', '2.00']);
+    expect(screen.queryByTestId('corpus-drift')).toBeNull(); // no drift table across models
+    // every column header carries its glossary line (specialisation, experts used, 90 % in)
+    expect(
+      [...table.querySelectorAll('thead th')].map((th) => th.getAttribute('data-explain')),
+    ).toEqual([
+      null,
+      'corpus-models-specialisation',
+      'corpus-models-specialisation',
+      'corpus-models-experts-used',
+      'corpus-models-experts-used',
+      'corpus-models-cover90',
+      'corpus-models-cover90',
+    ]);
+    expect(table.querySelector('thead th[data-explain]')!.getAttribute('aria-description')).toBe(
+      explanationText('corpus-models-specialisation'),
     );
   });
 });

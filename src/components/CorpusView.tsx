@@ -1,11 +1,21 @@
-// The corpus view (issue 19, the page half of `moe-lab corpus`): pick or drop .txt files (each file
-// one source, each non-empty line one sequence) or use the bundle's probe texts, route them in the
-// worker with the current router and interventions, and read per layer which experts each source
-// prefers, an expert's top tokens and contexts, the expert atlas, and — with a router or
+// The corpus view (issue 19, the page half of `moe-lab corpus`): pick or drop the CLI's inputs —
+// .txt (each file one source, each non-empty line one sequence), .jsonl (a "text" field per line,
+// an optional "source") and trace .json (captured routing, aggregated as captured), parsed by the
+// CLI's own code (routing/metrics/corpusInputs.ts) — or use the bundle's probe texts, route them
+// in the worker with the current router and interventions, and read per layer which experts each
+// source prefers, an expert's top tokens and contexts, the expert atlas, and — with a router or
 // interventions set — how far the run moved from the unmodified baseline.
 import { useMemo, useState, type DragEvent } from 'react';
 import { useLab } from '../state/store';
-import { compareReports, corpusTextsOf } from '../routing/metrics/corpusRun';
+import { compareReports } from '../routing/metrics/corpusRun';
+import { compareCorpusModels } from '../routing/metrics/corpusModels';
+import { CorpusModels } from './CorpusModels';
+import {
+  addCorpusFile,
+  CORPUS_EXTENSIONS,
+  corpusInputsOf,
+  emptyCorpusInputs,
+} from '../routing/metrics/corpusInputs';
 import type { CorpusLayer } from '../routing/metrics/corpus';
 import { firstMoeLayer } from '../routing/run';
 import { Panel } from './Panel';
@@ -15,6 +25,7 @@ import { CorpusExpert } from './CorpusExpert';
 import { ExpertAtlas } from './ExpertAtlas';
 import { CorpusCompare, CorpusDrift } from './CorpusCompare';
 import { CorpusAblation } from './CorpusAblation';
+import { explain } from './explain';
 
 /** A picked file's text (FileReader: also where Blob.text is missing). */
 function readText(f: Blob): Promise<string> {
@@ -34,23 +45,38 @@ export function CorpusView() {
   const runCorpus = useLab((s) => s.runCorpus);
   const cancelCorpus = useLab((s) => s.cancelCorpus);
   const pin = useLab((s) => s.pin);
-  const setError = useLab((s) => s.setError);
   const [files, setFiles] = useState<{ name: string; text: string }[]>([]);
-  const [probes, setProbes] = useState(false);
-  const [articles, setArticles] = useState(10);
-  const [layerPick, setLayerPick] = useState<number | null>(null);
+  // probe texts, articles and the layer shown live in the store: the URL holds them
+  // (corpus=, corpusLayer=)
+  const { probes, articles, layer: layerPick } = useLab((s) => s.corpusView);
+  const setCorpusView = useLab((s) => s.setCorpusView);
+  const setProbes = (p: boolean) => setCorpusView({ probes: p });
+  const setArticles = (n: number) => setCorpusView({ articles: n });
+  const setLayerPick = (l: number | null) => setCorpusView({ layer: l });
   const [picked, setPicked] = useState<{ layer: number; expert: number } | null>(null);
+  /** why picked files were refused (file, line, field); the files picked before stay */
+  const [fileErrors, setFileErrors] = useState<string[]>([]);
 
   const addFiles = async (list: FileList | null) => {
-    const fs = [...(list ?? [])].filter((f) => f.name.toLowerCase().endsWith('.txt'));
-    if (list?.length && !fs.length)
-      setError(
-        `corpus: pick .txt files (each file one source, each line one sequence), got ${[...list].map((f) => f.name).join(', ')}`,
-      );
-    const read = await Promise.all(
-      fs.map(async (f) => ({ name: f.name, text: await readText(f) })),
-    );
-    setFiles((old) => [...old.filter((o) => !read.some((r) => r.name === o.name)), ...read]);
+    const errors: string[] = [];
+    const read: { name: string; text: string }[] = [];
+    for (const f of [...(list ?? [])]) {
+      const dot = f.name.lastIndexOf('.');
+      if (!CORPUS_EXTENSIONS.includes(dot > 0 ? f.name.slice(dot).toLowerCase() : '')) {
+        errors.push(`${f.name}: not a .txt, .jsonl or trace .json file`);
+        continue;
+      }
+      try {
+        const text = await readText(f);
+        addCorpusFile(emptyCorpusInputs(), f.name, text); // parsed now: a bad file is refused here
+        read.push({ name: f.name, text });
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+    }
+    setFileErrors(errors);
+    if (read.length)
+      setFiles((old) => [...old.filter((o) => !read.some((r) => r.name === o.name)), ...read]);
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -59,7 +85,13 @@ export function CorpusView() {
   };
   const run = () => {
     setPicked(null);
-    void runCorpus({ ...corpusTextsOf(files), ...(probes ? { probes: { articles } } : {}) });
+    const { sources, texts, traces } = corpusInputsOf(files);
+    void runCorpus({
+      sources,
+      texts: texts.map(({ source, text }) => ({ source, text })),
+      ...(traces.length ? { traces } : {}),
+      ...(probes ? { probes: { articles } } : {}),
+    });
   };
 
   const report = result?.report;
@@ -86,6 +118,13 @@ export function CorpusView() {
         : null,
     [report, previous],
   );
+  const models = useMemo(
+    () =>
+      report && previous && previous.model !== report.model
+        ? compareCorpusModels(previous, report)
+        : null,
+    [report, previous],
+  );
   const canRun = (files.length > 0 || probes) && !busy;
 
   return (
@@ -104,19 +143,34 @@ export function CorpusView() {
         data-testid="corpus-drop"
       >
         <label>
-          Text files (each file one source, each line one sequence):{' '}
+          Files (.txt: each line one sequence; .jsonl: a "text" per line, optional "source"; trace
+          .json: routing as captured, nothing run):{' '}
           <input
             type="file"
-            accept=".txt,text/plain"
+            accept=".txt,.jsonl,.json,text/plain,application/json"
             multiple
             data-testid="corpus-files"
+            {...explain('corpus-files')}
             onChange={(e) => void addFiles(e.currentTarget.files)}
           />
         </label>
+        {fileErrors.map((m) => (
+          <p key={m} className="picker-error" role="alert" data-testid="corpus-file-error">
+            {m}
+          </p>
+        ))}
         {files.length > 0 && (
           <p className="placeholder" data-testid="corpus-file-list">
             {files.map((f) => f.name).join(', ')}{' '}
-            <button type="button" onClick={() => setFiles([])}>
+            <button
+              type="button"
+              data-testid="corpus-clear"
+              {...explain('corpus-clear')}
+              onClick={() => {
+                setFiles([]);
+                setFileErrors([]);
+              }}
+            >
               Clear
             </button>
           </p>
@@ -128,6 +182,7 @@ export function CorpusView() {
             disabled={!manifest?.probes}
             onChange={(e) => setProbes(e.currentTarget.checked)}
             data-testid="corpus-probes"
+            {...explain('corpus-probes')}
           />{' '}
           the bundle's probe texts
           {manifest?.probes ? '' : ' (this model ships none)'}, first{' '}
@@ -139,15 +194,28 @@ export function CorpusView() {
             onChange={(e) => setArticles(Math.max(1, Number(e.currentTarget.value) || 1))}
             style={{ width: '4em' }}
             aria-label="Probe articles per language"
+            data-testid="corpus-articles"
+            {...explain('corpus-articles')}
           />{' '}
           articles per language
         </label>
         <div>
-          <button type="button" onClick={run} disabled={!canRun} data-testid="corpus-run">
+          <button
+            type="button"
+            onClick={run}
+            disabled={!canRun}
+            data-testid="corpus-run"
+            {...explain('corpus-run')}
+          >
             Route the corpus
           </button>{' '}
           {busy && (
-            <button type="button" onClick={cancelCorpus} data-testid="corpus-cancel">
+            <button
+              type="button"
+              onClick={cancelCorpus}
+              data-testid="corpus-cancel"
+              {...explain('corpus-cancel')}
+            >
               Cancel
             </button>
           )}
@@ -173,6 +241,7 @@ export function CorpusView() {
               value={layer.index}
               onChange={(e) => setLayerPick(Number(e.currentTarget.value))}
               data-testid="corpus-layer"
+              {...explain('corpus-layer')}
             >
               {moe.map((l) => (
                 <option key={l.index} value={l.index}>
@@ -203,6 +272,7 @@ export function CorpusView() {
           <ExpertAtlas report={report} selected={picked} onSelect={select} />
           {report.compare && <CorpusCompare rows={report.compare} />}
           {drift && <CorpusDrift rows={drift.rows} previous={drift.label} />}
+          {models && <CorpusModels c={models} />}
           <CorpusAblation sources={sources} maxN={Math.min(...moe.map((l) => l.numExperts))} />
         </div>
       )}

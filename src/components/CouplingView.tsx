@@ -7,6 +7,7 @@ import { DenseNote, useLayerKind } from './DenseNote';
 import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
 import { drawExpertMatrix } from './charts';
+import { explain } from './explain';
 
 const S = 220;
 const MARGIN = 22;
@@ -53,25 +54,25 @@ export function CouplingView() {
         <DenseNote layer={layer}>No router rows to couple with experts.</DenseNote>
       ) : (
         <>
-          <p className="hint" title="ERC: do router rows and experts agree? (Router-Expert Coupling; proxy tokens = router rows)">
+          <p className="hint" {...explain('coupling-note')}>
             Each router row is fed to every expert as a proxy token; a strong diagonal means router and experts are coupled.
           </p>
           <label className="hint">
-            <input type="checkbox" checked={perturb} onChange={(e) => setPerturb(e.target.checked)} /> perturb proxies by U(1 ± ε_i)
+            <input type="checkbox" {...explain('coupling-perturb')} checked={perturb} onChange={(e) => setPerturb(e.target.checked)} /> perturb proxies by U(1 ± ε_i)
           </label>{' '}
-          <button type="button" data-testid="coupling-run" disabled={!manifest} onClick={run}>
+          <button type="button" data-testid="coupling-run" {...explain('coupling-run')} disabled={!manifest} onClick={run}>
             Compute
           </button>
           {res && res.layer === layer && (
             <>
               <svg ref={svgRef} viewBox={`0 0 ${S + 4} ${S + 4}`} className="chart square" role="img" aria-label={`router-expert coupling matrix of layer ${layer}`} />
-              <p className="stat">
+              <p className="stat" {...explain('coupling-dominance')}>
                 row dominance <strong data-testid="row-dominance">{rowDominance(res.M).toFixed(3)}</strong>, column dominance{' '}
                 <strong data-testid="col-dominance">{columnDominance(res.M).toFixed(3)}</strong>, router rows’ mean off-diagonal cosine{' '}
                 <strong data-testid="router-cosine">{meanOffDiagonalCosine(res.R).toFixed(3)}</strong>
               </p>
               {res.corr !== null && (
-                <p className="stat" title="Pearson correlation over every (token, expert) pair of the prompt's last run: each expert is run on every token for this">
+                <p className="stat" {...explain('coupling-pearson')}>
                   corr(router p, expert output norm) on this prompt: <strong data-testid="score-norm-corr">{res.corr.toFixed(3)}</strong>
                 </p>
               )}

@@ -35,6 +35,7 @@ import { gridCellAt, gridHeight, gridLayout, paintGrid } from './gridPaint';
 import { pixelsToImage } from './matrixPaint';
 import { quantityColor, rampBytes } from './colors';
 import { ChartTip, type Tip } from './ChartTip';
+import { explain } from './explain';
 
 const W = 320;
 const ROW = 14;
@@ -264,6 +265,7 @@ export function EntropyView() {
               colour by{' '}
               <select
                 data-testid="entropy-measure"
+                {...explain('entropy-measure')}
                 value={measure}
                 onChange={(e) => setMeasure(e.target.value as Measure)}
               >
@@ -295,11 +297,7 @@ export function EntropyView() {
             <DenseNote layer={focus.layer}>No router entropy or confidence.</DenseNote>
           )}
           {cur && t < cur.entropy.length && (
-            <p
-              className="stat"
-              data-testid="entropy-token"
-              title="H = −Σ p log p of p = softmax(router logits); margin = largest − second-largest p"
-            >
+            <p className="stat" data-testid="entropy-token" {...explain('entropy-stat')}>
               token {t}
               {tokenText !== undefined && <> “{tokenText}”</>}, layer {focus.layer}: H ={' '}
               <strong data-testid="entropy-h">{cur.entropy[t].toFixed(3)}</strong> nats (
@@ -313,10 +311,10 @@ export function EntropyView() {
             <thead>
               <tr>
                 <th>layer</th>
-                <th title="mean over tokens of H(softmax(z)) in nats">H</th>
-                <th title="mean of H / log E (0 = one expert certain, 1 = uniform)">H / log E</th>
-                <th title="mean top-1 probability">top-1 p</th>
-                <th title="mean of top-1 − top-2 probability">margin</th>
+                <th {...explain('entropy-H')}>H</th>
+                <th {...explain('entropy-Hnorm')}>H / log E</th>
+                <th {...explain('entropy-top1')}>top-1 p</th>
+                <th {...explain('entropy-margin')}>margin</th>
               </tr>
             </thead>
             <tbody>
@@ -493,7 +491,7 @@ function EntropyCanvas({
           data-testid="entropy-zoom-in"
           disabled={win.size <= Math.min(T, 8)}
           onClick={() => zoom(0.5)}
-          title="Zoom in on the token axis (around the focused token; Ctrl/⌘ + wheel over the grid)"
+          {...explain('entropy-zoom')}
         >
           +
         </button>
@@ -502,7 +500,7 @@ function EntropyCanvas({
           data-testid="entropy-zoom-out"
           disabled={win.size >= T}
           onClick={() => zoom(2)}
-          title="Zoom out"
+          {...explain('entropy-zoom')}
         >
           −
         </button>
@@ -511,7 +509,7 @@ function EntropyCanvas({
           data-testid="entropy-zoom-all"
           disabled={win.size >= T}
           onClick={() => setWin(null)}
-          title="All tokens"
+          {...explain('entropy-zoom')}
         >
           all
         </button>
@@ -519,6 +517,7 @@ function EntropyCanvas({
           <input
             type="range"
             data-testid="entropy-pan"
+            {...explain('entropy-pan')}
             aria-label="pan the token window"
             min={0}
             max={T - win.size}
@@ -537,6 +536,7 @@ function EntropyCanvas({
         data-layer-ticks={layerTicks.join(',')}
         style={{ aspectRatio: `${W} / ${H}` }}
         tabIndex={0}
+        {...explain('entropy-grid')}
         role="img"
         aria-label={`routing ${measure === 'margin' ? 'top-1 margin' : 'entropy'} per token and layer: ${L} layers × tokens ${win.start}–${win.start + win.size - 1}; arrow keys move the focused cell`}
         onMouseMove={onMove}

@@ -1,4 +1,5 @@
 import { useLab } from '../state/store';
+import { explain } from './explain';
 
 export function ErrorBanner() {
   const error = useLab((s) => s.error);
@@ -7,7 +8,12 @@ export function ErrorBanner() {
   return (
     <div className="error-banner" role="alert" data-testid="error-banner">
       <span>{error}</span>
-      <button type="button" onClick={() => setError(null)} aria-label="Dismiss error">
+      <button
+        type="button"
+        onClick={() => setError(null)}
+        aria-label="Dismiss error"
+        {...explain('dismiss')}
+      >
         ×
       </button>
     </div>

@@ -28,37 +28,19 @@ import {
   type ColourBy,
 } from './colors';
 import { ChartTip, type Tip } from './ChartTip';
+import { explain } from './explain';
+import type { Term } from './glossary';
 
 const W = 320;
 const H = 140;
 const M = { top: 8, right: 8, bottom: 22, left: 32 };
 
-const METRIC_HELP: [string, string, (m: ReturnType<typeof loadMetrics>) => string][] = [
-  [
-    'CV',
-    'coefficient of variation of the counts (std / mean); 0 = perfectly balanced (Shazeer et al. 2017)',
-    (m) => m.cv.toFixed(3),
-  ],
-  [
-    'MaxVio',
-    '(max load − ideal) / ideal: how far the busiest expert is over its fair share (Loss-Free Balancing, Wang et al. 2024)',
-    (m) => m.maxVio.toFixed(3),
-  ],
-  [
-    'entropy',
-    'entropy of the load distribution / log E; 1 = uniform',
-    (m) => m.loadEntropy.toFixed(3),
-  ],
-  [
-    'dropped',
-    'fraction of tokens no expert processed (capacity overflow, null experts; Switch Transformer)',
-    (m) => `${(m.dropped * 100).toFixed(1)}%`,
-  ],
-  [
-    'mean active',
-    'experts per token on average (adaptive routers vary it; Huang et al. 2024)',
-    (m) => m.meanActive.toFixed(2),
-  ],
+const METRIC_HELP: [string, Term, (m: ReturnType<typeof loadMetrics>) => string][] = [
+  ['CV', 'load-cv', (m) => m.cv.toFixed(3)],
+  ['MaxVio', 'load-maxvio', (m) => m.maxVio.toFixed(3)],
+  ['entropy', 'load-entropy', (m) => m.loadEntropy.toFixed(3)],
+  ['dropped', 'load-dropped', (m) => `${(m.dropped * 100).toFixed(1)}%`],
+  ['mean active', 'load-active', (m) => m.meanActive.toFixed(2)],
 ];
 
 type LoadSort = 'id' | 'load';
@@ -199,6 +181,7 @@ export function ExpertLoad() {
               order{' '}
               <select
                 data-testid="load-sort"
+                {...explain('load-sort')}
                 value={sort}
                 onChange={(e) => setSort(e.target.value as LoadSort)}
               >
@@ -210,6 +193,7 @@ export function ExpertLoad() {
               colour{' '}
               <select
                 data-testid="load-colour"
+                {...explain('load-colour')}
                 value={colourBy}
                 onChange={(e) => setColourBy(e.target.value as ColourBy)}
               >
@@ -228,6 +212,7 @@ export function ExpertLoad() {
               className="chart"
               role="img"
               tabIndex={0}
+              {...explain('load-chart')}
               data-order={order.join(',')}
               data-focused={focusE ?? ''}
               aria-label={`tokens per expert in layer ${layer}: ${m.counts.join(', ')}; dashed line = ideal ${m.ideal.toFixed(2)}`}
@@ -243,8 +228,8 @@ export function ExpertLoad() {
             <ChartTip tip={tip} />
           </div>
           <dl className="metrics">
-            {METRIC_HELP.map(([name, help, fmt]) => (
-              <div key={name} title={help} data-metric={name}>
+            {METRIC_HELP.map(([name, term, fmt]) => (
+              <div key={name} data-metric={name} {...explain(term)}>
                 <dt>{name}</dt>
                 <dd>{fmt(m)}</dd>
               </div>
@@ -287,11 +272,7 @@ function GeneratedLoad({
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .slice(0, 8);
   return (
-    <p
-      className="hint"
-      data-testid="load-generated"
-      title="the generated continuation's routing in this layer, counted apart from the prompt's (prefill) bars above"
-    >
+    <p className="hint" data-testid="load-generated" {...explain('load-generated')}>
       Generated {gen.tokens} tokens (apart from the prompt&apos;s {prefillTokens}): busiest{' '}
       {top.map(([e, c]) => `${e}×${c}`).join(', ')}; MaxVio {gen.maxVio.toFixed(3)} vs prompt{' '}
       {prefill.maxVio.toFixed(3)}

@@ -7,6 +7,7 @@ import { bucketFlows, flowBucketer, type FlowBuckets, type FlowLayerInput } from
 import { expertColor } from './colors';
 import { Panel } from './Panel';
 import { ExportButtons } from './ExportButtons';
+import { explain } from './explain';
 
 const W = 560;
 const H = 220;
@@ -244,23 +245,24 @@ export function FlowView() {
           )}
           <div className="flow-controls">
             <label className="hint">
-              <input type="checkbox" checked={onlyFocus} onChange={(e) => setOnlyFocus(e.target.checked)} /> focused token only (token {focusToken})
+              <input type="checkbox" {...explain('flow-focus')} checked={onlyFocus} onChange={(e) => setOnlyFocus(e.target.checked)} /> focused token only (token {focusToken})
             </label>
             {L > cols && (
               <span className="flow-window" role="group" aria-label="Layers shown">
-                <button type="button" data-testid="flow-prev" aria-label="earlier layers" disabled={first === 0} onClick={() => setStart(Math.max(0, first - (cols - 1)))}>
+                <button type="button" data-testid="flow-prev" {...explain('flow-page')} aria-label="earlier layers" disabled={first === 0} onClick={() => setStart(Math.max(0, first - (cols - 1)))}>
                   ◀
                 </button>
                 <input
                   type="range"
                   data-testid="flow-start"
+                  {...explain('flow-start')}
                   aria-label="first layer shown"
                   min={0}
                   max={L - cols}
                   value={first}
                   onChange={(e) => setStart(Number(e.target.value))}
                 />
-                <button type="button" data-testid="flow-next" aria-label="later layers" disabled={first >= L - cols} onClick={() => setStart(Math.min(L - cols, first + (cols - 1)))}>
+                <button type="button" data-testid="flow-next" {...explain('flow-page')} aria-label="later layers" disabled={first >= L - cols} onClick={() => setStart(Math.min(L - cols, first + (cols - 1)))}>
                   ▶
                 </button>
                 <span data-testid="flow-range">

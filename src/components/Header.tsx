@@ -4,6 +4,7 @@ import { useLab } from '../state/store';
 import { closeTrace, openTraceFilesAsync } from '../state/importTrace';
 import { ConvertPicker, ZipPicker } from './ModelFiles';
 import { TourButton } from './Tour';
+import { explain } from './explain';
 
 /** Title, model picker (shipped models, a bundle URL, or a bundle folder from disk) and backend badge. */
 export function Header() {
@@ -32,6 +33,7 @@ export function Header() {
         <select
           id={selectId}
           data-testid="model-select"
+          {...explain('model')}
           value={custom ? '' : modelId}
           onChange={(e) => {
             setModelId(e.target.value);
@@ -54,14 +56,17 @@ export function Header() {
             useLab.getState().openModel(modelId, url.trim());
           }}
         >
-          <input aria-label="Bundle URL" data-testid="model-url" placeholder="bundle URL…" value={url} onChange={(e) => setUrl(e.target.value)} size={16} />
-          <button type="submit">Load</button>
+          <input aria-label="Bundle URL" data-testid="model-url" {...explain('model-url')} placeholder="bundle URL…" value={url} onChange={(e) => setUrl(e.target.value)} size={16} />
+          <button type="submit" {...explain('model-load')}>
+            Load
+          </button>
         </form>
-        <label className="folder-pick" title="Open a bundle folder (manifest.json, graphs, tokenizer) from disk">
+        <label className="folder-pick">
           Folder…
           <input
             type="file"
             data-testid="model-folder"
+            {...explain('model-folder')}
             // @ts-expect-error webkitdirectory is a non-standard attribute every browser supports
             webkitdirectory=""
             multiple
@@ -74,7 +79,7 @@ export function Header() {
         <DtypeBadge />
         <BackendBadge />
         <TourButton />
-        <a href="?mode=train" className="mode-link" data-testid="mode-train" title="Training playground: watch a tiny MoE's router learn, with the balancing methods of the papers">
+        <a href="?mode=train" className="mode-link" data-testid="mode-train" {...explain('mode-train')}>
           Train
         </a>
       </div>
@@ -117,14 +122,14 @@ function TracePicker() {
   };
   return (
     <>
-      <label className="folder-pick" title="Open a routing trace: trace JSON, or a vLLM .npy (+ token ids), HF capture JSON, SGLang JSON, Megatron .jsonl (+ logits .bin)">
+      <label className="folder-pick">
         Open trace…
-        <input type="file" data-testid="trace-file" multiple accept=".json,.jsonl,.npy,.bin" onChange={(e) => void open(e.target.files).finally(() => (e.target.value = ''))} />
+        <input type="file" data-testid="trace-file" {...explain('trace-file')} multiple accept=".json,.jsonl,.npy,.bin" onChange={(e) => void open(e.target.files).finally(() => (e.target.value = ''))} />
       </label>
       {imported && (
         <span className="badge badge-trace" data-testid="imported-trace" title={`Imported from ${imported.engine}${imported.hasLogits ? '' : ' (no router logits)'}${imported.hasGates ? '' : ' (no gate weights)'}`}>
           trace: {imported.name}
-          <button type="button" aria-label="Close the trace and go back to the model" onClick={closeTrace}>
+          <button type="button" aria-label="Close the trace and go back to the model" onClick={closeTrace} {...explain('trace-close')}>
             ×
           </button>
         </span>

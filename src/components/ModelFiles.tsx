@@ -1,6 +1,7 @@
 import { useId, useRef, useState } from 'react';
 import { useLab } from '../state/store';
 import { unzipBundle } from '../models/bundleZip';
+import { explain } from './explain';
 
 const DTYPES = ['fp32', 'fp16', 'q8', 'q4'] as const;
 type Dtype = (typeof DTYPES)[number];
@@ -26,9 +27,9 @@ export function ZipPicker() {
     }
   };
   return (
-    <label className="folder-pick" title="Open a bundle saved as a .zip file">
+    <label className="folder-pick">
       Bundle .zip…
-      <input type="file" data-testid="model-zip" accept=".zip,application/zip" onChange={(e) => void open(e.target.files).finally(() => (e.target.value = ''))} />
+      <input type="file" data-testid="model-zip" {...explain('model-zip')} accept=".zip,application/zip" onChange={(e) => void open(e.target.files).finally(() => (e.target.value = ''))} />
     </label>
   );
 }
@@ -88,21 +89,22 @@ export function ConvertPicker() {
   return (
     <>
       <details className="convert-menu" data-testid="convert-menu" ref={menu}>
-        <summary>Convert HF…</summary>
+        <summary {...explain('convert')}>Convert HF…</summary>
         <div className="convert-body">
           <label htmlFor={dtypeId}>Weights</label>
-          <select id={dtypeId} data-testid="convert-dtype" value={dtype} onChange={(e) => setDtype(e.target.value as Dtype)} disabled={converting}>
+          <select id={dtypeId} data-testid="convert-dtype" {...explain('convert-dtype')} value={dtype} onChange={(e) => setDtype(e.target.value as Dtype)} disabled={converting}>
             {DTYPES.map((d) => (
               <option key={d} value={d}>
                 {d}
               </option>
             ))}
           </select>
-          <label className="folder-pick" title="Pick a Hugging Face checkpoint folder: config.json, tokenizer.json, model.safetensors (or the index and its shards)">
+          <label className="folder-pick">
             Checkpoint folder…
             <input
               type="file"
               data-testid="convert-folder"
+              {...explain('convert-folder')}
               // @ts-expect-error webkitdirectory is a non-standard attribute every browser supports
               webkitdirectory=""
               multiple
@@ -117,8 +119,8 @@ export function ConvertPicker() {
               fromUrl();
             }}
           >
-            <input aria-label="Checkpoint URL" data-testid="convert-url" placeholder="checkpoint URL prefix…" value={url} onChange={(e) => setUrl(e.target.value)} size={18} />
-            <button type="submit" data-testid="convert-url-go" disabled={converting}>
+            <input aria-label="Checkpoint URL" data-testid="convert-url" {...explain('convert-url')} placeholder="checkpoint URL prefix…" value={url} onChange={(e) => setUrl(e.target.value)} size={18} />
+            <button type="submit" data-testid="convert-url-go" disabled={converting} {...explain('convert-go')}>
               Convert
             </button>
           </form>
@@ -127,13 +129,13 @@ export function ConvertPicker() {
       {converting && (
         <span className="convert-status" role="status">
           <span data-testid="convert-progress">{progress?.label ?? 'Converting…'}</span>
-          <button type="button" data-testid="convert-cancel" onClick={() => useLab.getState().cancelConvert()}>
+          <button type="button" data-testid="convert-cancel" {...explain('convert-cancel')} onClick={() => useLab.getState().cancelConvert()}>
             Cancel
           </button>
         </span>
       )}
       {converted && !converting && (
-        <button type="button" data-testid="save-bundle" disabled={saving} onClick={() => void save()} title="Download the converted bundle as one .zip (open it again with Bundle .zip…)">
+        <button type="button" data-testid="save-bundle" disabled={saving} onClick={() => void save()} {...explain('save-bundle')}>
           {saving ? 'Saving…' : 'Save bundle'}
         </button>
       )}

@@ -3,6 +3,7 @@ import { useLab } from '../state/store';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 import { visibleToken } from './tokenText';
+import { explain } from './explain';
 
 /** candidates listed (the engine sends the top 10 of the vocabulary; nothing here grows with V) */
 export const NEXT_SHOWN = 10;
@@ -36,11 +37,11 @@ export function NextToken() {
               </li>
             ))}
           </ol>
-          <p className="stat" title="mean next-token loss over the prompt, in nats (lower is better)">
+          <p className="stat" {...explain('next-loss')}>
             mean loss <strong data-testid="mean-loss">{meanLoss?.toFixed(3) ?? '–'}</strong> nats
           </p>
           {diff && baseline && (
-            <p className="stat diff" title="KL(unmodified ‖ modified) of the next-token distribution, and the mean per-token loss change">
+            <p className="stat diff" {...explain('next-kl')}>
               vs unmodified: KL <strong data-testid="next-kl">{diff.nextKL.toFixed(4)}</strong> nats, Δloss{' '}
               <strong data-testid="loss-delta">{diff.meanLossDelta >= 0 ? '+' : ''}{diff.meanLossDelta.toFixed(4)}</strong>
             </p>
@@ -50,19 +51,19 @@ export function NextToken() {
       <fieldset className="gen">
         <legend>Generate</legend>
         <label>
-          temperature <input type="number" min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(Number(e.target.value))} />
+          temperature <input type="number" {...explain('gen-temperature')} min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(Number(e.target.value))} />
         </label>
         <label>
-          top-p <input type="number" min={0.05} max={1} step={0.05} value={topP} onChange={(e) => setTopP(Number(e.target.value))} />
+          top-p <input type="number" {...explain('gen-top-p')} min={0.05} max={1} step={0.05} value={topP} onChange={(e) => setTopP(Number(e.target.value))} />
         </label>
         <label>
-          tokens <input type="number" min={1} max={128} step={1} value={maxTokens} onChange={(e) => setMaxTokens(Number(e.target.value))} />
+          tokens <input type="number" {...explain('gen-tokens')} min={1} max={128} step={1} value={maxTokens} onChange={(e) => setMaxTokens(Number(e.target.value))} />
         </label>
-        <button type="button" disabled={!summary || running} onClick={() => useLab.getState().generate({ maxTokens, temperature, topP, seed: 0 })}>
+        <button type="button" disabled={!summary || running} {...explain('generate')} onClick={() => useLab.getState().generate({ maxTokens, temperature, topP, seed: 0 })}>
           Generate
         </button>
         {gen?.running && (
-          <button type="button" onClick={() => useLab.getState().cancel()}>
+          <button type="button" {...explain('gen-stop')} onClick={() => useLab.getState().cancel()}>
             Stop
           </button>
         )}

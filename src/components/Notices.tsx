@@ -1,4 +1,5 @@
 import { useLab } from '../state/store';
+import { explain } from './explain';
 
 /**
  * Non-fatal notices. The page's own (ignored URL fields) stay until dismissed; the run's
@@ -15,7 +16,12 @@ export function Notices() {
       {page.map((n, i) => (
         <li key={`page-${i}-${n}`} data-testid="page-notice">
           {n}
-          <button type="button" aria-label="Dismiss notice" onClick={() => dismissPage(i)}>
+          <button
+            type="button"
+            aria-label="Dismiss notice"
+            {...explain('dismiss')}
+            onClick={() => dismissPage(i)}
+          >
             ×
           </button>
         </li>
@@ -23,7 +29,12 @@ export function Notices() {
       {run.map((n, i) => (
         <li key={`run-${i}-${n}`} data-testid="run-notice">
           {n}
-          <button type="button" aria-label="Dismiss notice" onClick={() => dismissRun(i)}>
+          <button
+            type="button"
+            aria-label="Dismiss notice"
+            {...explain('dismiss')}
+            onClick={() => dismissRun(i)}
+          >
             ×
           </button>
         </li>

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { useId } from 'react';
 import { useLab } from '../state/store';
 import { isViewId } from '../state/views';
+import { explain } from './explain';
 
 /**
  * A titled region of the page; the heading labels it for screen readers. With `disabled` (a
@@ -19,7 +20,7 @@ export function Panel({ title, testId, children, disabled }: { title: string; te
     <section className={`panel${open ? '' : ' is-closed'}`} data-testid={testId} aria-labelledby={headingId} data-disabled={disabled ? 'true' : undefined} data-open={String(open)}>
       <h2 id={headingId}>
         {known ? (
-          <button type="button" className="panel-toggle" data-testid="panel-toggle" aria-expanded={open} title={open ? 'Collapse this view' : 'Expand this view'} onClick={() => isViewId(testId) && setViewOpen(testId, !open)}>
+          <button type="button" className="panel-toggle" data-testid="panel-toggle" aria-expanded={open} {...explain('panel-toggle')} onClick={() => isViewId(testId) && setViewOpen(testId, !open)}>
             {title}
           </button>
         ) : (

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import { useLab } from '../state/store';
+import { explain } from './explain';
 
 /** Parallel example prompts (UDHR article 1 style sentences) in several languages. */
 export const EXAMPLES: { lang: string; text: string }[] = [
@@ -31,6 +32,7 @@ export function PromptBar() {
       <input
         id={inputId}
         data-testid="prompt-input"
+        {...explain('prompt')}
         type="text"
         value={prompt}
         placeholder="Type a sentence in any language and press Enter"
@@ -38,11 +40,11 @@ export function PromptBar() {
         autoComplete="off"
         spellCheck={false}
       />
-      <button type="submit" disabled={!ready} data-testid="run">
+      <button type="submit" disabled={!ready} data-testid="run" {...explain('run')}>
         Run
       </button>
       {/* always there (disabled when idle): showing it only while running shifted the bar at every run */}
-      <button type="button" data-testid="stop" onClick={() => useLab.getState().cancel()} disabled={!running}>
+      <button type="button" data-testid="stop" {...explain('stop')} onClick={() => useLab.getState().cancel()} disabled={!running}>
         Stop
       </button>
       <progress data-testid="progress" aria-label={progress?.label ?? 'Idle'} title={progress?.label} max={1} value={progress?.value ?? 0} hidden={progress === null} />
@@ -52,7 +54,7 @@ export function PromptBar() {
             key={x.lang}
             type="button"
             lang={x.lang}
-            title={x.text}
+            {...explain('example')}
             onClick={() => {
               setPrompt(x.text);
               useLab.getState().run();

@@ -4,6 +4,7 @@ import { parseExpertList } from '../routing/scoreSummary';
 import { useLab } from '../state/store';
 import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
+import { explain } from './explain';
 
 const KIND_HELP: Record<string, string> = {
   bias: 'add a constant to the listed experts’ router logits',
@@ -73,7 +74,7 @@ export function RouterPanel() {
     <Panel title="Router and interventions" testId="router-panel" disabled={disabledReason(imported, 'model')}>
       <div className="router-row">
         <label htmlFor={selectId}>Router</label>
-        <select id={selectId} data-testid="router-select" value={parsed.name} onChange={(e) => applyRouter(e.target.value)}>
+        <select id={selectId} data-testid="router-select" {...explain('router-select')} value={parsed.name} onChange={(e) => applyRouter(e.target.value)}>
           {POLICY_CATALOGUE.map((p) => (
             <option key={p.name} value={p.name} title={`${p.rule} — ${p.source}`}>
               {p.name}
@@ -81,11 +82,12 @@ export function RouterPanel() {
           ))}
         </select>
         {info.params.map((p) => (
-          <label key={p.name} title={p.help} className="param">
+          <label key={p.name} className="param">
             {p.name}
             <input
               type="number"
               data-testid={`router-param-${p.name}`}
+              {...explain(`router-param:${info.name}.${p.name}`)}
               defaultValue={parsed.params[p.name]}
               key={`${router}-${p.name}`}
               min={p.min}
@@ -111,29 +113,29 @@ export function RouterPanel() {
           add();
         }}
       >
-        <select aria-label="Intervention kind" data-testid="iv-kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
+        <select aria-label="Intervention kind" data-testid="iv-kind" {...explain('iv-kind')} value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
           {INTERVENTION_KINDS.map((k) => (
             <option key={k} value={k} title={KIND_HELP[k]}>
               {k}
             </option>
           ))}
         </select>
-        <input aria-label="Layers (i, i-j or *)" data-testid="iv-layers" placeholder={`layers (${focusLayer})`} value={layers} onChange={(e) => setLayers(e.target.value)} size={6} />
+        <input aria-label="Layers (i, i-j or *)" data-testid="iv-layers" {...explain('iv-layers')} placeholder={`layers (${focusLayer})`} value={layers} onChange={(e) => setLayers(e.target.value)} size={6} />
         <input
           aria-label={`Experts (e.g. 1+4${numExperts ? `; ids 0–${numExperts - 1}` : ''})`}
           aria-invalid={expertError ? true : undefined}
           aria-describedby={expertError ? `${selectId}-experts-error` : undefined}
           data-testid="iv-experts"
+          {...explain('iv-experts')}
           placeholder={numExperts > 8 ? `experts 3+17 (0–${numExperts - 1})` : 'experts 1+4'}
-          title={`expert ids joined by + (or commas, spaces)${numExperts ? `, 0–${numExperts - 1}` : ''}`}
           value={experts}
           onChange={(e) => setExperts(e.target.value)}
           size={numExperts > 8 ? 14 : 8}
         />
         {Object.keys(INTERVENTION_PARAMS[kind]).length > 0 && (
-          <input aria-label={Object.keys(INTERVENTION_PARAMS[kind])[0]} data-testid="iv-value" placeholder={`${Object.keys(INTERVENTION_PARAMS[kind])[0]} (${Object.values(INTERVENTION_PARAMS[kind])[0]})`} value={value} onChange={(e) => setValue(e.target.value)} size={7} />
+          <input aria-label={Object.keys(INTERVENTION_PARAMS[kind])[0]} data-testid="iv-value" {...explain('iv-value')} placeholder={`${Object.keys(INTERVENTION_PARAMS[kind])[0]} (${Object.values(INTERVENTION_PARAMS[kind])[0]})`} value={value} onChange={(e) => setValue(e.target.value)} size={7} />
         )}
-        <button type="submit" data-testid="iv-add">
+        <button type="submit" data-testid="iv-add" {...explain('iv-add')}>
           Add
         </button>
       </form>
@@ -150,6 +152,7 @@ export function RouterPanel() {
             <button
               type="button"
               aria-label={`remove ${s}`}
+              {...explain('iv-remove')}
               onClick={() => {
                 removeIntervention(i);
                 useLab.getState().run();

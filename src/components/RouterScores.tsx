@@ -12,6 +12,7 @@ import { Panel } from './Panel';
 import { disabledReason } from './needsModel';
 import { ExportButtons } from './ExportButtons';
 import { DenseNote, useLayerKind } from './DenseNote';
+import { explain } from './explain';
 
 const W = 320;
 const H = 150;
@@ -180,6 +181,7 @@ export function RouterScores() {
             className="chart"
             role="img"
             tabIndex={0}
+            {...explain('scores-chart')}
             onKeyDown={onKey}
             onBlur={() => setHover(null)}
             data-shown={ids.length}
@@ -193,7 +195,7 @@ export function RouterScores() {
                 {selected.includes(hover) ? ', selected' : ''}
               </>
             ) : (
-              <span title="softmax of the router logits; solid = selected, dashed outline = the unmodified run">
+              <span {...explain('scores-chart')}>
                 p = softmax(router logits). Solid: selected ({selected.join(', ') || 'none'}).{' '}
                 {before ? 'Dashed: before the intervention.' : ''}
               </span>
@@ -202,10 +204,7 @@ export function RouterScores() {
           {summary && (
             <div className="scores-summary">
               {!showAll && summary.rest.count > 0 && (
-                <span
-                  data-testid="scores-rest"
-                  title="the experts not drawn: their summed router probability and the largest one"
-                >
+                <span data-testid="scores-rest" {...explain('scores-rest')}>
                   +{summary.rest.count} others: total p = {fmtP(summary.rest.total)}, max{' '}
                   {fmtP(summary.rest.max)}
                 </span>
@@ -213,6 +212,7 @@ export function RouterScores() {
               <button
                 type="button"
                 data-testid="scores-show-all"
+                {...explain('scores-show-all')}
                 aria-pressed={showAll}
                 onClick={() => setShowAll(!showAll)}
               >
@@ -239,7 +239,8 @@ export function RouterScores() {
                         data-testid={`mask-${e}`}
                         aria-pressed={interventions.includes(specFor('mask', [e]))}
                         onClick={() => toggle('mask', e)}
-                        title={`mask expert ${e} in layer ${focus.layer} (logit → −∞)`}
+                        aria-label={`mask expert ${e} in layer ${focus.layer}`}
+                        {...explain('mask-expert')}
                       >
                         ⊘{e}
                       </button>
@@ -248,7 +249,8 @@ export function RouterScores() {
                         data-testid={`force-${e}`}
                         aria-pressed={interventions.includes(specFor('force', [e]))}
                         onClick={() => toggle('force', e)}
-                        title={`force expert ${e} in layer ${focus.layer} (logit → max + ε)`}
+                        aria-label={`force expert ${e} in layer ${focus.layer}`}
+                        {...explain('force-expert')}
                       >
                         ↑{e}
                       </button>
@@ -269,6 +271,7 @@ export function RouterScores() {
                     expert{' '}
                     <input
                       data-testid="picker-expert"
+                      {...explain('picker-expert')}
                       aria-label={`expert ids in layer ${focus.layer} (0–${E - 1}, e.g. 3+17)`}
                       aria-invalid={pickError ? true : undefined}
                       placeholder={`0–${E - 1}, e.g. 3+17`}
@@ -280,17 +283,13 @@ export function RouterScores() {
                       }}
                     />
                   </label>
-                  <button
-                    type="submit"
-                    data-testid="picker-mask"
-                    title={`mask these experts in layer ${focus.layer} (logit → −∞)`}
-                  >
+                  <button type="submit" data-testid="picker-mask" {...explain('mask-expert')}>
                     ⊘ mask
                   </button>
                   <button
                     type="button"
                     data-testid="picker-force"
-                    title={`force these experts in layer ${focus.layer} (logit → max + ε)`}
+                    {...explain('force-expert')}
                     onClick={() => applyPick('force')}
                   >
                     ↑ force
@@ -304,7 +303,7 @@ export function RouterScores() {
               )}
               {buttons.length > 0 && (
                 <details className="bias-sliders">
-                  <summary>
+                  <summary {...explain('bias-sliders')}>
                     Logit bias per expert (layer {focus.layer})
                     {compact ? `: the ${buttons.length} shown` : ''}
                   </summary>
@@ -324,6 +323,7 @@ export function RouterScores() {
                           defaultValue={current}
                           key={`${focus.layer}-${e}-${current}`}
                           data-testid={`bias-${e}`}
+                          {...explain('bias-slider')}
                           aria-label={`logit bias for expert ${e} in layer ${focus.layer}`}
                           onPointerUp={(ev) =>
                             setBias(e, Number((ev.target as HTMLInputElement).value))

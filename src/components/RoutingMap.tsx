@@ -32,6 +32,7 @@ import {
 } from './mapViewport';
 import { Panel } from './Panel';
 import { visibleToken } from './tokenText';
+import { explain } from './explain';
 
 /**
  * Layers × tokens: each cell shows the experts the token visits in that layer (stripes, width ∝
@@ -431,6 +432,7 @@ export function RoutingMap() {
           Colour by{' '}
           <select
             data-testid="map-colour-by"
+            {...explain('map-colour')}
             value={colourBy}
             onChange={(e) => setColourBy(e.target.value as ColourBy)}
           >
@@ -446,6 +448,7 @@ export function RoutingMap() {
           <button
             type="button"
             data-testid="map-zoom-out"
+            {...explain('map-zoom-tokens')}
             aria-label="Zoom out on the token axis"
             disabled={zoomX === 0}
             onClick={() => zoomTokens(-1)}
@@ -455,6 +458,7 @@ export function RoutingMap() {
           <button
             type="button"
             data-testid="map-zoom-in"
+            {...explain('map-zoom-tokens')}
             aria-label="Zoom in on the token axis"
             disabled={zoomX === ZOOM_X.length - 1}
             onClick={() => zoomTokens(1)}
@@ -465,6 +469,7 @@ export function RoutingMap() {
           <button
             type="button"
             data-testid="map-rows-out"
+            {...explain('map-zoom-layers')}
             aria-label="Zoom out on the layer axis"
             disabled={zoomY === 0}
             onClick={() => zoomLayers(-1)}
@@ -474,6 +479,7 @@ export function RoutingMap() {
           <button
             type="button"
             data-testid="map-rows-in"
+            {...explain('map-zoom-layers')}
             aria-label="Zoom in on the layer axis"
             disabled={zoomY === ZOOM_Y.length - 1}
             onClick={() => zoomLayers(1)}
@@ -749,6 +755,7 @@ const MapRow = memo(function MapRow({
             type="button"
             role="gridcell"
             data-testid="routing-cell"
+            {...explain('routing-cell')}
             data-token={t}
             data-layer={l}
             data-experts={sel.join(',')}

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useLab } from '../state/store';
 import type { LayerEvent } from '../routing/run';
+import { explain } from './explain';
 
 export interface RunShapeInfo {
   layers: number;
@@ -58,7 +59,7 @@ export function ShapeLine() {
   if (shape.layers === 0) return null;
   const who = imported ? `Trace ${imported.name}` : (manifest?.name ?? '');
   return (
-    <p className="shape-line" data-testid="run-shape" title="the shape of what the views show: layers (those without a router named), routed experts per layer, experts per token, tokens">
+    <p className="shape-line" data-testid="run-shape" {...explain('run-shape')}>
       {who && <span className="shape-who">{who}: </span>}
       {shapeText(shape)}
     </p>

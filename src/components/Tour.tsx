@@ -3,6 +3,7 @@ import { useLab } from '../state/store';
 import { tourRequested, useTour } from '../state/tour';
 import { isViewId } from '../state/views';
 import './teaching.css';
+import { explain } from './explain';
 
 export interface TourStep {
   /** the data-testid of what the step highlights: a view panel (VIEW_IDS) or the header's Train link */
@@ -130,13 +131,18 @@ export function Tour() {
         <cite>{s.paper}</cite>
       </p>
       <div className="tour-buttons">
-        <button type="button" onClick={back} disabled={step === 0}>
+        <button type="button" onClick={back} disabled={step === 0} {...explain('tour-back')}>
           Back
         </button>
-        <button type="button" data-testid="tour-next" onClick={next}>
+        <button type="button" data-testid="tour-next" onClick={next} {...explain('tour-next')}>
           {last ? 'Finish' : 'Next'}
         </button>
-        <button type="button" data-testid="tour-skip" onClick={() => close(false)}>
+        <button
+          type="button"
+          data-testid="tour-skip"
+          onClick={() => close(false)}
+          {...explain('tour-skip')}
+        >
           Skip tour
         </button>
       </div>
@@ -155,9 +161,7 @@ export function TourButton() {
       className="tour-button"
       data-testid="tour-button"
       data-done={String(done)}
-      title={
-        done ? 'You finished the tour: take it again' : 'A short guided tour of the views (9 steps)'
-      }
+      {...explain('tour')}
       onClick={start}
     >
       {done ? 'Tour ✓' : 'Tour'}

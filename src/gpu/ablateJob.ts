@@ -42,6 +42,10 @@ export async function runAblation(
 ): Promise<AblationResult> {
   const sources = [...job.sources];
   const texts = [...job.texts];
+  if (job.traces?.length)
+    throw new Error(
+      `${job.traces[0].file}: ablate runs the model on texts; a captured trace has no loss to ablate (route the corpus without trace files)`,
+    );
   if (job.probes)
     for (const p of lab.probes) {
       let s = sources.indexOf(p.lang);

@@ -7,11 +7,8 @@ import { Cancelled } from './engine';
 import type { Lab } from './lab';
 import type { Progress } from './protocol';
 import { parseIntervention } from '../routing/index';
-import {
-  CorpusAccumulator,
-  meanSpecialisation,
-  type CorpusLayerSpec,
-} from '../routing/metrics/corpus';
+import { CorpusAccumulator, meanSpecialisation } from '../routing/metrics/corpus';
+import { addTraces, corpusLayerSpecs, modelLayerSpecs } from '../routing/metrics/corpusInputs';
 import {
   batchesOf,
   compareCorpus,
@@ -49,14 +46,12 @@ export async function runCorpus(
         texts.push({ source: s, text: a.text });
     }
   }
-  if (!texts.length)
+  const traces = job.traces ?? [];
+  if (!texts.length && !traces.length)
     throw new Error('corpus: no sequence to route (the files hold only empty lines)');
   const m = lab.manifest;
-  const specs: CorpusLayerSpec[] = m.layers.map((l) => ({
-    kind: l.kind === 'dense' ? 'dense' : 'moe',
-    numExperts: l.kind === 'dense' ? 0 : l.numExperts,
-    topK: l.kind === 'dense' ? 0 : l.topK,
-  }));
+  // (each trace must match the model's layers: an InputError naming the file otherwise)
+  const specs = corpusLayerSpecs(modelLayerSpecs(m.layers), traces);
   // (only the options given: an undefined one would override the accumulator's default)
   const opts = Object.fromEntries(
     Object.entries({ minCount: job.minCount, top: job.top, contexts: job.contexts }).filter(
@@ -64,6 +59,8 @@ export async function runCorpus(
     ),
   );
   const acc = new CorpusAccumulator(specs, sources, opts);
+  // captured traces: aggregated as captured, as `moe-lab corpus` does (nothing run)
+  addTraces(acc, traces);
   const { windows, notices } = corpusWindows(
     texts.map((t) => ({ source: t.source, ids: lab.tokenizer.encode(t.text) })),
     sources.length,
@@ -72,6 +69,10 @@ export async function runCorpus(
   const policy = lab.policy(job.router);
   const ivs = job.interventions.map(parseIntervention);
   const changed = job.router !== 'native' || ivs.length > 0;
+  if (changed && traces.length)
+    notices.push(
+      `the router and interventions apply to the texts only: the ${traces.length} trace${traces.length > 1 ? 's are' : ' is'} aggregated as captured`,
+    );
   // [L][corpus tokens][k] of the run and of the baseline, for the comparison
   const sel: number[][][] = specs.map(() => []);
   const base: number[][][] = specs.map(() => []);

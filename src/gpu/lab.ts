@@ -25,6 +25,8 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
 }
 
+export type GenerateOptions = RunOptions & { maxTokens: number; temperature: number; topP: number; seed: number; onToken?: (tok: { id: number; text: string }, events: LayerEvent[]) => void };
+
 export const NATIVE = 'native';
 
 /** Characters of a prompt read per token of context (DESIGN.md §9: size limits). */
@@ -164,11 +166,12 @@ export class Lab {
   }
 
   /** Greedy / temperature / top-p generation with the KV cache, streaming each token's routing. */
-  async generate(
-    text: string,
-    opts: RunOptions & { maxTokens: number; temperature: number; topP: number; seed: number; onToken?: (tok: { id: number; text: string }, events: LayerEvent[]) => void },
-  ): Promise<{ ids: number[]; text: string }> {
-    const { ids } = this.encode(text);
+  async generate(text: string, opts: GenerateOptions): Promise<{ ids: number[]; text: string }> {
+    return this.generateFrom(this.encode(text).ids, opts);
+  }
+
+  /** `generate` from token ids (1..maxContext of them; `moe-lab corpus --generate` continues each window). */
+  async generateFrom(ids: number[], opts: GenerateOptions): Promise<{ ids: number[]; text: string }> {
     const policy = this.policy(opts.router ?? NATIVE);
     const ivs = (opts.interventions ?? []).map((s) => this.intervention(s));
     const rng = createRng(opts.seed);

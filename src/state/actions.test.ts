@@ -137,4 +137,24 @@ describe('analyses from a shared URL', () => {
     useLab.setState({ alignment: ALIGN }); // nothing runs twice
     expect(calls).toHaveLength(3);
   });
+
+  it('a link with the corpus view’s probe corpus routes it again once the prompt has run', async () => {
+    const engine = fakeEngine();
+    const corpus = vi.fn(async () => null);
+    connectEngine({ ...engine, corpus });
+    const { state } = parseUrlState('?q=hi&router=topk:k=1&corpus=3&corpusLayer=1');
+    useLab.setState({
+      prompt: 'hi',
+      router: state.router,
+      modified: { layers: [], settled: [], summary: null },
+      running: true,
+      pendingAnalyses: analysisRequests(state),
+    });
+    runPendingAnalyses();
+    expect(corpus).not.toHaveBeenCalled();
+    useLab.setState({ running: false, modified: { ...useLab.getState().modified, summary: MOCK_SUMMARY } });
+    await vi.waitFor(() => expect(corpus).toHaveBeenCalledTimes(1));
+    expect(corpus).toHaveBeenCalledWith({ sources: [], texts: [], probes: { articles: 3 }, router: state.router, interventions: [] });
+    expect(useLab.getState().pendingAnalyses).toBeNull();
+  });
 });

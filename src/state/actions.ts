@@ -36,7 +36,11 @@ export interface EngineCommands {
   convertedBundleZip(): Promise<{ fileName: string; data: ArrayBuffer }>;
   routeTexts(texts: string[]): Promise<number[][][][]>;
   probeTexts(lang: string, articles: number): Promise<string[]>;
-  coupling(layer: number, perturb: boolean, seed: number): Promise<{ layer: number; M: number[][]; R: number[][]; scoreNormCorrelation: number | null }>;
+  coupling(
+    layer: number,
+    perturb: boolean,
+    seed: number,
+  ): Promise<{ layer: number; M: number[][]; R: number[][]; scoreNormCorrelation: number | null }>;
   steer(align: AlignResult, target: string, tau: number, lambda: number): Promise<SteerResult>;
   /** the corpus view's run (null: cancelled) */
   corpus(job: CorpusJob): Promise<CorpusReport | null>;
@@ -86,6 +90,8 @@ export interface AnalysisRequests {
   attribution?: AttributionRequest;
   coupling?: CouplingRequest;
   steering?: SteeringRequest;
+  /** the Corpus view's probe texts, this many articles per language */
+  corpus?: { articles: number };
 }
 
 /** One-shot analysis results of the current model, each with the request that made it. */
@@ -93,7 +99,7 @@ export interface Analyses {
   attribution?: { request: AttributionRequest; A: number[][]; B: number[][] };
   coupling?: { request: CouplingRequest; M: number[][]; R: number[][]; corr: number | null };
   steering?: { request: SteeringRequest; result: SteerResult };
-  /** `previous`: the run before it on this model (the compare table) */
+  /** `previous`: the run before it on this model (the drift table), or on the model before (the two-models table) */
   corpus?: { request: CorpusRequest; report: CorpusReport; previous?: CorpusReport };
   ablation?: { request: AblationRequest; result: AblationResult };
 }
@@ -145,7 +151,10 @@ type Set = (partial: Partial<LabState> | ((s: LabState) => Partial<LabState>)) =
 
 export function engineActions(set: Set, get: () => LabState): EngineActions {
   /** Run one analysis: busy flag on, result (with its request) into `analyses`, errors to the banner. */
-  const analysis = async <K extends AnalysisKind>(kind: K, compute: () => Promise<Analyses[K] | undefined>): Promise<void> => {
+  const analysis = async <K extends AnalysisKind>(
+    kind: K,
+    compute: () => Promise<Analyses[K] | undefined>,
+  ): Promise<void> => {
     set((s) => ({ analysisBusy: { ...s.analysisBusy, [kind]: true } }));
     try {
       const result = await compute();
@@ -156,7 +165,8 @@ export function engineActions(set: Set, get: () => LabState): EngineActions {
       set((s) => ({ analysisBusy: { ...s.analysisBusy, [kind]: false } }));
     }
   };
-  const textsOf = async (typed: string, lang: string, articles: number) => (lang ? need().probeTexts(lang, articles) : lines(typed));
+  const textsOf = async (typed: string, lang: string, articles: number) =>
+    lang ? need().probeTexts(lang, articles) : lines(typed);
 
   return {
     openModel: (modelId, modelUrl) => need().loadModel(need().sourceForModel(modelId, modelUrl)),
@@ -178,8 +188,14 @@ export function engineActions(set: Set, get: () => LabState): EngineActions {
         const m = get().manifest;
         if (!m) return undefined;
         const E = Math.max(...m.layers.map((s) => s.numExperts));
-        const A = routingFrequency(await need().routeTexts(await textsOf(request.a, request.probeA, request.articles)), E);
-        const B = routingFrequency(await need().routeTexts(await textsOf(request.b, request.probeB, request.articles)), E);
+        const A = routingFrequency(
+          await need().routeTexts(await textsOf(request.a, request.probeA, request.articles)),
+          E,
+        );
+        const B = routingFrequency(
+          await need().routeTexts(await textsOf(request.b, request.probeB, request.articles)),
+          E,
+        );
         return { request, A, B };
       }),
     computeCoupling: (request) =>
@@ -191,14 +207,18 @@ export function engineActions(set: Set, get: () => LabState): EngineActions {
       analysis('steering', async () => {
         const align = get().alignment;
         if (!align) throw new Error('steering needs the alignment: run it first');
-        return { request, result: await need().steer(align, request.target, request.tau, request.lambda) };
+        return {
+          request,
+          result: await need().steer(align, request.target, request.tau, request.lambda),
+        };
       }),
     runCorpus: (request) =>
       analysis('corpus', async () => {
         const { router, interventions } = get();
         const report = await need().corpus({ ...request, router, interventions });
         if (!report) return undefined;
-        const previous = get().analyses.corpus?.report;
+        // the run before it: on this model, else the last one on the model before (two models compared)
+        const previous = get().analyses.corpus?.report ?? get().otherModelCorpus ?? undefined;
         set((s) => ({ analyses: { ...s.analyses, ablation: undefined } })); // it was of the older texts
         return { request, report, ...(previous ? { previous } : {}) };
       }),

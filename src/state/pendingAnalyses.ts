@@ -13,17 +13,18 @@ export function runPendingAnalyses(): void {
     const p = s.pendingAnalyses;
     if (!p) return unsubscribe();
     if (!ready(s)) return;
-    const { align, attribution, coupling, steering } = p;
+    const { align, attribution, coupling, steering, corpus } = p;
     // Steering waits for the alignment (asked for here, or already on screen).
     const steerNow = steering !== undefined && s.alignment !== null && !s.aligning;
     const startAlign = align !== undefined && s.alignment === null && !s.aligning;
-    if (!startAlign && !attribution && !coupling && !steerNow && align === undefined) return; // only steering, still waiting
+    if (!startAlign && !attribution && !coupling && !steerNow && !corpus && align === undefined) return; // only steering, still waiting
     // Taken off the list before they start: the store changes they cause call this again.
     useLab.setState({ pendingAnalyses: steering && !steerNow ? { steering } : null });
     if (startAlign) s.align(align);
     if (attribution) void s.rankAttribution(attribution);
     if (coupling) void s.computeCoupling(coupling);
     if (steerNow) void s.runSteering(steering);
+    if (corpus) void s.runCorpus({ sources: [], texts: [], probes: { articles: corpus.articles } });
   };
   const unsubscribe = useLab.subscribe(step);
   step(useLab.getState());

@@ -7,6 +7,7 @@ import { DEFAULT_MODEL_ID } from '../models/registry';
 import type { Manifest } from '../models/manifest';
 import type { BackendName, CounterfactualDiff, ForwardSummary, LayerEvent } from '../routing/run';
 import type { AlignResult } from '../routing/run';
+import type { CorpusReport } from '../routing/metrics/corpusRun';
 import { normaliseViews, VIEW_IDS, type MapColour, type ViewId } from './views';
 import {
   engineActions,
@@ -92,6 +93,8 @@ export interface LabState extends EngineActions {
   aligning: boolean;
   /** one-shot analyses of the current model (attribution, coupling, steering), with their requests */
   analyses: Analyses;
+  /** the last corpus report of the model before this one: a corpus run here compares the two models */
+  otherModelCorpus: CorpusReport | null;
   analysisBusy: Partial<Record<AnalysisKind, boolean>>;
   /** analyses a shared URL asked for: run once its model has loaded and run the prompt */
   pendingAnalyses: AnalysisRequests | null;
@@ -112,6 +115,8 @@ export interface LabState extends EngineActions {
   openViews: ViewId[];
   /** the routing map's colouring, when the user picked one (null: the default for the expert count) */
   mapColour: MapColour | null;
+  /** the Corpus view's settings (the URL's `corpus=` / `corpusLayer=`): the probe texts ticked, their articles per language, the layer shown (null: the first MoE layer) */
+  corpusView: CorpusViewSettings;
 
   setPrompt(prompt: string): void;
   setModelId(id: string): void;
@@ -129,7 +134,20 @@ export interface LabState extends EngineActions {
   unpin(): void;
   setViewOpen(id: ViewId, open: boolean): void;
   setMapColour(c: MapColour | null): void;
+  setCorpusView(patch: Partial<CorpusViewSettings>): void;
 }
+
+export interface CorpusViewSettings {
+  probes: boolean;
+  articles: number;
+  layer: number | null;
+}
+
+export const CORPUS_VIEW_DEFAULTS: CorpusViewSettings = {
+  probes: false,
+  articles: 10,
+  layer: null,
+};
 
 export const emptyPass = (): PassTrace => ({ layers: [], settled: [], summary: null });
 
@@ -154,6 +172,7 @@ export const useLab = create<LabState>()((set, get) => ({
   promptPair: { prev: null, cur: null },
   aligning: false,
   analyses: {},
+  otherModelCorpus: null,
   analysisBusy: {},
   pendingAnalyses: null,
   focus: { token: 0, layer: 0, expert: null },
@@ -166,6 +185,7 @@ export const useLab = create<LabState>()((set, get) => ({
   converted: false,
   openViews: [...VIEW_IDS],
   mapColour: null,
+  corpusView: CORPUS_VIEW_DEFAULTS,
 
   setPrompt: (prompt) => set({ prompt }),
   setModelId: (modelId) => set({ modelId, modelUrl: null, localFolder: null }),
@@ -186,6 +206,7 @@ export const useLab = create<LabState>()((set, get) => ({
   pin: (f) => set({ focus: { ...get().focus, ...f }, pinned: true }),
   unpin: () => set({ pinned: false }),
   setMapColour: (mapColour) => set({ mapColour }),
+  setCorpusView: (patch) => set({ corpusView: { ...get().corpusView, ...patch } }),
   setViewOpen: (id, open) =>
     set({
       openViews: normaliseViews(

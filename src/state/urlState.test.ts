@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatUrlState, parseUrlState, URL_DEFAULTS } from './urlState';
 import { VIEW_IDS } from './views';
+import { analysisRequests } from './useUrlSync';
 
 describe('URL state codec', () => {
   it('round-trips every field and leaves defaults out', () => {
@@ -49,6 +50,23 @@ describe('URL state codec', () => {
     ]);
   });
 
+  it('keeps the corpus view’s probe corpus and layer; opening the link routes the probe texts again', () => {
+    const s = { ...URL_DEFAULTS, corpus: 3, corpusLayer: 2 };
+    const url = formatUrlState(s);
+    expect(url).toBe('?corpus=3&corpusLayer=2');
+    expect(parseUrlState(url)).toEqual({ state: s, notices: [] });
+    // a layer without the probe texts (files cannot travel in a link): the layer alone
+    expect(formatUrlState({ ...URL_DEFAULTS, corpusLayer: 0 })).toBe('?corpusLayer=0');
+    expect(analysisRequests(parseUrlState('?corpusLayer=1').state)).toBeNull();
+    expect(analysisRequests(parseUrlState(url).state)).toEqual({ corpus: { articles: 3 } });
+    const bad = parseUrlState('?corpus=0&corpusLayer=x');
+    expect(bad.state).toMatchObject({ corpus: null, corpusLayer: null });
+    expect(bad.notices).toEqual([
+      'ignored URL field corpus="0": corpus must be an integer ≥ 1, got "0"',
+      'ignored URL field corpusLayer="x": corpusLayer must be an integer ≥ 0, got "x"',
+    ]);
+  });
+
   it('ignores bad fields one by one with a notice naming each', () => {
     const { state, notices } = parseUrlState(
       '?q=hi&router=topp:p=7&iv=mask:layers=1,experts=2&iv=nuke:layers=1&t=-1&model=gpt-9',
@@ -59,7 +77,7 @@ describe('URL state codec', () => {
     expect(state.token).toBe(0);
     expect(state.model).toBe(URL_DEFAULTS.model);
     expect(notices).toEqual([
-      'ignored URL field model="gpt-9": unknown model "gpt-9" (shipped: babel-moe, tiny-mixtral; or give a bundle URL)',
+      'ignored URL field model="gpt-9": unknown model "gpt-9" (shipped: babel-moe, deepseek-moe, tiny-mixtral; or give a bundle URL)',
       'ignored URL field router="topp:p=7": topp: p must be in (0, 1], got 7',
       'ignored URL field iv="nuke:layers=1": unknown intervention "nuke" (known: bias, steer, force, mask, temp, upcycle, skip, repeat, rewire)',
       'ignored URL field t="-1": t must be an integer ≥ 0, got "-1"',

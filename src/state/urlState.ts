@@ -34,6 +34,10 @@ export interface UrlState {
   mode: 'lab' | 'train';
   /** the playground's settings that differ from its defaults (src/train/config.ts) */
   train: string;
+  /** the Corpus view's probe texts: articles per language (null: not ticked); opening the link routes them */
+  corpus: number | null;
+  /** the Corpus view's layer (null: the first MoE layer) */
+  corpusLayer: number | null;
 }
 
 export const URL_DEFAULTS: UrlState = {
@@ -55,6 +59,8 @@ export const URL_DEFAULTS: UrlState = {
   steer: null,
   mode: 'lab',
   train: '',
+  corpus: null,
+  corpusLayer: null,
 };
 
 interface Field<K extends keyof UrlState> {
@@ -176,6 +182,18 @@ const FIELDS: Field<keyof UrlState>[] = [
     param: 'train',
     parse: (r, warn) => (parseTrainSpec(r[0], warn), r[0]),
     format: (v) => [v as string],
+  },
+  {
+    key: 'corpus',
+    param: 'corpus',
+    parse: int('corpus', 1),
+    format: (v) => (v === null ? [] : [String(v)]),
+  },
+  {
+    key: 'corpusLayer',
+    param: 'corpusLayer',
+    parse: int('corpusLayer', 0),
+    format: (v) => (v === null ? [] : [String(v)]),
   },
 ] as Field<keyof UrlState>[];
 

@@ -2,7 +2,7 @@
 // shareable state is mirrored back into the URL on every change. Analyses on screen are part of
 // the URL by their requests; opening the link computes them again (pendingAnalyses.ts).
 import { useEffect } from 'react';
-import { useLab, type LabState } from './store';
+import { CORPUS_VIEW_DEFAULTS, useLab, type LabState } from './store';
 import { parseUrlState, URL_DEFAULTS, writeUrl, type UrlState } from './urlState';
 import { SHIPPED_MODELS } from '../models/registry';
 import { openTraceUrls } from './importTrace';
@@ -39,6 +39,8 @@ function toUrl(s: LabState): UrlState {
     steer: steer ?? null,
     mode: 'lab',
     train: '',
+    corpus: s.corpusView.probes ? s.corpusView.articles : null,
+    corpusLayer: s.corpusView.layer,
   };
 }
 
@@ -57,6 +59,7 @@ export function analysisRequests(u: UrlState): AnalysisRequests | null {
     ...(attribution ? { attribution } : {}),
     ...(u.coupling ? { coupling: u.coupling } : {}),
     ...(u.steer ? { steering: u.steer } : {}),
+    ...(u.corpus !== null ? { corpus: { articles: u.corpus } } : {}),
   };
   return Object.keys(req).length ? req : null;
 }
@@ -84,6 +87,11 @@ export function initFromUrl(): void {
     pageNotices: notices,
     openViews: state.views,
     mapColour: state.colour,
+    corpusView: {
+      probes: state.corpus !== null,
+      articles: state.corpus ?? CORPUS_VIEW_DEFAULTS.articles,
+      layer: state.corpusLayer,
+    },
     pendingAnalyses: analysisRequests(state),
     ...(shipped ? { modelId: state.model, modelUrl: null } : { modelUrl: state.model }),
   });

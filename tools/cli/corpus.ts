@@ -17,6 +17,15 @@ import {
   type CorpusLayerSpec,
 } from '../../src/routing/metrics/corpus';
 import type { LayerEvent } from '../../src/routing/run';
+import { generatedLayers } from '../../src/routing/metrics/corpusGeneration';
+import {
+  addTraces,
+  corpusLayerSpecs,
+  modelLayerSpecs,
+  traceTokenTexts,
+} from '../../src/routing/metrics/corpusInputs';
+import { InputError } from '../../src/routing/safeJson';
+import { SAMPLING_FLAGS, samplingFlags, type Sampling } from './traceGeneration';
 
 export const CORPUS_FLAGS = [
   'model',
@@ -30,6 +39,7 @@ export const CORPUS_FLAGS = [
   'probes',
   'articles',
   'out',
+  ...SAMPLING_FLAGS,
 ];
 
 /** One window of a text to route: its source, the sequence it belongs to, its first position. */
@@ -118,6 +128,45 @@ export async function routeWindows(
   return { seconds: (performance.now() - t0) / 1000, tokens };
 }
 
+/**
+ * Continue each window by up to `n` tokens with `trace --generate`'s sampler (Lab.generateFrom,
+ * the same seed for every window, so a window continues exactly as `trace --text <its line>
+ * --generate n --seed S` continues it); onWindow gets the generated ids and each step's events.
+ * Generation stops early at EOS or at the model's context.
+ */
+export async function generateWindows(
+  lab: Lab,
+  windows: Window[],
+  opts: {
+    n: number;
+    sampling: Sampling;
+    router: string;
+    interventions: string[];
+    signal: { aborted: boolean };
+  },
+  onWindow: (w: Window, ids: number[], steps: LayerEvent[][]) => void,
+): Promise<void> {
+  const bar = progressBar('generate', windows.length);
+  let tokens = 0;
+  for (const [i, w] of windows.entries()) {
+    if (opts.signal.aborted) throw new Cancelled();
+    const steps: LayerEvent[][] = [];
+    const g = await lab.generateFrom(w.ids, {
+      router: opts.router,
+      interventions: opts.interventions,
+      maxTokens: opts.n,
+      ...opts.sampling,
+      signal: opts.signal,
+      onToken: (_, events) => steps.push(events),
+    });
+    // generateFrom stops (without throwing) when aborted: a cut continuation must not count
+    if (opts.signal.aborted) throw new Cancelled();
+    onWindow(w, g.ids, steps);
+    tokens += g.ids.length;
+    bar(i + 1, tokens);
+  }
+}
+
 /** Write JSON through a temporary file, so an interrupted write never leaves a report that looks complete. */
 export async function writeReport(path: string, report: object): Promise<void> {
   const tmp = `${path}.partial`;
@@ -153,6 +202,7 @@ export async function corpusCommand(argv: string[]): Promise<object> {
     one(args, 'articles') === undefined ? undefined : intFlag(args, 'articles', 0, 1);
   const router = one(args, 'router') ?? 'native';
   const interventions = all(args, 'intervene');
+  const { generate, sampling } = samplingFlags(args);
   parsePolicySpec(router);
   interventions.forEach(parseIntervention);
   if (!args.positional.length && !has(args, 'probes'))
@@ -177,23 +227,25 @@ export async function corpusCommand(argv: string[]): Promise<object> {
       b.manifest.tokenizerConfig ? b.files.get(b.manifest.tokenizerConfig) : undefined,
     );
   }
-  const traceText = new Map<number, string>();
-  for (const { trace } of inputs.traces)
-    for (const t of trace.tokens) if (!traceText.has(t.id)) traceText.set(t.id, t.text);
+  const traceText = traceTokenTexts(inputs.traces);
   const text = (id: number) => tokenizer?.tokenText(id) ?? traceText.get(id) ?? `<${id}>`;
 
   const layers = layerSpecs(lab, inputs);
   const acc = new CorpusAccumulator(layers, inputs.sources, { minCount, top, contexts });
   const notices: string[] = [];
-  for (const { source, trace } of inputs.traces) {
-    const hasGates = trace.layers.every((l) => l.kind === 'dense' || l.gates);
-    acc.add({
-      source,
-      ids: trace.tokens.map((t) => t.id),
-      selected: trace.layers.map((l) => l.selected),
-      ...(hasGates ? { gates: trace.layers.map((l) => l.gates ?? l.selected.map(() => [])) } : {}),
-    });
-  }
+  if (generate && !(inputs.texts.length || has(args, 'probes')))
+    throw new UsageError(
+      '--generate continues texts through the model: give .txt/.jsonl inputs or --probes (trace inputs are aggregated as captured)',
+    );
+  if (generate && inputs.traces.length)
+    notices.push(
+      `--generate continues the texts only: the ${inputs.traces.length} trace input${inputs.traces.length > 1 ? 's are' : ' is'} aggregated as captured, without generation`,
+    );
+  // The generated tokens: their own accumulator, so the prompt's numbers stay as without --generate.
+  const genAcc = generate
+    ? new CorpusAccumulator(layers, inputs.sources, { minCount, top: 0, contexts: 0 })
+    : undefined;
+  addTraces(acc, inputs.traces);
   let run: { seconds: number; tokens: number } | undefined;
   if (lab) {
     const { windows, notices: n } = windowsOf(lab, inputs.texts, inputs.sources.length);
@@ -215,6 +267,28 @@ export async function corpusCommand(argv: string[]): Promise<object> {
             gates: events.map((e) => e.gates),
           }),
       );
+      if (genAcc) {
+        let full = 0;
+        await generateWindows(
+          lab,
+          windows,
+          { n: generate, sampling, router, interventions, signal },
+          (w, ids, steps) => {
+            if (w.ids.length >= lab.manifest.maxContext) full++;
+            genAcc.add({
+              source: w.source,
+              sequence: w.sequence,
+              offset: w.offset,
+              ids,
+              selected: layers.map((_, l) => steps.map((events) => events[l].selected[0])),
+            });
+          },
+        );
+        if (full)
+          notices.push(
+            `${full} window${full > 1 ? 's' : ''} filled the model's context of ${lab.manifest.maxContext} tokens: nothing was generated after ${full > 1 ? 'them' : 'it'}`,
+          );
+      }
     } catch (e) {
       if (e instanceof Cancelled || signal.aborted)
         throw new Error('interrupted (Ctrl-C): no report written');
@@ -242,6 +316,17 @@ export async function corpusCommand(argv: string[]): Promise<object> {
     })),
     layers: reportLayers,
     specialisation: meanSpecialisation(reportLayers, inputs.sources),
+    ...(genAcc
+      ? {
+          generated: {
+            tokens: genAcc.tokens,
+            perSequence: generate,
+            sampling,
+            sources: inputs.sources.map((name, s) => ({ name, tokens: genAcc.sourceTokens[s] })),
+            layers: generatedLayers(reportLayers, genAcc.report(text)),
+          },
+        }
+      : {}),
     ...(run
       ? {
           run: {
@@ -262,44 +347,17 @@ export async function corpusCommand(argv: string[]): Promise<object> {
     tokens: report.tokens,
     sources: report.sources,
     specialisation: report.specialisation,
+    ...(report.generated ? { generated: { tokens: report.generated.tokens } } : {}),
     notices,
   };
 }
 
 /** Layer kinds and sizes: the model's (traces must match it), else the first trace's. */
 function layerSpecs(lab: Lab | undefined, inputs: CorpusInputs): CorpusLayerSpec[] {
-  const fromModel = lab?.manifest.layers.map((l): CorpusLayerSpec => ({
-    kind: l.kind === 'dense' ? 'dense' : 'moe',
-    numExperts: l.kind === 'dense' ? 0 : l.numExperts,
-    topK: l.kind === 'dense' ? 0 : l.topK,
-  }));
-  const first = inputs.traces[0];
-  const specs =
-    fromModel ??
-    first.trace.layers.map((l, i): CorpusLayerSpec => ({
-      kind: l.kind,
-      numExperts: l.kind === 'dense' ? 0 : first.trace.numExperts,
-      topK:
-        l.kind === 'dense'
-          ? 0
-          : Math.max(
-              0,
-              ...inputs.traces.map((t) =>
-                Math.max(0, ...t.trace.layers[i].selected.map((s) => s.length)),
-              ),
-            ),
-    }));
-  for (const { trace, file } of inputs.traces) {
-    if (trace.layers.length !== specs.length)
-      throw new UsageError(
-        `${file}: the trace has ${trace.layers.length} layers, ${fromModel ? 'the model' : inputs.traces[0].file} ${specs.length}`,
-      );
-    trace.layers.forEach((l, i) => {
-      if (specs[i].kind === 'moe' && l.kind === 'moe' && trace.numExperts > specs[i].numExperts)
-        throw new UsageError(
-          `${file}: layers[${i}]: ${trace.numExperts} experts, ${fromModel ? 'the model' : inputs.traces[0].file} has ${specs[i].numExperts}`,
-        );
-    });
+  try {
+    return corpusLayerSpecs(lab && modelLayerSpecs(lab.manifest.layers), inputs.traces);
+  } catch (e) {
+    if (e instanceof InputError) throw new UsageError(e.message);
+    throw e;
   }
-  return specs;
 }

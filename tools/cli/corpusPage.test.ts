@@ -11,6 +11,8 @@ import { runCorpus } from '../../src/gpu/corpusJob';
 import { runAblation } from '../../src/gpu/ablateJob';
 import { ablateCommand } from './ablate';
 import { corpusTextsOf } from '../../src/routing/metrics/corpusRun';
+import { corpusInputsOf } from '../../src/routing/metrics/corpusInputs';
+import { traceCommand } from './trace';
 
 const MODEL = 'public/models/tiny-mixtral';
 const FILES = {
@@ -115,6 +117,59 @@ describe('the corpus view’s worker job', () => {
       ),
     ).rejects.toThrow('ablate: no source "fr" (have: en, code)');
   }, 60_000);
+
+  it('reads .jsonl and trace .json as `moe-lab corpus` does (the shared parser), with the same report', async () => {
+    const jsonl = [
+      { text: 'The cat sat on the mat.', source: 'en' },
+      { text: 'Die Katze sass auf der Matte.', source: 'de' },
+      { text: 'The dog ran in the park.' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n');
+    const trace = JSON.stringify(await traceCommand(['--model', MODEL, '--text', 'return x + 1;']));
+    const files = [
+      { name: 'mix.jsonl', text: jsonl },
+      { name: 'cap.json', text: trace },
+    ];
+    for (const f of files) writeFileSync(join(dir, f.name), f.text);
+    const cli = (await corpusCommand(
+      files.map((f) => join(dir, f.name)).concat(['--model', MODEL, '--min-count', '2']),
+    )) as Record<string, unknown>;
+    const { sources, texts, traces } = corpusInputsOf(files);
+    const page = await runCorpus(
+      lab,
+      { sources, texts, traces, router: 'native', interventions: [], minCount: 2 },
+      { aborted: false },
+      () => undefined,
+    );
+    expect(page.sources.map((s) => s.name)).toEqual(['en', 'de', 'mix', 'cap']);
+    for (const k of ['model', 'tokens', 'sources', 'layers', 'specialisation', 'notices'])
+      expect(page[k as keyof typeof page], k).toEqual(cli[k]);
+    // a trace that does not fit the model is refused by name; ablation has nothing to run on it
+    const t = JSON.parse(trace) as { model: object; layers: unknown[] };
+    const one = corpusInputsOf([
+      {
+        name: 'one.json',
+        text: JSON.stringify({
+          ...t,
+          model: { ...t.model, numLayers: 1 },
+          layers: t.layers.slice(0, 1),
+        }),
+      },
+    ]);
+    const job = { ...one, router: 'native', interventions: [] };
+    await expect(runCorpus(lab, job, { aborted: false }, () => undefined)).rejects.toThrow(
+      `one.json: the trace has 1 layers, the model ${t.layers.length}`,
+    );
+    await expect(
+      runAblation(
+        lab,
+        { sources, texts, traces, source: 'en', n: 1, seeds: 1 },
+        { aborted: false },
+        () => undefined,
+      ),
+    ).rejects.toThrow('cap.json: ablate runs the model on texts; a captured trace has no loss');
+  });
 
   it('stops between batches when cancelled', async () => {
     const texts = corpusTextsOf([{ name: 'a.txt', text: 'one\ntwo' }]);

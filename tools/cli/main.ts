@@ -4,7 +4,8 @@ import { UsageError } from './args';
 
 const USAGE = `usage: moe-lab <command> [options] [--verbose]
   (--verbose: onnxruntime's own warnings and, after "onnxruntime said:", its text of a failure)
-  trace   --model <bundle dir|URL> (--text "<text>" | --text-file <path>) [--router <spec>]
+  models  (the shipped bundles: id, shape, size, card; \`--model <id>\` names one)
+  trace   --model <bundle dir|URL|shipped id> (--text "<text>" | --text-file <path>) [--router <spec>]
           [--intervene <spec>]... [--loss] [--top N] [--backend wasm|node]
           [--generate N [--temperature 0] [--top-p 1] [--seed 0]]   (continuation routing apart from the prompt's)
   analyze <trace.json>... [--metrics <list>] [--m 2,4,8] [--C 1,2,4]
@@ -23,6 +24,7 @@ const USAGE = `usage: moe-lab <command> [options] [--verbose]
   bench   [--model <bundle>] [--backend wasm|node] [--tokens 16,128,256] [--iters N] [--corpus-batch 32]
   corpus  <file.txt|dir|file.jsonl|trace.json>... | --probes [--articles N]  [--model M] [--router SPEC]
           [--intervene SPEC]... [--min-count 3] [--top 10] [--contexts 5] [--batch 32] [-o report.json]
+          [--generate N [--temperature 0] [--top-p 1] [--seed 0]]   (continuations' routing apart)
   compare <a.json> <b.json> [--top N]   (two traces of the same text: unchanged top-k, Jaccard, load drift, flips)
   ablate  <inputs>... | --probes [--articles N]  --source NAME [--n 2] [--seeds 5] [--layers 0,2-3|*]
           [--model M] [--batch 32] [-o report.json]   (mask a source's top-n experts vs n random ones)`;
@@ -42,6 +44,7 @@ async function lazy(name: string): Promise<Command | undefined> {
     corpus: async () => (await import('./corpus')).corpusCommand,
     compare: async () => (await import('./compare')).compareCommand,
     ablate: async () => (await import('./ablate')).ablateCommand,
+    models: async () => (await import('./models')).modelsCommand,
   };
   return table[name]?.();
 }

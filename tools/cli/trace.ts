@@ -1,11 +1,11 @@
 // `moe-lab trace`: one routing trace (DESIGN.md §3 trace JSON) for a bundle and a text.
 import { open } from 'node:fs/promises';
-import { all, checkFlags, has, intFlag, one, parseArgs, UsageError } from './args';
+import { all, checkFlags, has, one, parseArgs, UsageError } from './args';
 import { DEFAULT_MODEL_DIR, openLab } from './nodeBundle';
 import { traceJson } from '../../src/gpu/trace';
 import { parseIntervention, parsePolicySpec } from '../../src/routing/index';
 import type { LayerEvent } from '../../src/routing/run';
-import { appendGeneration } from './traceGeneration';
+import { appendGeneration, samplingFlags } from './traceGeneration';
 
 /** Bytes of a --text-file read: far more than any context holds (Lab.encode reads less still). */
 const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
@@ -26,12 +26,7 @@ async function readTextFile(path: string): Promise<string> {
 export async function traceCommand(argv: string[]): Promise<object> {
   const args = parseArgs(argv, ['loss']);
   checkFlags(args, ['model', 'text', 'text-file', 'router', 'intervene', 'loss', 'top', 'backend', 'generate', 'temperature', 'top-p', 'seed'], 'trace');
-  const generate = intFlag(args, 'generate', 0, 0);
-  const temperature = Number(one(args, 'temperature') ?? 0);
-  const topP = Number(one(args, 'top-p') ?? 1);
-  const seed = intFlag(args, 'seed', 0, 0);
-  if (!(temperature >= 0)) throw new UsageError(`--temperature must be a number ≥ 0, got "${one(args, 'temperature')}"`);
-  if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got "${one(args, 'top-p')}"`);
+  const { generate, sampling } = samplingFlags(args);
   const textFlag = one(args, 'text');
   const file = one(args, 'text-file');
   if ((textFlag === undefined) === (file === undefined)) throw new UsageError('trace: give exactly one of --text "<text>" or --text-file <path>');
@@ -51,7 +46,7 @@ export async function traceCommand(argv: string[]): Promise<object> {
   if (generate) {
     // The continuation's routing, apart from the prompt's (loss and next stay the prompt's).
     const steps: LayerEvent[][] = [];
-    const g = await lab.generate(text, { router, interventions: all(args, 'intervene'), maxTokens: generate, temperature, topP, seed, onToken: (_, events) => steps.push(events) });
+    const g = await lab.generate(text, { router, interventions: all(args, 'intervene'), maxTokens: generate, ...sampling, onToken: (_, events) => steps.push(events) });
     appendGeneration(out, lab, g.ids, steps);
   }
   return out;

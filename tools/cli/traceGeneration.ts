@@ -3,8 +3,31 @@
 // generated positions start, and `generation.layers` gives each layer's load over the prompt and
 // over the generated tokens separately (decode-time routing differs from prefill's).
 import type { Lab } from '../../src/gpu/lab';
+import { intFlag, one, UsageError, type Args } from './args';
 import type { LayerEvent } from '../../src/routing/run';
 import { loadMetrics } from '../../src/routing/metrics/load';
+
+/** The sampling flags `trace --generate` and `corpus --generate` share. */
+export const SAMPLING_FLAGS = ['generate', 'temperature', 'top-p', 'seed'];
+
+export interface Sampling {
+  temperature: number;
+  topP: number;
+  seed: number;
+}
+
+/** --generate N (0: none) and --temperature 0 / --top-p 1 / --seed 0, checked. */
+export function samplingFlags(args: Args): { generate: number; sampling: Sampling } {
+  const generate = intFlag(args, 'generate', 0, 0);
+  const temperature = Number(one(args, 'temperature') ?? 0);
+  const topP = Number(one(args, 'top-p') ?? 1);
+  const seed = intFlag(args, 'seed', 0, 0);
+  if (!(temperature >= 0))
+    throw new UsageError(`--temperature must be a number ≥ 0, got "${one(args, 'temperature')}"`);
+  if (!(topP > 0 && topP <= 1))
+    throw new UsageError(`--top-p must be in (0, 1], got "${one(args, 'top-p')}"`);
+  return { generate, sampling: { temperature, topP, seed } };
+}
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 

@@ -10,6 +10,8 @@ import {
 } from '../../train/config';
 import { PRESETS, presetById } from '../../train/presets';
 import { useTrain } from '../../state/train';
+import { explain } from '../explain';
+import type { Term } from '../glossary';
 
 const ROUTER_LABEL: Record<(typeof ROUTERS)[number], string> = {
   softmax: 'softmax top-k',
@@ -18,35 +20,22 @@ const ROUTER_LABEL: Record<(typeof ROUTERS)[number], string> = {
   kmeans: 'k-means (nearest centroid)',
   hash: 'hash',
 };
-const ROUTER_TIP =
-  'softmax top-k: Shazeer 2017 / Switch; sigmoid: DeepSeek-V3; expert choice: Zhou 2022; k-means: Routing Transformer (Roy 2021); hash: Hash Layers (Roller 2021)';
-
 const BALANCE_LABEL: Record<Balance, string> = {
   none: 'none',
   aux: 'auxiliary loss (α)',
   lossfree: 'loss-free bias (u)',
   erc: 'ERC loss (β)',
 };
-const WEIGHT_TIP: Record<Balance, string> = {
-  none: 'No balancing term',
-  aux: 'α: weight of the auxiliary loss E·Σ f_i·P_i (Switch Transformers, HF form)',
-  lossfree:
-    'u: bias update rate, b_i += u·sign(mean load − load_i) after each step (Wang et al. 2024)',
-  erc: 'β: weight of the expert–router coupling loss (Lv et al. 2025)',
+const WEIGHT_TERM: Record<Exclude<Balance, 'none'>, Term> = {
+  aux: 'train-weight-aux',
+  lossfree: 'train-weight-lossfree',
+  erc: 'train-weight-erc',
 };
 
-function Field({
-  label,
-  tip,
-  children,
-}: {
-  label: string;
-  tip: string;
-  children: (id: string) => ReactNode;
-}) {
+function Field({ label, children }: { label: string; children: (id: string) => ReactNode }) {
   const id = useId();
   return (
-    <div className="train-field" title={tip}>
+    <div className="train-field">
       <label htmlFor={id}>{label}</label>
       {children(id)}
     </div>
@@ -56,14 +45,14 @@ function Field({
 /** A number input that applies its value when it is a finite number in range. */
 function NumberField({
   label,
-  tip,
+  term,
   k,
   min,
   max,
   step,
 }: {
   label: string;
-  tip: string;
+  term: Term;
   k: keyof TrainConfig;
   min: number;
   max: number;
@@ -74,12 +63,13 @@ function NumberField({
   // What is typed, while it is not (yet) a valid number: the field can be cleared and retyped.
   const [draft, setDraft] = useState<string | null>(null);
   return (
-    <Field label={label} tip={tip}>
+    <Field label={label}>
       {(id) => (
         <input
           id={id}
           type="number"
           data-testid={`train-${k}`}
+          {...explain(term)}
           min={min}
           max={max}
           step={step}
@@ -101,13 +91,13 @@ function NumberField({
 
 function SelectField<T extends string>({
   label,
-  tip,
+  term,
   k,
   options,
   labels,
 }: {
   label: string;
-  tip: string;
+  term: Term;
   k: keyof TrainConfig;
   options: readonly T[];
   labels?: Record<T, string>;
@@ -115,11 +105,12 @@ function SelectField<T extends string>({
   const value = useTrain((s) => s.config[k]) as T;
   const setConfig = useTrain((s) => s.setConfig);
   return (
-    <Field label={label} tip={tip}>
+    <Field label={label}>
       {(id) => (
         <select
           id={id}
           data-testid={`train-${k}`}
+          {...explain(term)}
           value={value}
           onChange={(e) => setConfig({ [k]: e.target.value } as Partial<TrainConfig>)}
         >
@@ -146,6 +137,7 @@ export function PresetPicker() {
       <select
         id={id}
         data-testid="train-preset"
+        {...explain('train-preset')}
         value={presetId ?? ''}
         onChange={(e) => e.target.value && applyPreset(e.target.value)}
       >
@@ -174,11 +166,11 @@ export function TrainTransport() {
   return (
     <div className="train-transport" role="group" aria-label="Training">
       {running ? (
-        <button type="button" data-testid="train-pause" onClick={pause}>
+        <button type="button" data-testid="train-pause" onClick={pause} {...explain('train-play')}>
           Pause
         </button>
       ) : (
-        <button type="button" data-testid="train-play" onClick={play}>
+        <button type="button" data-testid="train-play" onClick={play} {...explain('train-play')}>
           Play
         </button>
       )}
@@ -186,30 +178,26 @@ export function TrainTransport() {
         type="button"
         data-testid="train-step-button"
         onClick={() => step(1)}
-        title="One optimiser step on a fresh batch"
+        {...explain('train-step')}
       >
         Step
       </button>
-      <button
-        type="button"
-        data-testid="train-reset"
-        onClick={reset}
-        title="Start again from the same seed"
-      >
+      <button type="button" data-testid="train-reset" onClick={reset} {...explain('train-reset')}>
         Reset
       </button>
       <button
         type="button"
         data-testid="train-upcycle"
         onClick={upcycle}
-        title="Copy every expert and its router row (E → 2E), nudging the copies' rows apart (Komatsuzaki et al. 2022, Sparse Upcycling)"
+        {...explain('train-upcycle')}
       >
         Upcycle
       </button>
-      <label title="Optimiser steps per animation frame while playing">
+      <label>
         Speed{' '}
         <select
           data-testid="train-speed"
+          {...explain('train-speed')}
           value={speed}
           onChange={(e) => setSpeed(Number(e.target.value))}
         >
@@ -221,12 +209,16 @@ export function TrainTransport() {
         </select>
       </label>
       <span className="train-readout" aria-live="off">
-        step <b data-testid="train-step">{snap?.step ?? 0}</b> · loss{' '}
-        <b data-testid="train-loss">{snap?.last ? snap.last.loss.toFixed(4) : '—'}</b> · accuracy{' '}
+        <span {...explain('train-step-count')}>step</span>{' '}
+        <b data-testid="train-step">{snap?.step ?? 0}</b> ·{' '}
+        <span {...explain('train-loss')}>loss</span>{' '}
+        <b data-testid="train-loss">{snap?.last ? snap.last.loss.toFixed(4) : '—'}</b> ·{' '}
+        <span {...explain('train-accuracy')}>accuracy</span>{' '}
         <b data-testid="train-accuracy">
           {snap?.last ? `${(100 * snap.last.accuracy).toFixed(0)}%` : '—'}
         </b>{' '}
-        · E = <b data-testid="train-expert-count">{snap?.experts ?? '—'}</b>
+        · <span {...explain('train-expert-count')}>E</span> ={' '}
+        <b data-testid="train-expert-count">{snap?.experts ?? '—'}</b>
       </span>
     </div>
   );
@@ -236,15 +228,13 @@ function RenormField() {
   const renorm = useTrain((s) => s.config.renorm);
   const setConfig = useTrain((s) => s.setConfig);
   return (
-    <Field
-      label="Renormalise gates"
-      tip="Divide the chosen experts' gates by their sum (Mixtral, DeepSeek-V3) instead of using the router's scores as they are (Switch)"
-    >
+    <Field label="Renormalise gates">
       {(id) => (
         <input
           id={id}
           type="checkbox"
           data-testid="train-renorm"
+          {...explain('train-renorm')}
           checked={renorm}
           onChange={(e) => setConfig({ renorm: e.target.checked })}
         />
@@ -260,51 +250,23 @@ export function TrainControls() {
   const setConfig = useTrain((s) => s.setConfig);
   return (
     <form className="train-controls" aria-label="Settings" onSubmit={(e) => e.preventDefault()}>
-      <SelectField
-        label="Task"
-        tip="The 2-D data set: four Gaussian clusters (4 classes), two spirals, a 4×4 checkerboard, XOR (2 classes); or languages: next-token prediction in three synthetic languages"
-        k="task"
-        options={TASKS}
-      />
-      <NumberField
-        label="Experts E"
-        tip="Number of experts (Shazeer et al. 2017)"
-        k="experts"
-        min={1}
-        max={16}
-        step={1}
-      />
-      <NumberField
-        label="Top-k"
-        tip="Experts per point (for expert choice: the average, c = k·T/E points per expert)"
-        k="topk"
-        min={1}
-        max={8}
-        step={1}
-      />
-      <NumberField
-        label="Expert width"
-        tip="Hidden width of each expert's two hidden layers (tanh MLP 2 → w → w → classes)"
-        k="width"
-        min={1}
-        max={32}
-        step={1}
-      />
+      <SelectField label="Task" term="train-task" k="task" options={TASKS} />
+      <NumberField label="Experts E" term="train-experts" k="experts" min={1} max={16} step={1} />
+      <NumberField label="Top-k" term="train-topk" k="topk" min={1} max={8} step={1} />
+      <NumberField label="Expert width" term="train-width" k="width" min={1} max={32} step={1} />
       <SelectField
         label="Router"
-        tip={ROUTER_TIP}
+        term="train-router"
         k="router"
         options={ROUTERS}
         labels={ROUTER_LABEL}
       />
-      <Field
-        label="Balancing"
-        tip="How the load is kept even: none, an auxiliary loss (Switch), a bias on the choice (loss-free, DeepSeek-V3), or the ERC coupling loss"
-      >
+      <Field label="Balancing">
         {(id) => (
           <select
             id={id}
             data-testid="train-balance"
+            {...explain('train-balance')}
             value={balance}
             onChange={(e) =>
               setConfig({
@@ -324,7 +286,7 @@ export function TrainControls() {
       {balance !== 'none' && (
         <NumberField
           label={balance === 'aux' ? 'α' : balance === 'lossfree' ? 'u' : 'β'}
-          tip={WEIGHT_TIP[balance]}
+          term={WEIGHT_TERM[balance]}
           k="weight"
           min={0}
           max={100}
@@ -334,50 +296,17 @@ export function TrainControls() {
       <RenormField />
       <NumberField
         label="Capacity factor"
-        tip="Each expert takes at most ⌈cf·k·T/E⌉ assignments per batch, the rest are dropped (GShard, Switch); 0 = unlimited"
+        term="train-capacity"
         k="capacity"
         min={0}
         max={16}
         step={0.25}
       />
-      <NumberField
-        label="Learning rate"
-        tip="Step size of the optimiser"
-        k="lr"
-        min={0}
-        max={10}
-        step={0.005}
-      />
-      <NumberField
-        label="Batch"
-        tip="Points per step (T), drawn fresh from the seeded data each step"
-        k="batch"
-        min={1}
-        max={1024}
-        step={1}
-      />
-      <NumberField
-        label="Router noise"
-        tip="Std of Gaussian noise added to the router logits while training (noisy top-k, Shazeer et al. 2017)"
-        k="noise"
-        min={0}
-        max={10}
-        step={0.1}
-      />
-      <SelectField
-        label="Optimiser"
-        tip="Adam (Kingma & Ba 2015) or plain SGD"
-        k="optimiser"
-        options={OPTIMISERS}
-      />
-      <NumberField
-        label="Seed"
-        tip="Seeds the initial weights, the batches and the noise: the same seed replays the same run"
-        k="seed"
-        min={0}
-        max={2 ** 31}
-        step={1}
-      />
+      <NumberField label="Learning rate" term="train-lr" k="lr" min={0} max={10} step={0.005} />
+      <NumberField label="Batch" term="train-batch" k="batch" min={1} max={1024} step={1} />
+      <NumberField label="Router noise" term="train-noise" k="noise" min={0} max={10} step={0.1} />
+      <SelectField label="Optimiser" term="train-optimiser" k="optimiser" options={OPTIMISERS} />
+      <NumberField label="Seed" term="train-seed" k="seed" min={0} max={2 ** 31} step={1} />
       {error && (
         <p className="train-error" role="alert">
           {error}

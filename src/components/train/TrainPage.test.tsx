@@ -169,10 +169,17 @@ describe('TrainPage', () => {
     act(() => initTrain(''));
     render(<TrainPage />);
     fireEvent.click(screen.getByTestId('train-play'));
-    await waitFor(() => expect(Number(text('train-step'))).toBeGreaterThan(10));
+    // No click after Play: the steps come from the page's own loop. A loaded machine runs fewer
+    // frames a second, so wait (generously) for the count to pass the threshold rather than
+    // expecting it within waitFor's default second.
+    await waitFor(() => expect(Number(text('train-step'))).toBeGreaterThan(10), {
+      timeout: 20_000,
+      interval: 50,
+    });
     fireEvent.click(screen.getByTestId('train-pause'));
     const n = text('train-step');
-    await new Promise((r) => setTimeout(r, 80));
+    // Paused: the count stays put over several frames' time.
+    await new Promise((r) => setTimeout(r, 300));
     expect(text('train-step')).toBe(n);
     expect(screen.getByTestId('train-play')).toBeTruthy();
   });

@@ -5,6 +5,7 @@ import { ExpertLoad } from '../ExpertLoad';
 import { Notices } from '../Notices';
 import { PresetPicker, TrainControls, TrainTransport } from './TrainControls';
 import { CouplingMatrixView, LoadView, RegionsView, SeriesView } from './TrainPlots';
+import { explain } from '../explain';
 import './train.css';
 
 /**
@@ -18,11 +19,7 @@ export function TrainPage() {
       <header className="lab-header">
         <h1>MoE Routing Lab · Training playground</h1>
         <nav className="header-controls">
-          <a
-            href="./"
-            data-testid="mode-lab"
-            title="Back to the lab: a trained model's routing, live"
-          >
+          <a href="./" data-testid="mode-lab" {...explain('mode-lab')}>
             ← Lab
           </a>
         </nav>

@@ -4,6 +4,8 @@ import { useTrain } from '../../state/train';
 import { LANGUAGES, LETTERS } from '../../train/data';
 import { Panel } from '../Panel';
 import { expertColor } from '../colors';
+import { explain } from '../explain';
+import type { Term } from '../glossary';
 import {
   classFill,
   expertFill,
@@ -72,9 +74,7 @@ export function RegionsView() {
             data={{ shares: shares.map((s) => s.toFixed(4)).join(',') }}
             paint={(ctx) => paintGrid(ctx, experts, G, SIZE, expertFill(snap.experts))}
           />
-          <figcaption title="Each point of [-1, 1]² coloured by the expert its top routing choice goes to (no noise, no capacity)">
-            by expert
-          </figcaption>
+          <figcaption {...explain('train-regions-router')}>by expert</figcaption>
         </figure>
         <figure>
           <Canvas
@@ -84,9 +84,7 @@ export function RegionsView() {
             label="The plane by predicted class"
             paint={(ctx) => paintGrid(ctx, classes, G, SIZE, classFill)}
           />
-          <figcaption title="The class the whole MoE predicts at each point">
-            by predicted class
-          </figcaption>
+          <figcaption {...explain('train-regions-class')}>by predicted class</figcaption>
         </figure>
       </div>
       <ul className="train-legend" aria-label="Experts">
@@ -156,31 +154,31 @@ export function TokensView() {
 const SERIES: {
   key: 'loss' | 'maxVio' | 'entropy' | 'dropped';
   title: string;
-  tip: string;
+  term: Term;
   colour: string;
 }[] = [
   {
     key: 'loss',
     title: 'Loss',
-    tip: 'Task cross-entropy plus the weighted balance term (α·aux or β·ERC), per step',
+    term: 'train-loss',
     colour: '#1f77b4',
   },
   {
     key: 'maxVio',
     title: 'MaxVio',
-    tip: '(max expert load − mean load) / mean load in the batch (Wang et al. 2024); 0 = perfectly even',
+    term: 'train-maxvio',
     colour: '#d62728',
   },
   {
     key: 'entropy',
     title: 'Routing entropy',
-    tip: "Mean entropy (nats) of each point's distribution over experts; log E = uniform, 0 = certain",
+    term: 'train-entropy',
     colour: '#2ca02c',
   },
   {
     key: 'dropped',
     title: 'Dropped',
-    tip: 'Share of assignments over an expert’s capacity (GShard); for expert choice, of points no expert took',
+    term: 'train-dropped',
     colour: '#9467bd',
   },
 ];
@@ -195,7 +193,7 @@ export function SeriesView() {
       <div className="train-series">
         {SERIES.map((s) => (
           <figure key={s.key}>
-            <figcaption title={s.tip}>
+            <figcaption {...explain(s.term)}>
               {s.title} <b data-testid={`train-${s.key}-value`}>{fmt(snap.last?.[s.key])}</b>
             </figcaption>
             <Canvas
@@ -237,7 +235,8 @@ export function LoadView() {
         paint={(ctx) => paintLoad(ctx, h.step, h.load, snap.experts, 460, 110)}
       />
       <p className="train-note">
-        Stacked shares, expert 0 at the bottom; an even load is {snap.experts} equal bands.
+        <span {...explain('train-load')}>Stacked shares</span>, expert 0 at the bottom; an even load
+        is {snap.experts} equal bands.
       </p>
     </Panel>
   );
@@ -263,10 +262,7 @@ export function CouplingMatrixView() {
             label={`Coupling matrix M, ${E}×${E}`}
             paint={(ctx) => paintMatrix(ctx, M, E, 140)}
           />
-          <p
-            className="train-note"
-            title="M[i, j] = ‖W1_j · R_i‖: expert j's first-layer activation on router row i as a proxy token (Lv et al. 2025, ERC)"
-          >
+          <p className="train-note" {...explain('train-coupling')}>
             rows dominated by their own expert{' '}
             <b data-testid="train-row-dominance">{(100 * rowDominance(rows)).toFixed(0)}%</b>,
             columns <b>{(100 * columnDominance(rows)).toFixed(0)}%</b>

@@ -6,11 +6,14 @@ import { compareRouting } from './compare';
 import { contextWindows, type CorpusLayer } from './corpus';
 import { pca2 } from './pca';
 import type { Spread } from './ablation';
+import type { CorpusTrace } from './corpusInputs';
 
 /** Texts to route: each picked file one source, each non-empty line one sequence (as the CLI). */
 export interface CorpusTexts {
   sources: string[];
   texts: { source: number; text: string }[];
+  /** captured traces (corpusInputs.ts): aggregated as captured, nothing run */
+  traces?: CorpusTrace[];
 }
 
 /** A file's source name: its name without the extension (the CLI's basename(file, extname(file))). */
