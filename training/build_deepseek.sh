@@ -8,7 +8,8 @@
 #
 # Then, from the repo root:
 #   npx moe-lab convert training/work/deepseek-moe-hf public/models/deepseek-moe --dtype fp16 --id deepseek-moe --probes training/work/deepseek-moe-hf/probes \
-#     --name 'deepseek-moe (12 languages, 32 experts top-4 + 1 shared, sigmoid + bias)'
+#     --name 'deepseek-moe (12 languages, 32 experts top-4 + 1 shared, sigmoid + bias)' \
+#     --license 'see README.md: trained on Debian documentation under GPL-2+, CC-BY-SA-3.0 and other free licences' --source 'training/build_deepseek.sh (this repository)'
 #   node training/js/cli_eval.mjs public/models/deepseek-moe training/runs/deepseek-moe-v1/cli_eval.json
 #   /usr/bin/python3 training/write_card_deepseek.py && node training/js/card_cli_section.mjs \
 #     training/runs/deepseek-moe-v1/cli_eval.json public/models/deepseek-moe/README.md

@@ -20,6 +20,13 @@ sys.path.insert(0, os.path.join(HERE, "corpus"))
 from sources import LANG_NAMES, LANGS, UDHR_CODE  # noqa: E402
 
 
+def write_card(path, lines):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"wrote {path}")
+
+
 def data_section(stats, meta):
     """The '## Training data' section (shared by both shipped models' cards: same corpus, same held-out UDHR)."""
     L = []
@@ -182,10 +189,7 @@ def main():
       "npx moe-lab convert training/work/babel-moe-hf public/models/babel-moe\n"
       f"/usr/bin/python3 training/write_card.py --run-id {args.run_id}   # this card's recorded numbers\n```\n")
     w("Recipe and code: `training/` (see `training/README.md`).")
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as f:
-        f.write("\n".join(L) + "\n")
-    print(f"wrote {args.out}")
+    write_card(args.out, L)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "corpus"))
 from sources import LANGS  # noqa: E402
-from write_card import data_section  # noqa: E402
+from write_card import data_section, write_card  # noqa: E402
 
 
 def load_json(path):
@@ -167,15 +167,13 @@ def main():
     w("## Rebuild\n")
     w("```sh\nbash training/build_deepseek.sh   # corpus, babel-moe's tokenizer, training, export, reference (2-core machine)\n"
       "npx moe-lab convert training/work/deepseek-moe-hf public/models/deepseek-moe --dtype fp16 --id deepseek-moe --probes training/work/deepseek-moe-hf/probes \\\n"
-      "  --name 'deepseek-moe (12 languages, 32 experts top-4 + 1 shared, sigmoid + bias)'\n"
+      "  --name 'deepseek-moe (12 languages, 32 experts top-4 + 1 shared, sigmoid + bias)' \\\n"
+      "  --license 'see README.md: trained on Debian documentation under GPL-2+, CC-BY-SA-3.0 and other free licences' --source 'training/build_deepseek.sh (this repository)'\n"
       f"node training/js/cli_eval.mjs public/models/deepseek-moe training/runs/{args.run_id}/cli_eval.json\n"
       f"/usr/bin/python3 training/write_card_deepseek.py --run-id {args.run_id}\n"
       f"node training/js/card_cli_section.mjs training/runs/{args.run_id}/cli_eval.json public/models/deepseek-moe/README.md\n```\n")
     w("Recipe and code: `training/` (one model file, `model.py`, holds both decoders; one trainer, `train.py --arch`).")
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as f:
-        f.write("\n".join(L) + "\n")
-    print(f"wrote {args.out}")
+    write_card(args.out, L)
 
 
 if __name__ == "__main__":
