@@ -4,7 +4,7 @@
 // Routing runs per sequence (the policy sees exactly what Engine.forward would show it for that
 // sequence alone), so the events equal B separate forwards. Policies that learn across calls
 // (kmeans, balance-bias) and Chain-of-Experts repeats go one sequence at a time.
-import { Cancelled, eventOf, type Engine } from './engine';
+import { Cancelled, denseEvent, eventOf, type Engine } from './engine';
 import { LayerRouter } from './layerRouter';
 import type { Intervention, RouterPolicy } from '../routing/types';
 import type { LayerEvent } from '../routing/run';
@@ -133,22 +133,4 @@ export async function forwardBatch(engine: Engine, req: BatchRequest): Promise<B
     );
   }
   return { events, loss, batched: true };
-}
-
-/** A dense layer's event (no router: E = 0, empty selections), as Engine.forward writes it. */
-function denseEvent(layer: number, T: number, skipped: boolean): LayerEvent {
-  const empty = new Float32Array(0);
-  return {
-    layer,
-    kind: 'dense',
-    T,
-    E: 0,
-    routerLogits: empty,
-    probs: empty,
-    selected: Array.from({ length: T }, () => []),
-    gates: Array.from({ length: T }, () => []),
-    expertNorms: empty,
-    dropped: new Uint8Array(T),
-    ...(skipped ? { skipped } : {}),
-  };
 }

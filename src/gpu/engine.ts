@@ -319,21 +319,7 @@ export class Engine {
       const moe = await this.runMoe(layer, moeIn, new Float32Array(0), T);
       for (let i = 0; i < h.length; i++) h[i] += moe.out[i];
     }
-    const empty = new Float32Array(0);
-    const event: LayerEvent = {
-      layer,
-      kind: 'dense',
-      T,
-      E: 0,
-      routerLogits: empty,
-      probs: empty,
-      selected: Array.from({ length: T }, () => []),
-      gates: Array.from({ length: T }, () => []),
-      expertNorms: empty,
-      dropped: new Uint8Array(T),
-      ...(skipped ? { skipped } : {}),
-    };
-    return { out: h, event };
+    return { out: h, event: denseEvent(layer, T, skipped) };
   }
 
   /**
@@ -437,6 +423,24 @@ export class Engine {
 
 function now(): number {
   return globalThis.performance?.now() ?? Date.now();
+}
+
+/** A dense layer's event: no router, E = 0, empty selections (forward and the batched forward). */
+export function denseEvent(layer: number, T: number, skipped: boolean): LayerEvent {
+  const empty = new Float32Array(0);
+  return {
+    layer,
+    kind: 'dense',
+    T,
+    E: 0,
+    routerLogits: empty,
+    probs: empty,
+    selected: Array.from({ length: T }, () => []),
+    gates: Array.from({ length: T }, () => []),
+    expertNorms: empty,
+    dropped: new Uint8Array(T),
+    ...(skipped ? { skipped } : {}),
+  };
 }
 
 export function eventOf(layer: number, kind: 'moe' | 'dense', r: RoutedLayer, norms: Float32Array, skipped: boolean): LayerEvent {
